@@ -1,0 +1,263 @@
+//! Memory for objects: a pymalloc-style pool allocator for small objects beside a system
+//! allocator for large ones, under one optional heap limit.
+
+mod geometry;
+mod large;
+mod pools;
+mod stats;
+
+pub use geometry::{Geometry, GRANULE_BYTES, GRANULE_WORDS};
+pub use large::LargeSpace;
+pub use pools::SmallSpace;
+pub use stats::AllocStats;
+
+use crate::{GcError, ObjRef};
+
+/// Both spaces and their shared accounting.
+#[derive(Debug)]
+pub struct Space {
+    pub(crate) small: SmallSpace,
+    pub(crate) large: LargeSpace,
+    limit: Option<usize>,
+    bytes_in_use: usize,
+    peak_bytes_in_use: usize,
+    large_bytes: usize,
+    peak_bytes_held: usize,
+    arenas_seen: usize,
+    total_allocated: u64,
+    total_bytes_allocated: u64,
+    total_freed: u64,
+    total_bytes_freed: u64,
+}
+
+impl Space {
+    /// A space with the given geometry and optional limit on bytes in use.
+    pub fn new(geometry: Geometry, limit: Option<usize>) -> Result<Space, GcError> {
+        geometry.validate()?;
+        Ok(Space {
+            small: SmallSpace::new(geometry),
+            large: LargeSpace::default(),
+            limit,
+            bytes_in_use: 0,
+            peak_bytes_in_use: 0,
+            large_bytes: 0,
+            peak_bytes_held: 0,
+            arenas_seen: 0,
+            total_allocated: 0,
+            total_bytes_allocated: 0,
+            total_freed: 0,
+            total_bytes_freed: 0,
+        })
+    }
+
+    /// The geometry in force.
+    pub fn geometry(&self) -> &Geometry {
+        &self.small.geometry
+    }
+
+    /// The heap limit, if any.
+    pub fn limit(&self) -> Option<usize> {
+        self.limit
+    }
+
+    /// Changes the heap limit (a collector may lower or raise it between runs).
+    pub fn set_limit(&mut self, limit: Option<usize>) {
+        self.limit = limit;
+    }
+
+    /// Bytes in use now.
+    #[inline]
+    pub fn bytes_in_use(&self) -> usize {
+        self.bytes_in_use
+    }
+
+    /// The bytes an allocation of `words` words takes against the limit.
+    #[inline]
+    pub fn charge_for(&self, words: usize) -> usize {
+        let bytes = words * 4;
+        if bytes <= self.small.geometry.small_limit {
+            bytes.div_ceil(GRANULE_BYTES) * GRANULE_BYTES
+        } else {
+            bytes
+        }
+    }
+
+    /// Whether an allocation of `bytes` (as charged) fits under the limit.
+    #[inline]
+    pub fn fits(&self, bytes: usize) -> bool {
+        match self.limit {
+            Some(limit) => self.bytes_in_use + bytes <= limit,
+            None => true,
+        }
+    }
+
+    /// Allocates zeroed-or-stale memory for an object of `words` words. The caller
+    /// initialises every word it uses.
+    #[inline]
+    pub fn alloc(&mut self, words: usize) -> Result<ObjRef, GcError> {
+        let bytes = self.charge_for(words);
+        if !self.fits(bytes) {
+            return Err(GcError::OutOfMemory {
+                requested: bytes,
+                in_use: self.bytes_in_use,
+                limit: self.limit.unwrap_or(usize::MAX),
+            });
+        }
+        let r = if bytes <= self.small.geometry.small_limit {
+            let class = self.small.geometry.class_of(bytes);
+            match self.small.alloc(class) {
+                Some(r) => ObjRef(r),
+                None => return Err(self.exhausted(bytes)),
+            }
+        } else {
+            match self.large.alloc(words) {
+                Some(i) => {
+                    self.large_bytes += bytes;
+                    ObjRef(i | ObjRef::LARGE_BIT)
+                }
+                None => return Err(self.exhausted(bytes)),
+            }
+        };
+        self.bytes_in_use += bytes;
+        self.total_allocated += 1;
+        self.total_bytes_allocated += bytes as u64;
+        if self.bytes_in_use > self.peak_bytes_in_use {
+            self.peak_bytes_in_use = self.bytes_in_use;
+        }
+        // Memory held grows only when an arena is added or a large object allocated.
+        if self.small.arenas_held != self.arenas_seen || r.is_large() {
+            self.arenas_seen = self.small.arenas_held;
+            self.peak_bytes_held = self.peak_bytes_held.max(self.bytes_held());
+        }
+        Ok(r)
+    }
+
+    fn exhausted(&self, requested: usize) -> GcError {
+        GcError::OutOfMemory {
+            requested,
+            in_use: self.bytes_in_use,
+            limit: self.limit.unwrap_or(usize::MAX),
+        }
+    }
+
+    /// Frees an allocated object; returns the bytes it was charged.
+    #[inline]
+    pub fn free(&mut self, r: ObjRef) -> usize {
+        let bytes = if r.is_large() {
+            let b = self.large.free(r.0 & !ObjRef::LARGE_BIT);
+            self.large_bytes -= b;
+            b
+        } else {
+            self.small.free(r.0)
+        };
+        self.bytes_in_use -= bytes;
+        self.total_freed += 1;
+        self.total_bytes_freed += bytes as u64;
+        bytes
+    }
+
+    /// Returns kept empty pools to their arenas (releasing arenas that become empty).
+    pub fn flush_empty_pools(&mut self) {
+        self.small.flush_empty_pools();
+    }
+
+    /// Bytes the object occupies (its cell size, or its exact size if large).
+    pub fn object_bytes(&self, r: ObjRef) -> usize {
+        if r.is_large() {
+            self.large.bytes(r.0 & !ObjRef::LARGE_BIT)
+        } else {
+            self.small.cell_bytes(r.0)
+        }
+    }
+
+    /// Whether `r` refers to a currently allocated object.
+    pub fn is_allocated(&self, r: ObjRef) -> bool {
+        if r.is_large() {
+            match self.large.get(r.0 & !ObjRef::LARGE_BIT) {
+                Some(w) => (w[0] >> 16) as u16 & crate::layout::FLAG_ALLOCATED != 0,
+                None => false,
+            }
+        } else {
+            self.small.is_allocated(r.0)
+        }
+    }
+
+    /// The words of object `r`, from its first word (to the end of its arena for small
+    /// objects). Panics on a reference outside every arena: callers pass checked references.
+    #[inline]
+    pub fn words(&self, r: ObjRef) -> &[u32] {
+        if r.0 & ObjRef::LARGE_BIT == 0 {
+            let arena = (r.0 >> self.small.shift) as usize;
+            let offset = ((r.0 & self.small.mask) as usize) * GRANULE_WORDS;
+            &self.small.arenas[arena].words[offset..]
+        } else {
+            &self.large.objects[(r.0 & !ObjRef::LARGE_BIT) as usize]
+        }
+    }
+
+    /// The words of object `r` if `r` addresses memory the space holds (a cheap check that
+    /// never panics; whether the cell holds an object is the caller's flag test).
+    #[inline]
+    pub fn try_words(&self, r: ObjRef) -> Option<&[u32]> {
+        if r.0 & ObjRef::LARGE_BIT == 0 {
+            let arena = (r.0 >> self.small.shift) as usize;
+            let offset = ((r.0 & self.small.mask) as usize) * GRANULE_WORDS;
+            self.small.arenas.get(arena)?.words.get(offset..)
+        } else {
+            self.large
+                .objects
+                .get((r.0 & !ObjRef::LARGE_BIT) as usize)
+                .map(|b| &b[..])
+        }
+    }
+
+    /// Mutable words of object `r`; see [`Space::words`].
+    #[inline]
+    pub fn words_mut(&mut self, r: ObjRef) -> &mut [u32] {
+        if r.0 & ObjRef::LARGE_BIT == 0 {
+            let arena = (r.0 >> self.small.shift) as usize;
+            let offset = ((r.0 & self.small.mask) as usize) * GRANULE_WORDS;
+            &mut self.small.arenas[arena].words[offset..]
+        } else {
+            &mut self.large.objects[(r.0 & !ObjRef::LARGE_BIT) as usize]
+        }
+    }
+
+    /// Calls `f` with every allocated object: small ones in address order, then large ones.
+    pub fn for_each_object(&self, mut f: impl FnMut(ObjRef)) {
+        self.small.for_each_object(|r| f(ObjRef(r)));
+        self.large
+            .for_each_object(|i| f(ObjRef(i | ObjRef::LARGE_BIT)));
+    }
+
+    /// Bytes held from the system now.
+    pub fn bytes_held(&self) -> usize {
+        self.small.arenas_held * self.small.geometry.arena_bytes + self.large_bytes
+    }
+
+    /// A snapshot of every counter.
+    pub fn stats(&self) -> AllocStats {
+        AllocStats {
+            objects_in_use: self.total_allocated - self.total_freed,
+            bytes_in_use: self.bytes_in_use as u64,
+            peak_bytes_in_use: self.peak_bytes_in_use as u64,
+            bytes_held: self.bytes_held() as u64,
+            peak_bytes_held: self.peak_bytes_held.max(self.bytes_held()) as u64,
+            arenas_held: self.small.arenas_held as u64,
+            arenas_released: self.small.arenas_released,
+            pools_in_use: self.small.pools_in_use as u64,
+            large_objects: self.large.count as u64,
+            total_allocated: self.total_allocated,
+            total_bytes_allocated: self.total_bytes_allocated,
+            total_freed: self.total_freed,
+            total_bytes_freed: self.total_bytes_freed,
+            class_objects: self.small.class_objects.clone(),
+        }
+    }
+
+    /// One past the largest small reference handed out, and one past the largest large index:
+    /// the sizes a side bitmap over all objects needs.
+    pub fn reference_bounds(&self) -> (usize, usize) {
+        (self.small.reference_bound(), self.large.index_bound())
+    }
+}

@@ -1,0 +1,391 @@
+//! The small-object space: pymalloc's arenas, pools and size classes over indexed memory.
+//!
+//! An arena is one boxed slice of words. It is cut into pools; a pool serves one size class
+//! and is empty, used or full. Cells are carved from a pool lazily, freed cells go on the
+//! pool's free list (the link lives in the freed cell's second word), and a class allocates
+//! from the head of its list of used pools. Fresh pools come from the usable arena with the
+//! fewest free pools, so nearly empty arenas drain and can be released.
+
+use std::collections::BTreeSet;
+
+use super::geometry::{Geometry, GRANULE_WORDS};
+use crate::layout::FLAG_ALLOCATED;
+
+const NONE: u32 = u32::MAX;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PoolState {
+    Empty,
+    Used,
+    Full,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct PoolMeta {
+    state: PoolState,
+    class: u16,
+    cell_granules: u16,
+    allocated: u16,
+    capacity: u16,
+    carved: u16,
+    /// Granule (inside the arena) of the first free cell, or NONE.
+    free_head: u32,
+    prev: u32,
+    next: u32,
+}
+
+impl PoolMeta {
+    const EMPTY: PoolMeta = PoolMeta {
+        state: PoolState::Empty,
+        class: 0,
+        cell_granules: 0,
+        allocated: 0,
+        capacity: 0,
+        carved: 0,
+        free_head: NONE,
+        prev: NONE,
+        next: NONE,
+    };
+}
+
+/// One arena: its memory and the stack of its free pools.
+#[derive(Debug)]
+pub(crate) struct Arena {
+    /// The arena's memory; empty once the arena is released.
+    pub(crate) words: Box<[u32]>,
+    free_pools: Vec<u16>,
+    live: bool,
+}
+
+/// The pool allocator for objects of at most `small_limit` bytes.
+#[derive(Debug)]
+pub struct SmallSpace {
+    pub(crate) geometry: Geometry,
+    pub(crate) shift: u32,
+    pub(crate) mask: u32,
+    pools_per_arena: usize,
+    granules_per_pool: usize,
+    /// log2 of `pools_per_arena` and `granules_per_pool`: geometry is powers of two, so the
+    /// hot paths shift instead of dividing.
+    ppa_shift: u32,
+    pool_shift: u32,
+    pub(crate) arenas: Vec<Arena>,
+    pools: Vec<PoolMeta>,
+    used_head: Vec<u32>,
+    /// Per class, a pool that emptied and was kept (not yet returned to its arena), so that
+    /// alternating allocation and free does not bounce a pool between class and arena.
+    empty_cache: Vec<u32>,
+    /// Usable arenas (live, with at least one free pool) keyed by free-pool count: the first
+    /// entry is the most heavily used one, where pymalloc allocates new pools.
+    usable: BTreeSet<(u32, u32)>,
+    dead_arenas: Vec<u32>,
+    empty_arenas: usize,
+    /// Arenas currently held (live).
+    pub(crate) arenas_held: usize,
+    /// Pools currently used or full.
+    pub(crate) pools_in_use: usize,
+    /// Arenas released back to the system so far.
+    pub(crate) arenas_released: u64,
+    /// Objects in use per size class.
+    pub(crate) class_objects: Vec<u64>,
+}
+
+impl SmallSpace {
+    /// A space with the given (validated) geometry and no arenas.
+    pub fn new(geometry: Geometry) -> SmallSpace {
+        let shift = geometry.arena_shift();
+        SmallSpace {
+            geometry,
+            shift,
+            mask: (1u32 << shift) - 1,
+            pools_per_arena: geometry.pools_per_arena(),
+            granules_per_pool: geometry.granules_per_pool(),
+            ppa_shift: geometry.pools_per_arena().trailing_zeros(),
+            pool_shift: geometry.granules_per_pool().trailing_zeros(),
+            arenas: Vec::new(),
+            pools: Vec::new(),
+            used_head: vec![NONE; geometry.size_classes()],
+            empty_cache: vec![NONE; geometry.size_classes()],
+            usable: BTreeSet::new(),
+            dead_arenas: Vec::new(),
+            empty_arenas: 0,
+            arenas_held: 0,
+            pools_in_use: 0,
+            arenas_released: 0,
+            class_objects: vec![0; geometry.size_classes()],
+        }
+    }
+
+    /// Allocates a cell of `class`; returns its reference and word offset in its arena.
+    /// `None` when no more arenas can be addressed.
+    #[inline]
+    pub fn alloc(&mut self, class: usize) -> Option<u32> {
+        let mut p = self.used_head[class];
+        if p == NONE {
+            p = self.empty_cache[class];
+            if p != NONE {
+                self.empty_cache[class] = NONE;
+                self.pools[p as usize].state = PoolState::Used;
+                self.link_used(p, class);
+            } else {
+                p = self.fresh_pool(class)?;
+            }
+        }
+        let arena = p as usize >> self.ppa_shift;
+        let pool = &mut self.pools[p as usize];
+        let granule = if pool.free_head != NONE {
+            let g = pool.free_head;
+            pool.free_head = self.arenas[arena].words[g as usize * GRANULE_WORDS + 1];
+            g
+        } else {
+            let base = (p as usize & (self.pools_per_arena - 1)) << self.pool_shift;
+            let g = base + pool.carved as usize * pool.cell_granules as usize;
+            pool.carved += 1;
+            g as u32
+        };
+        pool.allocated += 1;
+        if pool.allocated == pool.capacity {
+            pool.state = PoolState::Full;
+            self.unlink_used(p, class);
+        }
+        self.class_objects[class] += 1;
+        Some(((arena as u32) << self.shift) | granule)
+    }
+
+    /// Returns a cell to its pool; returns the cell size in bytes. The caller has checked
+    /// `r` is an allocated small object.
+    #[inline]
+    pub fn free(&mut self, r: u32) -> usize {
+        let arena = (r >> self.shift) as usize;
+        let granule = r & self.mask;
+        let p = (arena << self.ppa_shift) + (granule as usize >> self.pool_shift);
+        let pool = &mut self.pools[p];
+        let w = granule as usize * GRANULE_WORDS;
+        let words = &mut self.arenas[arena].words;
+        words[w] = 0;
+        words[w + 1] = pool.free_head;
+        pool.free_head = granule;
+        pool.allocated -= 1;
+        let class = pool.class as usize;
+        let bytes = pool.cell_granules as usize * super::geometry::GRANULE_BYTES;
+        self.class_objects[class] -= 1;
+        if pool.state == PoolState::Full {
+            pool.state = PoolState::Used;
+            self.link_used(p as u32, class);
+        } else if pool.allocated == 0 && (pool.prev != NONE || pool.next != NONE) {
+            // An emptied pool that is its class's only used pool simply stays in place (the
+            // common alternating alloc/free case costs nothing); any other is set aside.
+            self.set_aside_empty(p as u32, class);
+        }
+        bytes
+    }
+
+    #[cold]
+    fn set_aside_empty(&mut self, p: u32, class: usize) {
+        self.unlink_used(p, class);
+        self.pools[p as usize].state = PoolState::Empty;
+        // Keep the pool for its class; the one kept before goes back to its arena.
+        let previous = std::mem::replace(&mut self.empty_cache[class], p);
+        if previous != NONE {
+            self.release_pool(previous);
+        }
+    }
+
+    /// Returns every kept empty pool to its arena, releasing arenas that become empty.
+    /// The heap calls this at the end of each pause.
+    pub fn flush_empty_pools(&mut self) {
+        for class in 0..self.empty_cache.len() {
+            let p = std::mem::replace(&mut self.empty_cache[class], NONE);
+            if p != NONE {
+                self.release_pool(p);
+            }
+            let head = self.used_head[class];
+            if head != NONE && self.pools[head as usize].allocated == 0 {
+                self.unlink_used(head, class);
+                self.release_pool(head);
+            }
+        }
+    }
+
+    fn release_pool(&mut self, p: u32) {
+        self.pools[p as usize] = PoolMeta::EMPTY;
+        self.pools_in_use -= 1;
+        let arena = p as usize / self.pools_per_arena;
+        self.return_pool(arena, p as usize % self.pools_per_arena);
+    }
+
+    fn link_used(&mut self, p: u32, class: usize) {
+        let head = self.used_head[class];
+        self.pools[p as usize].prev = NONE;
+        self.pools[p as usize].next = head;
+        if head != NONE {
+            self.pools[head as usize].prev = p;
+        }
+        self.used_head[class] = p;
+    }
+
+    fn unlink_used(&mut self, p: u32, class: usize) {
+        let PoolMeta { prev, next, .. } = self.pools[p as usize];
+        if prev != NONE {
+            self.pools[prev as usize].next = next;
+        } else if self.used_head[class] == p {
+            self.used_head[class] = next;
+        }
+        if next != NONE {
+            self.pools[next as usize].prev = prev;
+        }
+        self.pools[p as usize].prev = NONE;
+        self.pools[p as usize].next = NONE;
+    }
+
+    /// Takes an empty pool for `class` from the most used usable arena, making an arena if needed.
+    fn fresh_pool(&mut self, class: usize) -> Option<u32> {
+        let arena = match self.usable.iter().next().copied() {
+            Some((_, a)) => a as usize,
+            None => self.new_arena()?,
+        };
+        let nfree = self.arenas[arena].free_pools.len();
+        if nfree == self.pools_per_arena {
+            self.empty_arenas -= 1;
+        }
+        self.usable.remove(&(nfree as u32, arena as u32));
+        let pool_in_arena = self.arenas[arena]
+            .free_pools
+            .pop()
+            .expect("usable arena has a free pool") as usize;
+        if nfree > 1 {
+            self.usable.insert(((nfree - 1) as u32, arena as u32));
+        }
+        let p = (arena * self.pools_per_arena + pool_in_arena) as u32;
+        let cell_granules = class + 1;
+        self.pools[p as usize] = PoolMeta {
+            state: PoolState::Used,
+            class: class as u16,
+            cell_granules: cell_granules as u16,
+            allocated: 0,
+            capacity: (self.granules_per_pool / cell_granules) as u16,
+            carved: 0,
+            free_head: NONE,
+            prev: NONE,
+            next: NONE,
+        };
+        self.pools_in_use += 1;
+        self.link_used(p, class);
+        Some(p)
+    }
+
+    fn return_pool(&mut self, arena: usize, pool_in_arena: usize) {
+        let nfree = self.arenas[arena].free_pools.len();
+        self.usable.remove(&(nfree as u32, arena as u32));
+        self.arenas[arena].free_pools.push(pool_in_arena as u16);
+        let nfree = nfree + 1;
+        if nfree < self.pools_per_arena {
+            self.usable.insert((nfree as u32, arena as u32));
+            return;
+        }
+        if self.empty_arenas < self.geometry.keep_empty_arenas {
+            self.empty_arenas += 1;
+            self.usable.insert((nfree as u32, arena as u32));
+        } else {
+            self.release_arena(arena);
+        }
+    }
+
+    fn release_arena(&mut self, arena: usize) {
+        let a = &mut self.arenas[arena];
+        a.words = Box::new([]);
+        a.free_pools = Vec::new();
+        a.live = false;
+        self.arenas_held -= 1;
+        self.arenas_released += 1;
+        self.dead_arenas.push(arena as u32);
+    }
+
+    fn new_arena(&mut self) -> Option<usize> {
+        let words = vec![0u32; self.geometry.arena_bytes / 4].into_boxed_slice();
+        let free_pools: Vec<u16> = (0..self.pools_per_arena as u16).rev().collect();
+        let arena = Arena {
+            words,
+            free_pools,
+            live: true,
+        };
+        // Reuse the lowest released index so references stay compact.
+        let index =
+            if let Some(pos) = (0..self.dead_arenas.len()).min_by_key(|&i| self.dead_arenas[i]) {
+                let index = self.dead_arenas.swap_remove(pos) as usize;
+                self.arenas[index] = arena;
+                index
+            } else {
+                if self.arenas.len() >= self.geometry.max_arenas() {
+                    return None;
+                }
+                self.arenas.push(arena);
+                self.pools
+                    .extend(std::iter::repeat_n(PoolMeta::EMPTY, self.pools_per_arena));
+                self.arenas.len() - 1
+            };
+        self.arenas_held += 1;
+        self.empty_arenas += 1;
+        self.usable
+            .insert((self.pools_per_arena as u32, index as u32));
+        Some(index)
+    }
+
+    /// Whether `r` addresses a cell that currently holds an allocated object.
+    pub fn is_allocated(&self, r: u32) -> bool {
+        let arena = (r >> self.shift) as usize;
+        let granule = (r & self.mask) as usize;
+        let Some(a) = self.arenas.get(arena) else {
+            return false;
+        };
+        if !a.live {
+            return false;
+        }
+        let pool = &self.pools[(arena << self.ppa_shift) + (granule >> self.pool_shift)];
+        if pool.state == PoolState::Empty {
+            return false;
+        }
+        let offset = granule & (self.granules_per_pool - 1);
+        let cg = pool.cell_granules as usize;
+        if offset % cg != 0 || offset / cg >= pool.carved as usize {
+            return false;
+        }
+        (a.words[granule * GRANULE_WORDS] >> 16) as u16 & FLAG_ALLOCATED != 0
+    }
+
+    /// Cell size in bytes of the allocated small object `r`.
+    pub fn cell_bytes(&self, r: u32) -> usize {
+        let arena = (r >> self.shift) as usize;
+        let granule = (r & self.mask) as usize;
+        let pool = &self.pools[(arena << self.ppa_shift) + (granule >> self.pool_shift)];
+        pool.cell_granules as usize * super::geometry::GRANULE_BYTES
+    }
+
+    /// Calls `f` with every allocated object in address order.
+    pub fn for_each_object(&self, mut f: impl FnMut(u32)) {
+        for (ai, arena) in self.arenas.iter().enumerate() {
+            if !arena.live {
+                continue;
+            }
+            for pi in 0..self.pools_per_arena {
+                let pool = &self.pools[ai * self.pools_per_arena + pi];
+                if pool.state == PoolState::Empty {
+                    continue;
+                }
+                let base = pi * self.granules_per_pool;
+                let cg = pool.cell_granules as usize;
+                for cell in 0..pool.carved as usize {
+                    let g = base + cell * cg;
+                    if (arena.words[g * GRANULE_WORDS] >> 16) as u16 & FLAG_ALLOCATED != 0 {
+                        f(((ai as u32) << self.shift) | g as u32);
+                    }
+                }
+            }
+        }
+    }
+
+    /// One past the largest small-object reference ever handed out (sizes side bitmaps).
+    pub fn reference_bound(&self) -> usize {
+        self.arenas.len() << self.shift
+    }
+}

@@ -1,0 +1,760 @@
+//! The shared heap: object memory, root slots, weak references, finalizers, notices and the
+//! event stream. Collectors own policy; the heap owns mechanism.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use crate::alloc::{AllocStats, Geometry, Space};
+use crate::events::{
+    Callback, CallbackId, CascadeStats, EventBus, GcEvent, GenerationStats, PauseCounts, PauseKind,
+    PauseStart, Phase,
+};
+use crate::layout::{
+    self, FLAG_ALLOCATED, FLAG_FINALIZED, FLAG_HAS_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_IS_WEAKREF,
+};
+use crate::weak::{WeakEntry, WeakTable};
+use crate::{oracle, Finalizer, GcError, GcResult, Notice, ObjRef, Shape, NULL};
+
+/// A root slot number: the mutator's only way to hold a reference (a shadow stack entry).
+pub type Slot = usize;
+
+/// `gc.DEBUG_STATS`: print one line per collection to stderr.
+pub const DEBUG_STATS: u32 = 1;
+/// `gc.DEBUG_COLLECTABLE`: print each collectable object found.
+pub const DEBUG_COLLECTABLE: u32 = 2;
+/// `gc.DEBUG_UNCOLLECTABLE`: print each uncollectable object found.
+pub const DEBUG_UNCOLLECTABLE: u32 = 4;
+/// `gc.DEBUG_SAVEALL`: put garbage in `gc.garbage` instead of freeing it.
+pub const DEBUG_SAVEALL: u32 = 32;
+/// `gc.DEBUG_LEAK`: COLLECTABLE | UNCOLLECTABLE | SAVEALL.
+pub const DEBUG_LEAK: u32 = DEBUG_COLLECTABLE | DEBUG_UNCOLLECTABLE | DEBUG_SAVEALL;
+
+/// How to build a heap.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeapConfig {
+    /// Pool allocator geometry.
+    pub geometry: Geometry,
+    /// Limit on bytes in use; `None` for no limit.
+    pub heap_limit: Option<usize>,
+    /// Root slots reserved at the start (more can be reserved later).
+    pub initial_slots: usize,
+    /// The most root slots the mutator may reserve.
+    pub max_slots: usize,
+    /// Check every collection against the reachability oracle (slow; for tests).
+    pub verify: bool,
+}
+
+impl Default for HeapConfig {
+    fn default() -> Self {
+        HeapConfig {
+            geometry: Geometry::default(),
+            heap_limit: None,
+            initial_slots: 64,
+            max_slots: 1 << 24,
+            verify: false,
+        }
+    }
+}
+
+impl HeapConfig {
+    /// The default configuration with the oracle checking every collection.
+    pub fn verified() -> HeapConfig {
+        HeapConfig {
+            verify: true,
+            ..HeapConfig::default()
+        }
+    }
+
+    /// This configuration with a heap limit.
+    pub fn with_limit(mut self, bytes: usize) -> HeapConfig {
+        self.heap_limit = Some(bytes);
+        self
+    }
+}
+
+/// The simulated heap every collector shares.
+#[derive(Debug)]
+pub struct Heap {
+    space: Space,
+    header_words: usize,
+    fields_at: usize,
+    slots: Vec<u32>,
+    max_slots: usize,
+    weak: WeakTable,
+    finalizers: HashMap<ObjRef, Finalizer>,
+    notices: Vec<Notice>,
+    events: EventBus,
+    garbage: Vec<ObjRef>,
+    enabled: bool,
+    debug: u32,
+    verify: bool,
+    complete: bool,
+    collections: u64,
+    verify_failure: Option<GcError>,
+    collector_name: &'static str,
+}
+
+impl Heap {
+    /// A heap whose objects carry `header_words` collector words, for a collector with
+    /// `generations` generations (1 if it has none) that, if `complete`, frees every
+    /// unreachable object in a full collection.
+    pub fn new(
+        config: &HeapConfig,
+        header_words: usize,
+        generations: usize,
+        complete: bool,
+        collector_name: &'static str,
+    ) -> GcResult<Heap> {
+        if let Some(limit) = config.heap_limit {
+            if limit < crate::alloc::GRANULE_BYTES {
+                return Err(GcError::BadConfig(format!(
+                    "heap limit {limit} bytes is too small to hold one object"
+                )));
+            }
+        }
+        if config.initial_slots > config.max_slots {
+            return Err(GcError::BadConfig(format!(
+                "initial_slots {} exceeds max_slots {}",
+                config.initial_slots, config.max_slots
+            )));
+        }
+        if header_words > 16 {
+            return Err(GcError::BadConfig(format!(
+                "collector header of {header_words} words exceeds 16"
+            )));
+        }
+        let mut events = EventBus::default();
+        events.generations = vec![GenerationStats::default(); generations.max(1)];
+        Ok(Heap {
+            space: Space::new(config.geometry, config.heap_limit)?,
+            header_words,
+            fields_at: layout::fields_offset(header_words),
+            slots: vec![NULL; config.initial_slots],
+            max_slots: config.max_slots,
+            weak: WeakTable::default(),
+            finalizers: HashMap::new(),
+            notices: Vec::new(),
+            events,
+            garbage: Vec::new(),
+            enabled: true,
+            debug: 0,
+            verify: config.verify,
+            complete,
+            collections: 0,
+            verify_failure: None,
+            collector_name,
+        })
+    }
+
+    // ---- objects -------------------------------------------------------------------------
+
+    /// Collector header words per object.
+    pub fn header_words(&self) -> usize {
+        self.header_words
+    }
+
+    /// Bytes an object of `shape` is charged (its size-class cell, or exact if large).
+    pub fn charge_for(&self, shape: Shape) -> usize {
+        self.space.charge_for(layout::object_words(
+            self.header_words,
+            shape.fields,
+            shape.payload,
+        ))
+    }
+
+    /// Allocates and initialises an object: flags as given plus allocated, collector header
+    /// zeroed, fields null, payload zeroed. Collectors call this; mutators go through
+    /// [`crate::Mutator::alloc`].
+    #[inline]
+    pub fn alloc_object(&mut self, shape: Shape, flags: u16) -> GcResult<ObjRef> {
+        shape.validate()?;
+        let words = layout::object_words(self.header_words, shape.fields, shape.payload);
+        let r = self.space.alloc(words)?;
+        let fa = self.fields_at;
+        let w = &mut self.space.words_mut(r)[..words];
+        w[0] = layout::shape_word(shape.fields, flags | FLAG_ALLOCATED);
+        w[1] = shape.payload;
+        w[2..fa].fill(0);
+        let (fields, payload) = w[fa..].split_at_mut(shape.fields as usize);
+        fields.fill(NULL);
+        payload.fill(0);
+        Ok(r)
+    }
+
+    /// Frees object `r`: forgets its finalizer, clears weak references to it (queuing the
+    /// callbacks of those still alive) and returns its memory. Returns the bytes freed.
+    #[inline]
+    pub fn free(&mut self, r: ObjRef) -> usize {
+        let flags = self.flags(r);
+        if flags & (FLAG_IS_WEAKREF | FLAG_HAS_WEAKREFS | FLAG_HAS_FINALIZER) != 0 {
+            if flags & FLAG_IS_WEAKREF != 0 {
+                self.weak.remove_weakref(r);
+            }
+            if flags & FLAG_HAS_WEAKREFS != 0 {
+                self.clear_weakrefs(r, |_| true);
+            }
+            if flags & FLAG_HAS_FINALIZER != 0 {
+                self.finalizers.remove(&r);
+            }
+        }
+        self.space.free(r)
+    }
+
+    /// Whether `r` is an allocated object.
+    #[inline]
+    pub fn is_allocated(&self, r: ObjRef) -> bool {
+        self.space.is_allocated(r)
+    }
+
+    /// `Ok(r)` if `r` addresses an allocated object, else the use-after-free error naming
+    /// it. This is the cheap check the mutator operations use on references taken from slots
+    /// and fields (which always point at cell starts); [`Heap::is_allocated`] is the exact
+    /// test for references of unknown origin.
+    #[inline]
+    pub fn check(&self, r: ObjRef) -> GcResult<ObjRef> {
+        match self.space.try_words(r) {
+            Some(w) if !w.is_empty() && layout::flags_of(w[0]) & FLAG_ALLOCATED != 0 => Ok(r),
+            _ => Err(GcError::UseAfterFree { obj: r.raw() }),
+        }
+    }
+
+    /// The object's words from its first (see [`crate::layout`]).
+    #[inline]
+    pub fn words(&self, r: ObjRef) -> &[u32] {
+        self.space.words(r)
+    }
+
+    /// Mutable words of the object.
+    #[inline]
+    pub fn words_mut(&mut self, r: ObjRef) -> &mut [u32] {
+        self.space.words_mut(r)
+    }
+
+    /// The object's flags.
+    #[inline]
+    pub fn flags(&self, r: ObjRef) -> u16 {
+        layout::flags_of(self.space.words(r)[0])
+    }
+
+    /// Sets flag bits.
+    #[inline]
+    pub fn set_flags(&mut self, r: ObjRef, flags: u16) {
+        self.space.words_mut(r)[0] |= (flags as u32) << 16;
+    }
+
+    /// Clears flag bits.
+    #[inline]
+    pub fn clear_flags(&mut self, r: ObjRef, flags: u16) {
+        self.space.words_mut(r)[0] &= !((flags as u32) << 16);
+    }
+
+    /// The object's shape.
+    pub fn shape(&self, r: ObjRef) -> Shape {
+        let w = self.space.words(r);
+        Shape::new(layout::fields_of(w[0]) as u32, w[1])
+    }
+
+    /// Number of reference fields.
+    #[inline]
+    pub fn field_count(&self, r: ObjRef) -> usize {
+        layout::fields_of(self.space.words(r)[0])
+    }
+
+    /// The raw reference fields.
+    #[inline]
+    pub fn fields(&self, r: ObjRef) -> &[u32] {
+        let w = self.space.words(r);
+        let n = layout::fields_of(w[0]);
+        &w[self.fields_at..self.fields_at + n]
+    }
+
+    /// Mutable raw reference fields (the caller keeps counts and barriers right).
+    #[inline]
+    pub fn fields_mut(&mut self, r: ObjRef) -> &mut [u32] {
+        let fa = self.fields_at;
+        let w = self.space.words_mut(r);
+        let n = layout::fields_of(w[0]);
+        &mut w[fa..fa + n]
+    }
+
+    /// Field `i` (checked against the shape).
+    #[inline]
+    pub fn field(&self, r: ObjRef, i: usize) -> GcResult<Option<ObjRef>> {
+        let f = self.fields(r);
+        match f.get(i) {
+            Some(&raw) => Ok(ObjRef::from_raw(raw)),
+            None => Err(GcError::BadField {
+                obj: r.raw(),
+                field: i,
+                fields: f.len(),
+            }),
+        }
+    }
+
+    /// Stores into field `i` without barriers; returns the old value.
+    #[inline]
+    pub fn replace_field(
+        &mut self,
+        r: ObjRef,
+        i: usize,
+        v: Option<ObjRef>,
+    ) -> GcResult<Option<ObjRef>> {
+        let f = self.fields_mut(r);
+        let fields = f.len();
+        match f.get_mut(i) {
+            Some(slot) => Ok(ObjRef::from_raw(std::mem::replace(slot, crate::raw_of(v)))),
+            None => Err(GcError::BadField {
+                obj: r.raw(),
+                field: i,
+                fields,
+            }),
+        }
+    }
+
+    /// Collector header word `k`.
+    #[inline]
+    pub fn header(&self, r: ObjRef, k: usize) -> u32 {
+        self.space.words(r)[layout::BASE_WORDS + k]
+    }
+
+    /// Mutable collector header word `k`.
+    #[inline]
+    pub fn header_mut(&mut self, r: ObjRef, k: usize) -> &mut u32 {
+        &mut self.space.words_mut(r)[layout::BASE_WORDS + k]
+    }
+
+    /// Reads payload bytes `offset..offset + out.len()`.
+    pub fn read_payload(&self, r: ObjRef, offset: usize, out: &mut [u8]) -> GcResult<()> {
+        let w = self.space.words(r);
+        let len = w[1] as usize;
+        let end = offset.checked_add(out.len()).unwrap_or(usize::MAX);
+        if end > len {
+            return Err(GcError::BadPayload {
+                obj: r.raw(),
+                offset,
+                end,
+                len,
+            });
+        }
+        let base = self.fields_at + layout::fields_of(w[0]);
+        for (i, byte) in out.iter_mut().enumerate() {
+            let b = offset + i;
+            *byte = (w[base + b / 4] >> (8 * (b % 4))) as u8;
+        }
+        Ok(())
+    }
+
+    /// Writes payload bytes at `offset`.
+    pub fn write_payload(&mut self, r: ObjRef, offset: usize, data: &[u8]) -> GcResult<()> {
+        let fa = self.fields_at;
+        let w = self.space.words_mut(r);
+        let len = w[1] as usize;
+        let end = offset.checked_add(data.len()).unwrap_or(usize::MAX);
+        if end > len {
+            return Err(GcError::BadPayload {
+                obj: r.raw(),
+                offset,
+                end,
+                len,
+            });
+        }
+        let base = fa + layout::fields_of(w[0]);
+        for (i, &byte) in data.iter().enumerate() {
+            let b = offset + i;
+            let word = &mut w[base + b / 4];
+            let shift = 8 * (b % 4);
+            *word = (*word & !(0xFF << shift)) | ((byte as u32) << shift);
+        }
+        Ok(())
+    }
+
+    /// Bytes the object occupies.
+    pub fn object_bytes(&self, r: ObjRef) -> usize {
+        self.space.object_bytes(r)
+    }
+
+    /// Calls `f` with every allocated object (small ones in address order, then large).
+    pub fn for_each_object(&self, f: impl FnMut(ObjRef)) {
+        self.space.for_each_object(f)
+    }
+
+    /// Every allocated object, in [`Heap::for_each_object`] order.
+    pub fn objects(&self) -> Vec<ObjRef> {
+        let mut v = Vec::new();
+        self.for_each_object(|r| v.push(r));
+        v
+    }
+
+    /// Sizes for side bitmaps over all objects (see [`crate::ObjSet::with_bounds`]).
+    pub fn reference_bounds(&self) -> (usize, usize) {
+        self.space.reference_bounds()
+    }
+
+    /// Bytes in use.
+    #[inline]
+    pub fn bytes_in_use(&self) -> usize {
+        self.space.bytes_in_use()
+    }
+
+    /// The heap limit, if any.
+    pub fn limit(&self) -> Option<usize> {
+        self.space.limit()
+    }
+
+    /// Whether `bytes` more fit under the limit.
+    #[inline]
+    pub fn fits(&self, bytes: usize) -> bool {
+        self.space.fits(bytes)
+    }
+
+    /// Allocator statistics.
+    pub fn alloc_stats(&self) -> AllocStats {
+        self.space.stats()
+    }
+
+    // ---- root slots ----------------------------------------------------------------------
+
+    /// Root slots reserved.
+    #[inline]
+    pub fn slot_count(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Reserves slots so that at least `count` exist (new ones are null).
+    pub fn reserve_slots(&mut self, count: usize) -> GcResult<()> {
+        if count > self.max_slots {
+            return Err(GcError::BadConfig(format!(
+                "{count} root slots requested, at most {} allowed",
+                self.max_slots
+            )));
+        }
+        if count > self.slots.len() {
+            self.slots.resize(count, NULL);
+        }
+        Ok(())
+    }
+
+    /// The reference in slot `s`.
+    #[inline]
+    pub fn slot(&self, s: Slot) -> GcResult<Option<ObjRef>> {
+        match self.slots.get(s) {
+            Some(&raw) => Ok(ObjRef::from_raw(raw)),
+            None => Err(GcError::BadSlot {
+                slot: s,
+                count: self.slots.len(),
+            }),
+        }
+    }
+
+    /// The non-null object in slot `s`, checked to be allocated.
+    #[inline]
+    pub fn slot_object(&self, s: Slot) -> GcResult<ObjRef> {
+        match self.slot(s)? {
+            Some(r) => self.check(r),
+            None => Err(GcError::NullSlot { slot: s }),
+        }
+    }
+
+    /// Stores into slot `s` without barriers; returns the old value.
+    #[inline]
+    pub fn replace_slot(&mut self, s: Slot, v: Option<ObjRef>) -> GcResult<Option<ObjRef>> {
+        let count = self.slots.len();
+        match self.slots.get_mut(s) {
+            Some(slot) => Ok(ObjRef::from_raw(std::mem::replace(slot, crate::raw_of(v)))),
+            None => Err(GcError::BadSlot { slot: s, count }),
+        }
+    }
+
+    /// The raw slots.
+    pub fn slots(&self) -> &[u32] {
+        &self.slots
+    }
+
+    /// Every root: non-null slots, then `gc.garbage`.
+    pub fn roots(&self) -> impl Iterator<Item = ObjRef> + '_ {
+        self.slots
+            .iter()
+            .filter_map(|&raw| ObjRef::from_raw(raw))
+            .chain(self.garbage.iter().copied())
+    }
+
+    // ---- gc.garbage ----------------------------------------------------------------------
+
+    /// `gc.garbage`: objects set aside instead of freed. They are roots.
+    pub fn garbage(&self) -> &[ObjRef] {
+        &self.garbage
+    }
+
+    /// Appends to `gc.garbage` (a reference-counting collector counts this reference).
+    pub fn push_garbage(&mut self, r: ObjRef) {
+        self.garbage.push(r);
+    }
+
+    /// Empties `gc.garbage`, returning what it held (the caller drops those references).
+    pub fn take_garbage(&mut self) -> Vec<ObjRef> {
+        std::mem::take(&mut self.garbage)
+    }
+
+    // ---- weak references -----------------------------------------------------------------
+
+    /// Registers `weak` (allocated with [`crate::layout::FLAG_IS_WEAKREF`]) as a weak
+    /// reference to `referent`.
+    pub fn register_weakref(&mut self, weak: ObjRef, referent: ObjRef, callback: Option<u32>) {
+        self.weak.insert(weak, referent, callback);
+        self.set_flags(referent, FLAG_HAS_WEAKREFS);
+    }
+
+    /// The weak reference object's entry.
+    pub fn weak_entry(&self, weak: ObjRef) -> GcResult<WeakEntry> {
+        self.weak
+            .get(weak)
+            .ok_or(GcError::NotWeak { obj: weak.raw() })
+    }
+
+    /// Weak references pointing at `r`.
+    pub fn weakrefs_to(&self, r: ObjRef) -> &[ObjRef] {
+        self.weak.weakrefs_to(r)
+    }
+
+    /// Clears every weak reference to `referent`; for each with a callback for which `alive`
+    /// says true, queues a [`Notice::WeakCallback`]. Returns how many were cleared.
+    pub fn clear_weakrefs(
+        &mut self,
+        referent: ObjRef,
+        mut alive: impl FnMut(ObjRef) -> bool,
+    ) -> usize {
+        let cleared = self.weak.clear_referent(referent);
+        for &w in &cleared {
+            if let Some(WeakEntry {
+                callback: Some(tag),
+                ..
+            }) = self.weak.get(w)
+            {
+                if alive(w) {
+                    self.notices.push(Notice::WeakCallback { weak: w, tag });
+                }
+            }
+        }
+        self.clear_flags(referent, FLAG_HAS_WEAKREFS);
+        cleared.len()
+    }
+
+    /// Number of weak reference objects alive.
+    pub fn weakref_count(&self) -> usize {
+        self.weak.len()
+    }
+
+    // ---- finalizers and notices -----------------------------------------------------------
+
+    /// Attaches a finalizer (replacing any earlier one). It runs at most once in the object's
+    /// life: if the object was already finalized, it never runs.
+    pub fn set_finalizer(&mut self, r: ObjRef, f: Finalizer) {
+        self.finalizers.insert(r, f);
+        self.set_flags(r, FLAG_HAS_FINALIZER);
+    }
+
+    /// Whether `r` has a finalizer that has not run yet.
+    #[inline]
+    pub fn has_pending_finalizer(&self, r: ObjRef) -> bool {
+        self.flags(r) & (FLAG_HAS_FINALIZER | FLAG_FINALIZED) == FLAG_HAS_FINALIZER
+    }
+
+    /// Whether `r`'s finalizer has run.
+    pub fn is_finalized(&self, r: ObjRef) -> bool {
+        self.flags(r) & FLAG_FINALIZED != 0
+    }
+
+    /// Runs `r`'s pending finalizer: marks it finalized and queues the notice. Returns the
+    /// slot it resurrects into, if any; the collector then stores `r` there with its barrier.
+    pub fn run_finalizer(&mut self, r: ObjRef) -> Option<Slot> {
+        if !self.has_pending_finalizer(r) {
+            return None;
+        }
+        self.set_flags(r, FLAG_FINALIZED);
+        let f = self.finalizers.get(&r).copied()?;
+        self.notices.push(Notice::Finalized { obj: r, tag: f.tag });
+        f.resurrect_into.filter(|&s| s < self.slots.len())
+    }
+
+    /// Queues a notice.
+    pub fn push_notice(&mut self, n: Notice) {
+        self.notices.push(n);
+    }
+
+    /// Moves every queued notice into `out`, oldest first.
+    pub fn drain_notices(&mut self, out: &mut Vec<Notice>) {
+        out.append(&mut self.notices);
+    }
+
+    // ---- the gc-module switches ------------------------------------------------------------
+
+    /// `gc.isenabled()`: whether automatic collection is on.
+    #[inline]
+    pub fn is_enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// `gc.enable()` / `gc.disable()`.
+    pub fn set_enabled(&mut self, on: bool) {
+        self.enabled = on;
+    }
+
+    /// `gc.get_debug()`.
+    pub fn debug(&self) -> u32 {
+        self.debug
+    }
+
+    /// `gc.set_debug(flags)`.
+    pub fn set_debug(&mut self, flags: u32) {
+        self.debug = flags;
+    }
+
+    // ---- events -----------------------------------------------------------------------------
+
+    /// Whether anyone listens to events (a collector may skip timing cascades otherwise).
+    #[inline]
+    pub fn has_subscribers(&self) -> bool {
+        self.events.has_subscribers()
+    }
+
+    /// Adds a subscriber (`gc.callbacks.append`).
+    pub fn subscribe(&mut self, cb: Callback) -> CallbackId {
+        self.events.subscribe(cb)
+    }
+
+    /// Removes a subscriber; false if it was not there.
+    pub fn unsubscribe(&mut self, id: CallbackId) -> bool {
+        self.events.unsubscribe(id)
+    }
+
+    /// Starts a pause. Collections are always timed (for `get_stats`); cascades only when
+    /// someone listens.
+    pub fn begin_pause(&mut self, kind: PauseKind, generation: Option<u8>) -> PauseStart {
+        let listening = self.events.has_subscribers();
+        let at = (kind == PauseKind::Collection || listening).then(Instant::now);
+        let heap_before = self.space.bytes_in_use() as u64;
+        if listening {
+            let event = GcEvent {
+                phase: Phase::Start,
+                kind,
+                generation,
+                at: at.unwrap_or_else(Instant::now),
+                heap_before,
+                heap_after: heap_before,
+                counts: PauseCounts::default(),
+            };
+            self.events.emit(&event);
+        }
+        PauseStart {
+            kind,
+            generation,
+            at,
+            heap_before,
+        }
+    }
+
+    /// Ends a pause: updates statistics, tells subscribers, prints under DEBUG_STATS, and in
+    /// verify mode checks a full collection against the oracle.
+    pub fn end_pause(&mut self, start: PauseStart, counts: PauseCounts) {
+        let now = start.at.map(|_| Instant::now());
+        let duration_ns = match (start.at, now) {
+            (Some(a), Some(b)) => b.duration_since(a).as_nanos() as u64,
+            _ => 0,
+        };
+        let generations = self.events.generations.len();
+        match start.kind {
+            PauseKind::Collection => {
+                let g = start
+                    .generation
+                    .map_or(generations - 1, |g| (g as usize).min(generations - 1));
+                let s = &mut self.events.generations[g];
+                s.collections += 1;
+                s.collected += counts.freed;
+                s.uncollectable += counts.uncollectable;
+                s.candidates += counts.candidates;
+                s.scanned += counts.scanned;
+                s.duration_ns += duration_ns;
+                self.collections += 1;
+            }
+            PauseKind::Cascade => {
+                let c = &mut self.events.cascades;
+                c.cascades += 1;
+                c.freed += counts.freed;
+                c.largest = c.largest.max(counts.freed);
+            }
+        }
+        // Pools kept for quick reuse go back to their arenas once the pause is over, so
+        // arenas emptied by a collection or cascade are released.
+        self.space.flush_empty_pools();
+        let heap_after = self.space.bytes_in_use() as u64;
+        if self.events.has_subscribers() {
+            let event = GcEvent {
+                phase: Phase::Stop,
+                kind: start.kind,
+                generation: start.generation,
+                at: now.unwrap_or_else(Instant::now),
+                heap_before: start.heap_before,
+                heap_after,
+                counts,
+            };
+            self.events.emit(&event);
+        }
+        if start.kind == PauseKind::Collection {
+            if self.debug & DEBUG_STATS != 0 {
+                eprintln!(
+                    "gc[{}]: generation {}: {} candidates, {} collected, {} uncollectable, {} bytes freed, {:.3} ms",
+                    self.collector_name,
+                    start.generation.map_or_else(|| "full".to_string(), |g| g.to_string()),
+                    counts.candidates,
+                    counts.freed,
+                    counts.uncollectable,
+                    counts.bytes_freed,
+                    duration_ns as f64 / 1e6
+                );
+            }
+            let full = start
+                .generation
+                .is_none_or(|g| g as usize + 1 >= generations);
+            if self.verify && self.verify_failure.is_none() {
+                let result = if full && self.complete {
+                    oracle::verify_complete(self)
+                } else {
+                    oracle::verify_no_dangling(self).map(|_| ())
+                };
+                if let Err(e) = result {
+                    self.verify_failure = Some(e);
+                }
+            }
+        }
+    }
+
+    /// Per-generation statistics (one entry for collectors without generations).
+    pub fn generation_stats(&self) -> &[GenerationStats] {
+        &self.events.generations
+    }
+
+    /// Cascade totals.
+    pub fn cascade_stats(&self) -> CascadeStats {
+        self.events.cascades
+    }
+
+    /// Collections completed so far (all generations).
+    pub fn collections(&self) -> u64 {
+        self.collections
+    }
+
+    /// Whether this heap checks collections against the oracle.
+    pub fn verifying(&self) -> bool {
+        self.verify
+    }
+
+    /// Takes the first verification failure recorded, if any.
+    pub fn take_verify_failure(&mut self) -> Option<GcError> {
+        self.verify_failure.take()
+    }
+
+    /// The collector's name, for messages.
+    pub fn collector_name(&self) -> &'static str {
+        self.collector_name
+    }
+}

@@ -1,0 +1,108 @@
+//! Compact object references and object shapes.
+
+use crate::GcError;
+
+/// A compact 32-bit reference to an object in the simulated heap, like a compressed pointer.
+///
+/// Small objects (pool-allocated) are addressed by their 16-byte granule: the arena index in the
+/// high bits and the granule inside the arena in the low bits, so references sort in address
+/// order. Large objects (system-allocated) have [`ObjRef::LARGE_BIT`] set and index a side table.
+/// A reference never points into Rust memory: following one is an index, bounds-checked, so a
+/// stale reference is an error, never undefined behaviour.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct ObjRef(pub(crate) u32);
+
+/// The raw encoding of "no object" in fields and slots.
+pub const NULL: u32 = u32::MAX;
+
+impl ObjRef {
+    /// Set on references to large (system-allocated) objects.
+    pub const LARGE_BIT: u32 = 1 << 31;
+
+    /// The raw 32-bit encoding, as stored in fields.
+    #[inline]
+    pub fn raw(self) -> u32 {
+        self.0
+    }
+
+    /// Decodes a raw field value; [`NULL`] gives `None`.
+    #[inline]
+    pub fn from_raw(raw: u32) -> Option<ObjRef> {
+        if raw == NULL {
+            None
+        } else {
+            Some(ObjRef(raw))
+        }
+    }
+
+    /// Whether this object lives in the large-object space.
+    #[inline]
+    pub fn is_large(self) -> bool {
+        self.0 & Self::LARGE_BIT != 0
+    }
+}
+
+/// Encodes an optional reference for storage in a field or slot.
+#[inline]
+pub fn raw_of(r: Option<ObjRef>) -> u32 {
+    match r {
+        Some(r) => r.0,
+        None => NULL,
+    }
+}
+
+impl std::fmt::Display for ObjRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_large() {
+            write!(f, "L{}", self.0 & !Self::LARGE_BIT)
+        } else {
+            write!(f, "#{}", self.0)
+        }
+    }
+}
+
+/// What an object looks like: how many reference fields and how many payload bytes.
+///
+/// Reference fields are what collectors trace; payload is plain data the mutator reads and
+/// writes (ints, floats, strings in CPython terms). An object with no reference fields is
+/// a leaf: CPython never tracks such objects in its cycle collector.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, Default)]
+pub struct Shape {
+    /// Number of reference fields, at most [`Shape::MAX_FIELDS`].
+    pub fields: u32,
+    /// Number of payload bytes.
+    pub payload: u32,
+}
+
+impl Shape {
+    /// The most reference fields one object can have.
+    pub const MAX_FIELDS: u32 = u16::MAX as u32;
+
+    /// A shape with `fields` references and `payload` bytes of data.
+    pub const fn new(fields: u32, payload: u32) -> Shape {
+        Shape { fields, payload }
+    }
+
+    /// Checks the shape is representable.
+    pub fn validate(self) -> Result<(), GcError> {
+        if self.fields > Self::MAX_FIELDS {
+            return Err(GcError::BadShape(format!(
+                "{} reference fields, at most {} allowed",
+                self.fields,
+                Self::MAX_FIELDS
+            )));
+        }
+        if self.payload > (1 << 30) {
+            return Err(GcError::BadShape(format!(
+                "{} payload bytes, at most 1 GiB allowed",
+                self.payload
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether objects of this shape can hold references (CPython's "container").
+    pub fn is_container(self) -> bool {
+        self.fields > 0
+    }
+}

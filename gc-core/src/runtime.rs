@@ -1,0 +1,387 @@
+//! The runtime: a heap plus a collector, implementing the mutator interface and the gc module.
+
+use crate::events::{Callback, CallbackId, CascadeStats, GenerationStats};
+use crate::layout::FLAG_IS_WEAKREF;
+use crate::oracle::{self, LeakReport};
+use crate::{
+    AllocStats, Capabilities, Collector, Finalizer, GcControl, GcError, GcResult, Heap, HeapConfig,
+    Mutator, Notice, ObjRef, Shape, Slot,
+};
+
+/// A heap driven by collector `C`. Every mutator operation goes through here, so every
+/// collector sees the same barrier calls in the same order: the new value is retained before
+/// the old one is released, so a self-assignment never frees.
+#[derive(Debug)]
+pub struct Runtime<C: Collector> {
+    heap: Heap,
+    collector: C,
+}
+
+impl<C: Collector> Runtime<C> {
+    /// A runtime with a fresh heap configured for `collector`.
+    pub fn new(config: HeapConfig, collector: C) -> GcResult<Runtime<C>> {
+        let caps = collector.capabilities();
+        let heap = Heap::new(
+            &config,
+            collector.header_words(),
+            caps.generations.max(1) as usize,
+            caps.reclaims_cycles(),
+            collector.name(),
+        )?;
+        Ok(Runtime { heap, collector })
+    }
+
+    /// The heap (read-only: changes go through the mutator interface).
+    pub fn heap(&self) -> &Heap {
+        &self.heap
+    }
+
+    /// The collector.
+    pub fn collector(&self) -> &C {
+        &self.collector
+    }
+
+    /// Both halves, for collector-specific tests and tools.
+    pub fn parts_mut(&mut self) -> (&mut Heap, &mut C) {
+        (&mut self.heap, &mut self.collector)
+    }
+
+    #[inline]
+    fn set_slot(&mut self, s: Slot, v: Option<ObjRef>) -> GcResult<()> {
+        let old = self.heap.replace_slot(s, v)?;
+        if let Some(new) = v {
+            self.collector.retain(&mut self.heap, new);
+        }
+        if let Some(old) = old {
+            self.collector.release(&mut self.heap, old);
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn check_slot(&self, s: Slot) -> GcResult<()> {
+        if s < self.heap.slot_count() {
+            Ok(())
+        } else {
+            Err(GcError::BadSlot {
+                slot: s,
+                count: self.heap.slot_count(),
+            })
+        }
+    }
+
+    /// Reports a verification failure recorded during the operation (verify mode only).
+    #[inline]
+    fn settle(&mut self) -> GcResult<()> {
+        if self.heap.verifying() {
+            if let Some(e) = self.heap.take_verify_failure() {
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    fn alloc_with_flags(&mut self, shape: Shape, flags: u16) -> GcResult<ObjRef> {
+        shape.validate()?;
+        let bytes = self.heap.charge_for(shape);
+        self.collector.before_alloc(&mut self.heap, shape, bytes)?;
+        let obj = match self.heap.alloc_object(shape, flags) {
+            Ok(obj) => obj,
+            Err(GcError::OutOfMemory { .. }) => {
+                self.collector.on_heap_full(&mut self.heap, bytes)?;
+                self.heap.alloc_object(shape, flags)?
+            }
+            Err(e) => return Err(e),
+        };
+        self.collector.on_alloc(&mut self.heap, obj);
+        Ok(obj)
+    }
+
+    fn checked_object(&self, obj: ObjRef) -> GcResult<ObjRef> {
+        if self.heap.is_allocated(obj) {
+            Ok(obj)
+        } else {
+            Err(GcError::UseAfterFree { obj: obj.raw() })
+        }
+    }
+}
+
+impl<C: Collector> Mutator for Runtime<C> {
+    fn reserve_slots(&mut self, count: usize) -> GcResult<()> {
+        self.heap.reserve_slots(count)
+    }
+
+    fn slot_count(&self) -> usize {
+        self.heap.slot_count()
+    }
+
+    #[inline]
+    fn alloc(&mut self, dst: Slot, shape: Shape) -> GcResult<()> {
+        self.check_slot(dst)?;
+        let obj = self.alloc_with_flags(shape, 0)?;
+        self.set_slot(dst, Some(obj))?;
+        self.settle()
+    }
+
+    #[inline]
+    fn load(&mut self, dst: Slot, src: Slot, field: usize) -> GcResult<()> {
+        self.check_slot(dst)?;
+        let obj = self.heap.slot_object(src)?;
+        let value = self.heap.field(obj, field)?;
+        self.set_slot(dst, value)
+    }
+
+    #[inline]
+    fn store(&mut self, obj: Slot, field: usize, value: Option<Slot>) -> GcResult<()> {
+        let target = self.heap.slot_object(obj)?;
+        let new = match value {
+            Some(s) => match self.heap.slot(s)? {
+                Some(r) => Some(self.heap.check(r)?),
+                None => None,
+            },
+            None => None,
+        };
+        let old = self.heap.replace_field(target, field, new)?;
+        if let Some(new) = new {
+            self.collector.retain(&mut self.heap, new);
+        }
+        self.collector.write_barrier(&mut self.heap, target, new);
+        if let Some(old) = old {
+            self.collector.release(&mut self.heap, old);
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn copy(&mut self, dst: Slot, src: Slot) -> GcResult<()> {
+        self.check_slot(dst)?;
+        let value = self.heap.slot(src)?;
+        self.set_slot(dst, value)
+    }
+
+    #[inline]
+    fn clear(&mut self, slot: Slot) -> GcResult<()> {
+        self.set_slot(slot, None)
+    }
+
+    fn same(&self, a: Slot, b: Slot) -> GcResult<bool> {
+        Ok(self.heap.slot(a)? == self.heap.slot(b)?)
+    }
+
+    fn is_null(&self, slot: Slot) -> GcResult<bool> {
+        Ok(self.heap.slot(slot)?.is_none())
+    }
+
+    fn slot_ref(&self, slot: Slot) -> GcResult<Option<ObjRef>> {
+        self.heap.slot(slot)
+    }
+
+    fn shape(&self, slot: Slot) -> GcResult<Shape> {
+        Ok(self.heap.shape(self.heap.slot_object(slot)?))
+    }
+
+    fn read_payload(&self, slot: Slot, offset: usize, out: &mut [u8]) -> GcResult<()> {
+        let obj = self.heap.slot_object(slot)?;
+        self.heap.read_payload(obj, offset, out)
+    }
+
+    fn write_payload(&mut self, slot: Slot, offset: usize, data: &[u8]) -> GcResult<()> {
+        let obj = self.heap.slot_object(slot)?;
+        self.heap.write_payload(obj, offset, data)
+    }
+
+    fn new_weak(&mut self, dst: Slot, target: Slot, callback: Option<u32>) -> GcResult<()> {
+        self.check_slot(dst)?;
+        self.heap.slot_object(target)?;
+        let weak = self.alloc_with_flags(Shape::new(0, 0), FLAG_IS_WEAKREF)?;
+        // The allocation may have collected; the target is rooted in its slot, so it is
+        // still there, but re-read it rather than assume.
+        let referent = self.heap.slot_object(target)?;
+        self.heap.register_weakref(weak, referent, callback);
+        self.set_slot(dst, Some(weak))?;
+        self.settle()
+    }
+
+    fn upgrade(&mut self, dst: Slot, weak: Slot) -> GcResult<bool> {
+        self.check_slot(dst)?;
+        let w = self.heap.slot_object(weak)?;
+        if self.heap.flags(w) & FLAG_IS_WEAKREF == 0 {
+            return Err(GcError::NotWeak { obj: w.raw() });
+        }
+        let referent = self.heap.weak_entry(w)?.referent;
+        self.set_slot(dst, referent)?;
+        Ok(referent.is_some())
+    }
+
+    fn set_finalizer(&mut self, obj: Slot, finalizer: Finalizer) -> GcResult<()> {
+        let target = self.heap.slot_object(obj)?;
+        if let Some(s) = finalizer.resurrect_into {
+            self.check_slot(s)?;
+        }
+        self.heap.set_finalizer(target, finalizer);
+        Ok(())
+    }
+
+    fn collect(&mut self, generation: Option<u8>) -> GcResult<u64> {
+        let generations = self.collector.capabilities().generations;
+        if let Some(g) = generation {
+            if g >= generations.max(1) {
+                return Err(GcError::BadGeneration {
+                    generation: g,
+                    generations: generations.max(1),
+                });
+            }
+        }
+        let outcome = self.collector.collect(&mut self.heap, generation)?;
+        self.settle()?;
+        Ok(outcome.collected + outcome.uncollectable)
+    }
+
+    fn set_auto_collect(&mut self, enabled: bool) {
+        self.heap.set_enabled(enabled)
+    }
+
+    fn safepoint(&mut self) -> GcResult<()> {
+        self.collector.safepoint(&mut self.heap)?;
+        self.settle()
+    }
+
+    fn drain_notices(&mut self, out: &mut Vec<Notice>) {
+        self.heap.drain_notices(out)
+    }
+}
+
+impl<C: Collector> GcControl for Runtime<C> {
+    fn collector_name(&self) -> &'static str {
+        self.collector.name()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.collector.capabilities()
+    }
+
+    fn enable(&mut self) {
+        self.heap.set_enabled(true)
+    }
+
+    fn disable(&mut self) {
+        self.heap.set_enabled(false)
+    }
+
+    fn is_enabled(&self) -> bool {
+        self.heap.is_enabled()
+    }
+
+    fn get_count(&self) -> Vec<u64> {
+        self.collector.get_count()
+    }
+
+    fn get_threshold(&self) -> Vec<u64> {
+        self.collector.get_threshold()
+    }
+
+    fn set_threshold(&mut self, thresholds: &[u64]) -> GcResult<()> {
+        self.collector.set_threshold(thresholds)
+    }
+
+    fn get_objects(&self, generation: Option<u8>) -> Vec<ObjRef> {
+        self.collector.tracked_objects(&self.heap, generation)
+    }
+
+    fn get_stats(&self) -> Vec<GenerationStats> {
+        self.heap.generation_stats().to_vec()
+    }
+
+    fn get_referrers(&self, obj: ObjRef) -> GcResult<Vec<ObjRef>> {
+        let obj = self.checked_object(obj)?;
+        let mut v = Vec::new();
+        self.heap.for_each_object(|r| {
+            if self.heap.fields(r).contains(&obj.raw()) {
+                v.push(r);
+            }
+        });
+        Ok(v)
+    }
+
+    fn get_referents(&self, obj: ObjRef) -> GcResult<Vec<ObjRef>> {
+        let obj = self.checked_object(obj)?;
+        Ok(self
+            .heap
+            .fields(obj)
+            .iter()
+            .filter_map(|&raw| ObjRef::from_raw(raw))
+            .collect())
+    }
+
+    fn is_tracked(&self, obj: ObjRef) -> GcResult<bool> {
+        let obj = self.checked_object(obj)?;
+        Ok(self.collector.is_tracked(&self.heap, obj))
+    }
+
+    fn is_finalized(&self, obj: ObjRef) -> GcResult<bool> {
+        let obj = self.checked_object(obj)?;
+        Ok(self.heap.is_finalized(obj))
+    }
+
+    fn freeze(&mut self) -> GcResult<()> {
+        self.collector.freeze(&mut self.heap)
+    }
+
+    fn unfreeze(&mut self) -> GcResult<()> {
+        self.collector.unfreeze(&mut self.heap)
+    }
+
+    fn get_freeze_count(&self) -> u64 {
+        self.collector.freeze_count()
+    }
+
+    fn garbage(&self) -> Vec<ObjRef> {
+        self.heap.garbage().to_vec()
+    }
+
+    fn clear_garbage(&mut self) {
+        for r in self.heap.take_garbage() {
+            self.collector.release(&mut self.heap, r);
+        }
+    }
+
+    fn add_callback(&mut self, cb: Callback) -> CallbackId {
+        self.heap.subscribe(cb)
+    }
+
+    fn remove_callback(&mut self, id: CallbackId) -> bool {
+        self.heap.unsubscribe(id)
+    }
+
+    fn set_debug(&mut self, flags: u32) {
+        self.heap.set_debug(flags)
+    }
+
+    fn get_debug(&self) -> u32 {
+        self.heap.debug()
+    }
+
+    fn heap_stats(&self) -> AllocStats {
+        self.heap.alloc_stats()
+    }
+
+    fn cascade_stats(&self) -> CascadeStats {
+        self.heap.cascade_stats()
+    }
+
+    fn objects_scanned(&self) -> u64 {
+        self.collector.objects_scanned()
+    }
+
+    fn leak_report(&self) -> GcResult<LeakReport> {
+        oracle::leaks(&self.heap)
+    }
+
+    fn verify_now(&self) -> GcResult<()> {
+        oracle::verify_no_dangling(&self.heap)?;
+        if self.collector.capabilities().reference_counting {
+            oracle::verify_refcounts(&self.heap, |r| self.collector.refcount(&self.heap, r))?;
+        }
+        Ok(())
+    }
+}

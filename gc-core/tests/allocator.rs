@@ -1,0 +1,247 @@
+//! The pool allocator's own behaviour: size classes, pool and arena reuse, arena release,
+//! the large-object path and the heap limit.
+
+use gc_core::alloc::{Geometry, Space};
+use gc_core::{GcError, ObjRef};
+
+fn words_for(bytes: usize) -> usize {
+    bytes / 4
+}
+
+#[test]
+fn size_class_rounding_charges_cells() {
+    let mut s = Space::new(Geometry::default(), None).unwrap();
+    for (bytes, charged) in [
+        (4, 16),
+        (16, 16),
+        (20, 32),
+        (32, 32),
+        (500, 512),
+        (512, 512),
+    ] {
+        let before = s.bytes_in_use();
+        let r = s.alloc(words_for(bytes.max(4))).unwrap();
+        assert_eq!(s.bytes_in_use() - before, charged, "{bytes} bytes");
+        assert_eq!(s.object_bytes(r), charged);
+        assert!(!r.is_large());
+    }
+    let st = s.stats();
+    assert_eq!(st.class_objects[0], 2);
+    assert_eq!(st.class_objects[1], 2);
+    assert_eq!(st.class_objects[31], 2);
+}
+
+#[test]
+fn alternating_alloc_and_free_keeps_one_pool() {
+    let mut s = Space::new(Geometry::default(), None).unwrap();
+    let first = s.alloc(8).unwrap();
+    s.free(first);
+    for _ in 0..100 {
+        let r = s.alloc(8).unwrap();
+        assert_eq!(r, first, "the kept pool and its free list serve again");
+        s.free(r);
+    }
+    let st = s.stats();
+    assert_eq!((st.pools_in_use, st.arenas_held), (1, 1));
+}
+
+#[test]
+fn freed_cells_are_reused_first() {
+    let mut s = Space::new(Geometry::default(), None).unwrap();
+    let a = s.alloc(8).unwrap();
+    let b = s.alloc(8).unwrap();
+    assert_ne!(a, b);
+    s.free(a);
+    let c = s.alloc(8).unwrap();
+    assert_eq!(a, c, "the pool's free list hands back the freed cell");
+    assert_eq!(s.stats().pools_in_use, 1);
+}
+
+#[test]
+fn cells_are_carved_in_address_order_and_pools_fill() {
+    let g = Geometry::default();
+    let mut s = Space::new(g, None).unwrap();
+    let per_pool = g.pool_bytes / 32;
+    let refs: Vec<ObjRef> = (0..per_pool + 1).map(|_| s.alloc(8).unwrap()).collect();
+    for w in refs[..per_pool].windows(2) {
+        assert_eq!(
+            w[1].raw() - w[0].raw(),
+            2,
+            "32-byte cells are two granules apart"
+        );
+    }
+    assert_eq!(
+        s.stats().pools_in_use,
+        2,
+        "a full pool makes the class take a fresh one"
+    );
+}
+
+#[test]
+fn empty_pools_return_to_their_arena_and_serve_other_classes() {
+    let g = Geometry::default();
+    let mut s = Space::new(g, None).unwrap();
+    let a: Vec<ObjRef> = (0..10).map(|_| s.alloc(4).unwrap()).collect();
+    assert_eq!(s.stats().pools_in_use, 1);
+    for r in a.iter().rev() {
+        s.free(*r);
+    }
+    assert_eq!(
+        s.stats().pools_in_use,
+        1,
+        "the emptied pool is kept for its class"
+    );
+    s.flush_empty_pools();
+    assert_eq!(s.stats().pools_in_use, 0);
+    let b = s.alloc(100).unwrap();
+    assert_eq!(b.raw() >> g.arena_shift(), 0, "same arena");
+    assert_eq!(s.stats().arenas_held, 1);
+}
+
+#[test]
+fn empty_arenas_are_released_except_one() {
+    let g = Geometry::default();
+    let mut s = Space::new(g, None).unwrap();
+    let cells_per_arena = g.arena_bytes / 512;
+    let refs: Vec<ObjRef> = (0..3 * cells_per_arena)
+        .map(|_| s.alloc(128).unwrap())
+        .collect();
+    assert_eq!(s.stats().arenas_held, 3);
+    for r in &refs {
+        s.free(*r);
+    }
+    s.flush_empty_pools();
+    let st = s.stats();
+    assert_eq!(st.objects_in_use, 0);
+    assert_eq!(
+        st.arenas_held, 1,
+        "one empty arena is kept against thrashing"
+    );
+    assert_eq!(st.arenas_released, 2);
+    assert_eq!(st.bytes_held, g.arena_bytes as u64);
+    assert_eq!(st.peak_bytes_held, 3 * g.arena_bytes as u64);
+    // Released arena indices are reused, lowest first.
+    let again: Vec<ObjRef> = (0..2 * cells_per_arena)
+        .map(|_| s.alloc(128).unwrap())
+        .collect();
+    let max_arena = again
+        .iter()
+        .map(|r| r.raw() >> g.arena_shift())
+        .max()
+        .unwrap();
+    assert_eq!(max_arena, 1);
+}
+
+#[test]
+fn most_used_arena_is_preferred() {
+    let g = Geometry {
+        arena_bytes: 64 * 1024,
+        ..Geometry::default()
+    };
+    let mut s = Space::new(g, None).unwrap();
+    // Fill two arenas with single-cell pools of the largest class, then empty most of arena 1.
+    let per_arena = g.pools_per_arena() * (g.pool_bytes / 512);
+    let refs: Vec<ObjRef> = (0..2 * per_arena).map(|_| s.alloc(128).unwrap()).collect();
+    let in_arena = |r: &ObjRef| r.raw() >> g.arena_shift();
+    // Free all but one pool's worth in arena 0 and a single pool in arena 1.
+    let cells_per_pool = g.pool_bytes / 512;
+    for r in refs
+        .iter()
+        .filter(|r| in_arena(r) == 0)
+        .skip(cells_per_pool)
+    {
+        s.free(*r);
+    }
+    for r in refs
+        .iter()
+        .filter(|r| in_arena(r) == 1)
+        .take(cells_per_pool)
+    {
+        s.free(*r);
+    }
+    s.flush_empty_pools();
+    // A new pool (for another class) should come from arena 1, the more heavily used one.
+    let fresh = s.alloc(4).unwrap();
+    assert_eq!(in_arena(&fresh), 1);
+}
+
+#[test]
+fn large_objects_use_the_system_path() {
+    let mut s = Space::new(Geometry::default(), None).unwrap();
+    let big = s.alloc(1000).unwrap();
+    assert!(big.is_large());
+    assert_eq!(s.object_bytes(big), 4000);
+    let st = s.stats();
+    assert_eq!(st.large_objects, 1);
+    assert_eq!(st.arenas_held, 0, "no arena for a large object");
+    assert_eq!(st.bytes_in_use, 4000);
+    assert_eq!(s.free(big), 4000);
+    assert_eq!(s.stats().large_objects, 0);
+    let again = s.alloc(129).unwrap();
+    assert!(
+        again.is_large(),
+        "516 bytes is over the 512-byte small limit"
+    );
+    assert_eq!(again, big, "the index is reused");
+}
+
+#[test]
+fn heap_limit_gives_out_of_memory_and_recovers() {
+    let mut s = Space::new(Geometry::default(), Some(1024)).unwrap();
+    let refs: Vec<ObjRef> = (0..32).map(|_| s.alloc(8).unwrap()).collect();
+    match s.alloc(8) {
+        Err(GcError::OutOfMemory {
+            requested,
+            in_use,
+            limit,
+        }) => {
+            assert_eq!((requested, in_use, limit), (32, 1024, 1024));
+        }
+        other => panic!("expected OutOfMemory, got {other:?}"),
+    }
+    assert!(
+        s.alloc(300).is_err(),
+        "large objects count against the limit too"
+    );
+    s.free(refs[3]);
+    assert!(s.alloc(8).is_ok());
+}
+
+#[test]
+fn counters_add_up() {
+    let mut s = Space::new(Geometry::default(), None).unwrap();
+    let refs: Vec<ObjRef> = (0..1000)
+        .map(|i| {
+            let r = s.alloc(4 + i % 100).unwrap();
+            // The heap writes the header; here the test marks the cell allocated itself.
+            s.words_mut(r)[0] = u32::from(gc_core::layout::FLAG_ALLOCATED) << 16;
+            r
+        })
+        .collect();
+    let peak = s.stats().bytes_in_use;
+    for r in refs.iter().step_by(2) {
+        s.free(*r);
+    }
+    let st = s.stats();
+    assert_eq!(st.total_allocated, 1000);
+    assert_eq!(st.total_freed, 500);
+    assert_eq!(st.objects_in_use, 500);
+    assert_eq!(st.class_objects.iter().sum::<u64>(), 500);
+    assert_eq!(st.peak_bytes_in_use, peak);
+    assert_eq!(
+        st.total_bytes_allocated - st.total_bytes_freed,
+        st.bytes_in_use
+    );
+    let mut seen = 0;
+    s.for_each_object(|_| seen += 1);
+    assert_eq!(seen, 500);
+}
+
+#[test]
+fn bad_geometry_is_an_error() {
+    let g = Geometry {
+        pool_bytes: 1000,
+        ..Geometry::default()
+    };
+    assert!(matches!(Space::new(g, None), Err(GcError::BadConfig(_))));
+}

@@ -1,0 +1,2 @@
+//! gc-cycle (filled in by its own issue).
+#![forbid(unsafe_code)]

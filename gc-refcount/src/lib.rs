@@ -1,0 +1,2 @@
+//! gc-refcount (filled in by its own issue).
+#![forbid(unsafe_code)]

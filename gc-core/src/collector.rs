@@ -95,6 +95,22 @@ pub trait Collector {
         Ok(())
     }
 
+    /// Like [`Collector::before_alloc`], also told the flags the object will carry (e.g.
+    /// [`crate::layout::FLAG_IS_WEAKREF`]): a collector that tracks some objects without
+    /// reference fields (CPython tracks weak references) decides here. The runtime calls
+    /// this one; by default it forwards to [`Collector::before_alloc`].
+    #[inline]
+    fn before_alloc_flagged(
+        &mut self,
+        heap: &mut Heap,
+        shape: Shape,
+        flags: u16,
+        bytes: usize,
+    ) -> GcResult<()> {
+        let _ = flags;
+        self.before_alloc(heap, shape, bytes)
+    }
+
     /// Called when the heap limit refused `bytes`; collect here to make room. The allocation is
     /// retried once afterwards.
     fn on_heap_full(&mut self, _heap: &mut Heap, _bytes: usize) -> GcResult<()> {

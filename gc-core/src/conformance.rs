@@ -265,7 +265,7 @@ pub fn live_objects_survive<C: Collector>(make: &dyn Fn() -> C) {
             m.copy(2, 3).unwrap();
             depth += 1;
         }
-        if n % 50 == 0 {
+        if n.is_multiple_of(50) {
             m.collect(None).unwrap();
         }
     }

@@ -327,7 +327,7 @@ impl Heap {
     pub fn read_payload(&self, r: ObjRef, offset: usize, out: &mut [u8]) -> GcResult<()> {
         let w = self.space.words(r);
         let len = w[1] as usize;
-        let end = offset.checked_add(out.len()).unwrap_or(usize::MAX);
+        let end = offset.saturating_add(out.len());
         if end > len {
             return Err(GcError::BadPayload {
                 obj: r.raw(),
@@ -349,7 +349,7 @@ impl Heap {
         let fa = self.fields_at;
         let w = self.space.words_mut(r);
         let len = w[1] as usize;
-        let end = offset.checked_add(data.len()).unwrap_or(usize::MAX);
+        let end = offset.saturating_add(data.len());
         if end > len {
             return Err(GcError::BadPayload {
                 obj: r.raw(),
@@ -537,6 +537,21 @@ impl Heap {
         }
         self.clear_flags(referent, FLAG_HAS_WEAKREFS);
         cleared.len()
+    }
+
+    /// Clears the weak reference object `weak` itself (CPython clears weak references that
+    /// are garbage before finalizers run): it stops pointing at its referent and no callback
+    /// is queued. Returns whether it was pointing at something.
+    pub fn clear_weakref(&mut self, weak: ObjRef) -> bool {
+        match self.weak.clear_one(weak) {
+            Some(referent) => {
+                if self.weak.weakrefs_to(referent).is_empty() && self.is_allocated(referent) {
+                    self.clear_flags(referent, FLAG_HAS_WEAKREFS);
+                }
+                true
+            }
+            None => false,
+        }
     }
 
     /// Number of weak reference objects alive.

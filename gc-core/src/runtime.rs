@@ -84,7 +84,8 @@ impl<C: Collector> Runtime<C> {
     fn alloc_with_flags(&mut self, shape: Shape, flags: u16) -> GcResult<ObjRef> {
         shape.validate()?;
         let bytes = self.heap.charge_for(shape);
-        self.collector.before_alloc(&mut self.heap, shape, bytes)?;
+        self.collector
+            .before_alloc_flagged(&mut self.heap, shape, flags, bytes)?;
         let obj = match self.heap.alloc_object(shape, flags) {
             Ok(obj) => obj,
             Err(GcError::OutOfMemory { .. }) => {

@@ -64,6 +64,19 @@ impl WeakTable {
         }
     }
 
+    /// Clears weak reference `weak` alone (it stops pointing at its referent, no callback);
+    /// returns the referent it had, if any.
+    pub fn clear_one(&mut self, weak: ObjRef) -> Option<ObjRef> {
+        let r = self.entries.get_mut(&weak)?.referent.take()?;
+        if let Some(list) = self.by_referent.get_mut(&r) {
+            list.retain(|&w| w != weak);
+            if list.is_empty() {
+                self.by_referent.remove(&r);
+            }
+        }
+        Some(r)
+    }
+
     /// Clears every weak reference to `referent`; returns them in creation order.
     pub fn clear_referent(&mut self, referent: ObjRef) -> Vec<ObjRef> {
         let list = self.by_referent.remove(&referent).unwrap_or_default();

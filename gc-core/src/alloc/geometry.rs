@@ -37,7 +37,7 @@ impl Geometry {
     /// Checks the geometry is consistent and addressable by 31-bit references.
     pub fn validate(&self) -> Result<(), GcError> {
         let bad = |m: String| Err(GcError::BadConfig(m));
-        if self.small_limit == 0 || self.small_limit % GRANULE_BYTES != 0 {
+        if self.small_limit == 0 || !self.small_limit.is_multiple_of(GRANULE_BYTES) {
             return bad(format!(
                 "small_limit {} must be a positive multiple of {GRANULE_BYTES}",
                 self.small_limit

@@ -19,13 +19,14 @@ pub struct Space {
     pub(crate) small: SmallSpace,
     pub(crate) large: LargeSpace,
     limit: Option<usize>,
+    /// The limit as a plain number (`usize::MAX` for none), for a branch-light check.
+    limit_bytes: usize,
     bytes_in_use: usize,
     peak_bytes_in_use: usize,
     large_bytes: usize,
     peak_bytes_held: usize,
     arenas_seen: usize,
     total_allocated: u64,
-    total_bytes_allocated: u64,
     total_freed: u64,
     total_bytes_freed: u64,
 }
@@ -38,13 +39,13 @@ impl Space {
             small: SmallSpace::new(geometry),
             large: LargeSpace::default(),
             limit,
+            limit_bytes: limit.unwrap_or(usize::MAX),
             bytes_in_use: 0,
             peak_bytes_in_use: 0,
             large_bytes: 0,
             peak_bytes_held: 0,
             arenas_seen: 0,
             total_allocated: 0,
-            total_bytes_allocated: 0,
             total_freed: 0,
             total_bytes_freed: 0,
         })
@@ -63,6 +64,7 @@ impl Space {
     /// Changes the heap limit (a collector may lower or raise it between runs).
     pub fn set_limit(&mut self, limit: Option<usize>) {
         self.limit = limit;
+        self.limit_bytes = limit.unwrap_or(usize::MAX);
     }
 
     /// Bytes in use now.
@@ -85,53 +87,57 @@ impl Space {
     /// Whether an allocation of `bytes` (as charged) fits under the limit.
     #[inline]
     pub fn fits(&self, bytes: usize) -> bool {
-        match self.limit {
-            Some(limit) => self.bytes_in_use + bytes <= limit,
-            None => true,
-        }
+        self.bytes_in_use + bytes <= self.limit_bytes
     }
 
-    /// Allocates zeroed-or-stale memory for an object of `words` words. The caller
-    /// initialises every word it uses.
-    #[inline]
+    /// Allocates memory for an object of `words` words (its contents are stale: the caller
+    /// initialises every word it uses).
+    #[inline(always)]
     pub fn alloc(&mut self, words: usize) -> Result<ObjRef, GcError> {
         let bytes = self.charge_for(words);
-        if !self.fits(bytes) {
-            return Err(GcError::OutOfMemory {
-                requested: bytes,
-                in_use: self.bytes_in_use,
-                limit: self.limit.unwrap_or(usize::MAX),
-            });
+        if self.bytes_in_use + bytes > self.limit_bytes {
+            return Err(self.exhausted(bytes));
         }
         let r = if bytes <= self.small.geometry.small_limit {
-            let class = self.small.geometry.class_of(bytes);
-            match self.small.alloc(class) {
+            match self.small.alloc((bytes - 1) / GRANULE_BYTES) {
                 Some(r) => ObjRef(r),
                 None => return Err(self.exhausted(bytes)),
             }
         } else {
-            match self.large.alloc(words) {
-                Some(i) => {
-                    self.large_bytes += bytes;
-                    ObjRef(i | ObjRef::LARGE_BIT)
-                }
-                None => return Err(self.exhausted(bytes)),
-            }
+            self.alloc_large(words, bytes)?
         };
         self.bytes_in_use += bytes;
         self.total_allocated += 1;
-        self.total_bytes_allocated += bytes as u64;
         if self.bytes_in_use > self.peak_bytes_in_use {
             self.peak_bytes_in_use = self.bytes_in_use;
         }
         // Memory held grows only when an arena is added or a large object allocated.
-        if self.small.arenas_held != self.arenas_seen || r.is_large() {
-            self.arenas_seen = self.small.arenas_held;
-            self.peak_bytes_held = self.peak_bytes_held.max(self.bytes_held());
+        if self.small.arenas_held != self.arenas_seen {
+            self.note_held();
         }
         Ok(r)
     }
 
+    #[inline(never)]
+    fn alloc_large(&mut self, words: usize, bytes: usize) -> Result<ObjRef, GcError> {
+        match self.large.alloc(words) {
+            Some(i) => {
+                self.large_bytes += bytes;
+                let r = ObjRef(i | ObjRef::LARGE_BIT);
+                self.note_held();
+                Ok(r)
+            }
+            None => Err(self.exhausted(bytes)),
+        }
+    }
+
+    #[cold]
+    fn note_held(&mut self) {
+        self.arenas_seen = self.small.arenas_held;
+        self.peak_bytes_held = self.peak_bytes_held.max(self.bytes_held());
+    }
+
+    #[cold]
     fn exhausted(&self, requested: usize) -> GcError {
         GcError::OutOfMemory {
             requested,
@@ -141,7 +147,7 @@ impl Space {
     }
 
     /// Frees an allocated object; returns the bytes it was charged.
-    #[inline]
+    #[inline(always)]
     pub fn free(&mut self, r: ObjRef) -> usize {
         let bytes = if r.is_large() {
             let b = self.large.free(r.0 & !ObjRef::LARGE_BIT);
@@ -248,10 +254,10 @@ impl Space {
             pools_in_use: self.small.pools_in_use as u64,
             large_objects: self.large.count as u64,
             total_allocated: self.total_allocated,
-            total_bytes_allocated: self.total_bytes_allocated,
+            total_bytes_allocated: self.bytes_in_use as u64 + self.total_bytes_freed,
             total_freed: self.total_freed,
             total_bytes_freed: self.total_bytes_freed,
-            class_objects: self.small.class_objects.clone(),
+            class_objects: self.small.class_objects(),
         }
     }
 

@@ -23,11 +23,13 @@ enum PoolState {
 #[derive(Clone, Copy, Debug)]
 struct PoolMeta {
     state: PoolState,
-    class: u16,
-    cell_granules: u16,
-    allocated: u16,
-    capacity: u16,
-    carved: u16,
+    // All u32: the back-to-back alloc/free path rewrites these fields constantly, and mixed
+    // widths cost store-forwarding stalls.
+    class: u32,
+    cell_granules: u32,
+    allocated: u32,
+    capacity: u32,
+    carved: u32,
     /// Granule (inside the arena) of the first free cell, or NONE.
     free_head: u32,
     prev: u32,
@@ -86,8 +88,6 @@ pub struct SmallSpace {
     pub(crate) pools_in_use: usize,
     /// Arenas released back to the system so far.
     pub(crate) arenas_released: u64,
-    /// Objects in use per size class.
-    pub(crate) class_objects: Vec<u64>,
 }
 
 impl SmallSpace {
@@ -112,14 +112,31 @@ impl SmallSpace {
             arenas_held: 0,
             pools_in_use: 0,
             arenas_released: 0,
-            class_objects: vec![0; geometry.size_classes()],
         }
     }
 
-    /// Allocates a cell of `class`; returns its reference and word offset in its arena.
-    /// `None` when no more arenas can be addressed.
-    #[inline]
+    /// Allocates a cell of `class`; returns its reference. `None` when no more arenas can
+    /// be addressed.
+    #[inline(always)]
     pub fn alloc(&mut self, class: usize) -> Option<u32> {
+        // Fast path: the class's current pool has a freed cell on its free list.
+        let p = self.used_head[class];
+        if p != NONE {
+            let pool = &mut self.pools[p as usize];
+            let g = pool.free_head;
+            if g != NONE && pool.allocated + 1 < pool.capacity {
+                let arena = p as usize >> self.ppa_shift;
+                pool.free_head = self.arenas[arena].words[g as usize * GRANULE_WORDS + 1];
+                pool.allocated += 1;
+                return Some(((arena as u32) << self.shift) | g);
+            }
+        }
+        self.alloc_slow(class)
+    }
+
+    /// Allocation that carves a fresh cell, fills a pool, or needs another pool.
+    #[inline(never)]
+    fn alloc_slow(&mut self, class: usize) -> Option<u32> {
         let mut p = self.used_head[class];
         if p == NONE {
             p = self.empty_cache[class];
@@ -148,13 +165,12 @@ impl SmallSpace {
             pool.state = PoolState::Full;
             self.unlink_used(p, class);
         }
-        self.class_objects[class] += 1;
         Some(((arena as u32) << self.shift) | granule)
     }
 
     /// Returns a cell to its pool; returns the cell size in bytes. The caller has checked
     /// `r` is an allocated small object.
-    #[inline]
+    #[inline(always)]
     pub fn free(&mut self, r: u32) -> usize {
         let arena = (r >> self.shift) as usize;
         let granule = r & self.mask;
@@ -166,18 +182,28 @@ impl SmallSpace {
         words[w + 1] = pool.free_head;
         pool.free_head = granule;
         pool.allocated -= 1;
-        let class = pool.class as usize;
         let bytes = pool.cell_granules as usize * super::geometry::GRANULE_BYTES;
-        self.class_objects[class] -= 1;
-        if pool.state == PoolState::Full {
-            pool.state = PoolState::Used;
-            self.link_used(p as u32, class);
-        } else if pool.allocated == 0 && (pool.prev != NONE || pool.next != NONE) {
-            // An emptied pool that is its class's only used pool simply stays in place (the
-            // common alternating alloc/free case costs nothing); any other is set aside.
-            self.set_aside_empty(p as u32, class);
+        if pool.state == PoolState::Full
+            || (pool.allocated == 0 && (pool.prev != NONE || pool.next != NONE))
+        {
+            self.free_slow(p as u32);
         }
         bytes
+    }
+
+    /// A free that changes the pool's state: full to used, or used to empty. An emptied pool
+    /// that is its class's only used pool simply stays in place (the alternating alloc/free
+    /// case costs nothing); any other is set aside.
+    #[inline(never)]
+    fn free_slow(&mut self, p: u32) {
+        let pool = &mut self.pools[p as usize];
+        let class = pool.class as usize;
+        if pool.state == PoolState::Full {
+            pool.state = PoolState::Used;
+            self.link_used(p, class);
+        } else {
+            self.set_aside_empty(p, class);
+        }
     }
 
     #[cold]
@@ -260,10 +286,10 @@ impl SmallSpace {
         let cell_granules = class + 1;
         self.pools[p as usize] = PoolMeta {
             state: PoolState::Used,
-            class: class as u16,
-            cell_granules: cell_granules as u16,
+            class: class as u32,
+            cell_granules: cell_granules as u32,
             allocated: 0,
-            capacity: (self.granules_per_pool / cell_granules) as u16,
+            capacity: (self.granules_per_pool / cell_granules) as u32,
             carved: 0,
             free_head: NONE,
             prev: NONE,
@@ -347,7 +373,7 @@ impl SmallSpace {
         }
         let offset = granule & (self.granules_per_pool - 1);
         let cg = pool.cell_granules as usize;
-        if offset % cg != 0 || offset / cg >= pool.carved as usize {
+        if !offset.is_multiple_of(cg) || offset / cg >= pool.carved as usize {
             return false;
         }
         (a.words[granule * GRANULE_WORDS] >> 16) as u16 & FLAG_ALLOCATED != 0
@@ -382,6 +408,18 @@ impl SmallSpace {
                 }
             }
         }
+    }
+
+    /// Objects in use per size class, counted from the pools (statistics are read rarely, so
+    /// the hot paths keep no per-class counter).
+    pub fn class_objects(&self) -> Vec<u64> {
+        let mut counts = vec![0u64; self.geometry.size_classes()];
+        for pool in &self.pools {
+            if pool.allocated > 0 {
+                counts[pool.class as usize] += u64::from(pool.allocated);
+            }
+        }
+        counts
     }
 
     /// One past the largest small-object reference ever handed out (sizes side bitmaps).

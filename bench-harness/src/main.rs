@@ -1,3 +1,12 @@
-//! The gclab harness (filled in by its own issue).
+//! `gclab`: run collectors against workloads (`run`, `run --quick`, `run-one`), redraw
+//! results (`plot`), compare result sets (`compare`), list what exists (`list`).
 #![forbid(unsafe_code)]
-fn main() {}
+
+fn main() {
+    if let Err(e) = bench_harness::cli::main_with_args(std::env::args()) {
+        if !e.message().is_empty() {
+            eprintln!("gclab: {}", e.message());
+        }
+        std::process::exit(e.exit_code());
+    }
+}

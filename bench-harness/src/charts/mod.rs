@@ -1,0 +1,402 @@
+//! The charts of a result set: per workload a pause-time CDF, MMU curves and heap size over
+//! time; across workloads throughput normalised to the best collector; with heap-size sweeps,
+//! time against heap multiple. Everything is computed from the CSV tables alone.
+
+mod draw;
+
+use std::path::Path;
+
+use plotters::chart::SeriesLabelPosition;
+
+pub use draw::{save, BarChart, Chart, LineChart, Scale, Series};
+
+use crate::aggregate::{cells, in_order_of_appearance};
+use crate::metrics::Pause;
+use crate::results::{ResultSet, RunRow};
+use crate::units::{duration_ns, significant};
+
+/// Points kept per line; more are thinned evenly (the ends are kept).
+const MAX_POINTS: usize = 600;
+
+/// The charts drawn for a result set, as file stems relative to its directory.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChartIndex {
+    /// Throughput across workloads.
+    pub throughput: Option<String>,
+    /// Per workload: (workload, [(chart title, stem)]).
+    pub per_workload: Vec<(String, Vec<(String, String)>)>,
+}
+
+fn thin<T: Copy>(points: &[T]) -> Vec<T> {
+    if points.len() <= MAX_POINTS {
+        return points.to_vec();
+    }
+    let step = (points.len() - 1) as f64 / (MAX_POINTS - 1) as f64;
+    (0..MAX_POINTS)
+        .map(|i| points[((i as f64 * step).round() as usize).min(points.len() - 1)])
+        .collect()
+}
+
+fn format_us(us: f64) -> String {
+    duration_ns(us * 1e3)
+}
+
+fn format_ms(ms: f64) -> String {
+    duration_ns(ms * 1e6)
+}
+
+fn format_plain(v: f64) -> String {
+    significant(v)
+}
+
+fn format_multiple(v: f64) -> String {
+    format!("{}x", significant(v))
+}
+
+/// The legend corner of a rising chart (CDF) that covers fewer points: upper left or lower
+/// right, judged on the log10 x axis with y in 0..1.
+fn emptier_corner(series: &[Series]) -> SeriesLabelPosition {
+    let xs: Vec<f64> = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.0.max(1e-9).log10()))
+        .collect();
+    let (lo, hi) = xs
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+    let span = (hi - lo).max(1e-9);
+    let (mut upper_left, mut lower_right) = (0, 0);
+    for p in series.iter().flat_map(|s| s.points.iter()) {
+        let fx = (p.0.max(1e-9).log10() - lo) / span;
+        if fx < 0.4 && p.1 > 0.7 {
+            upper_left += 1;
+        }
+        if fx > 0.6 && p.1 < 0.3 {
+            lower_right += 1;
+        }
+    }
+    if upper_left <= lower_right {
+        SeriesLabelPosition::UpperLeft
+    } else {
+        SeriesLabelPosition::LowerRight
+    }
+}
+
+/// Successful runs at the default heap (no sweep), grouped per collector in plan order.
+fn base_runs<'a>(set: &'a ResultSet, workload: &str) -> Vec<(usize, String, Vec<&'a RunRow>)> {
+    let collectors = in_order_of_appearance(set.runs.iter().map(|r| r.collector.as_str()));
+    collectors
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let runs = set
+                .runs
+                .iter()
+                .filter(|r| {
+                    r.is_ok()
+                        && r.workload == workload
+                        && r.collector == c
+                        && r.heap_multiple.is_none()
+                })
+                .collect();
+            (i, c, runs)
+        })
+        .collect()
+}
+
+fn pauses_of<'a>(set: &'a ResultSet, run: &RunRow) -> &'a [Pause] {
+    set.pauses.get(&run.run_id).map_or(&[], Vec::as_slice)
+}
+
+fn pause_cdf(set: &ResultSet, workload: &str) -> Chart {
+    let mut series = Vec::new();
+    let mut without = Vec::new();
+    for (color, collector, runs) in base_runs(set, workload) {
+        // Vincent averaging: the mean over repeats of each quantile's pause length.
+        let curves: Vec<&[(f64, u64)]> = runs
+            .iter()
+            .filter_map(|r| set.curves.get(&r.run_id))
+            .map(|c| c.pause_quantiles.as_slice())
+            .filter(|q| !q.is_empty())
+            .collect();
+        if runs.is_empty() {
+            continue;
+        }
+        let Some(first) = curves.first() else {
+            without.push(collector);
+            continue;
+        };
+        let points: Vec<(f64, f64)> = first
+            .iter()
+            .enumerate()
+            .map(|(i, &(q, _))| {
+                let lengths: Vec<f64> = curves
+                    .iter()
+                    .filter_map(|c| c.get(i).map(|&(_, ns)| ns as f64))
+                    .collect();
+                let mean = lengths.iter().sum::<f64>() / lengths.len() as f64;
+                (mean.max(1.0) / 1e3, q)
+            })
+            .collect();
+        let pauses: u64 = runs.iter().filter_map(|r| r.pauses).sum::<u64>() / runs.len() as u64;
+        series.push(Series {
+            label: format!(
+                "{collector} ({} pauses/run)",
+                crate::units::count(pauses as f64)
+            ),
+            color,
+            dashed: false,
+            points,
+        });
+    }
+    Chart::Line(LineChart {
+        title: format!("{workload}: pause time distribution (CDF)"),
+        x_desc: "pause time (log scale)".into(),
+        y_desc: "fraction of pauses ≤ x".into(),
+        x_scale: Scale::Log,
+        x_format: format_us,
+        y_range: Some((0.0, 1.02)),
+        legend: emptier_corner(&series),
+        stroke: 2,
+        series,
+        note: (!without.is_empty()).then(|| format!("no pauses: {}", without.join(", "))),
+    })
+}
+
+fn mmu_chart(set: &ResultSet, workload: &str) -> Chart {
+    let mut series = Vec::new();
+    for (color, collector, runs) in base_runs(set, workload) {
+        let curves: Vec<&[(u64, f64)]> = runs
+            .iter()
+            .filter_map(|r| set.curves.get(&r.run_id))
+            .map(|c| c.mmu.as_slice())
+            .collect();
+        // The worst utilisation any repeat showed at each window; the repeats share the
+        // standard windows up to the shortest run.
+        let Some(shortest) = curves.iter().map(|c| c.len()).min() else {
+            continue;
+        };
+        let points: Vec<(f64, f64)> = (0..shortest)
+            .map(|i| {
+                let window = curves[0][i].0;
+                let worst = curves.iter().map(|c| c[i].1).fold(1.0, f64::min);
+                (window as f64 / 1e6, worst)
+            })
+            .collect();
+        series.push(Series {
+            label: collector,
+            color,
+            dashed: false,
+            points,
+        });
+    }
+    Chart::Line(LineChart {
+        title: format!("{workload}: minimum mutator utilisation"),
+        x_desc: "window (log scale)".into(),
+        y_desc: "MMU (fraction of the window left to the mutator)".into(),
+        x_scale: Scale::Log,
+        x_format: format_ms,
+        y_range: Some((0.0, 1.02)),
+        legend: SeriesLabelPosition::MiddleLeft,
+        stroke: 2,
+        series,
+        note: None,
+    })
+}
+
+fn heap_chart(set: &ResultSet, workload: &str) -> Chart {
+    let mut series = Vec::new();
+    for (color, collector, runs) in base_runs(set, workload) {
+        let Some(run) = runs.first() else { continue };
+        let mut points: Vec<(u64, u64)> = set.heap.get(&run.run_id).cloned().unwrap_or_default();
+        for p in pauses_of(set, run) {
+            points.push((p.start_ns, p.heap_before));
+            points.push((p.end_ns, p.heap_after));
+        }
+        points.sort_unstable();
+        let mib: Vec<(f64, f64)> = points
+            .iter()
+            .map(|&(t, b)| (t as f64 / 1e6, b as f64 / (1024.0 * 1024.0)))
+            .collect();
+        series.push(Series {
+            label: collector,
+            color,
+            dashed: false,
+            points: thin(&mib),
+        });
+    }
+    // One series far above the rest (NoGC, which never frees) would flatten them all:
+    // clip it and say so.
+    let mut peaks: Vec<(f64, usize)> = series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.points.iter().map(|p| p.1).fold(0.0, f64::max), i))
+        .collect();
+    peaks.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut note = None;
+    let mut y_range = None;
+    if let [(top, top_index), (second, _), ..] = peaks[..] {
+        if second > 0.0 && top > 4.0 * second {
+            let cap = second * 1.5;
+            note = Some(format!(
+                "{} off scale (peak {} MiB)",
+                series[top_index].label,
+                significant(top)
+            ));
+            for p in &mut series[top_index].points {
+                p.1 = p.1.min(cap);
+            }
+            y_range = Some((0.0, cap * 1.05));
+        }
+    }
+    Chart::Line(LineChart {
+        title: format!("{workload}: heap in use over time (first run)"),
+        x_desc: "time since the workload started (ms)".into(),
+        y_desc: "heap in use (MiB)".into(),
+        x_scale: Scale::Linear,
+        x_format: format_plain,
+        y_range,
+        legend: SeriesLabelPosition::UpperRight,
+        stroke: 1,
+        series,
+        note,
+    })
+}
+
+fn sweep_chart(set: &ResultSet, workload: &str) -> Option<Chart> {
+    let rows: Vec<RunRow> = set
+        .runs
+        .iter()
+        .filter(|r| r.workload == workload && r.heap_multiple.is_some())
+        .cloned()
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let collectors = in_order_of_appearance(set.runs.iter().map(|r| r.collector.as_str()));
+    let mut series = Vec::new();
+    for (color, collector) in collectors.iter().enumerate() {
+        let mut wall = Vec::new();
+        let mut gc = Vec::new();
+        for cell in cells(&rows)
+            .iter()
+            .filter(|c| &c.key.collector == collector)
+        {
+            let multiple = cell.key.heap_multiple().unwrap_or(0.0);
+            if let Some(w) = cell.median(|r| r.wall_ns.map(|v| v as f64 / 1e6)) {
+                wall.push((multiple, w));
+            }
+            if let Some(g) = cell.median(|r| r.gc_ns.map(|v| v as f64 / 1e6)) {
+                gc.push((multiple, g));
+            }
+        }
+        if wall.is_empty() {
+            continue;
+        }
+        series.push(Series {
+            label: format!("{collector} total"),
+            color,
+            dashed: false,
+            points: wall,
+        });
+        if gc.iter().any(|&(_, g)| g > 0.0) {
+            series.push(Series {
+                label: format!("{collector} GC time (dashed)"),
+                color,
+                dashed: true,
+                points: gc,
+            });
+        }
+    }
+    Some(Chart::Line(LineChart {
+        title: format!("{workload}: time against heap size"),
+        x_desc: "heap limit (multiple of the collector's minimum heap)".into(),
+        y_desc: "time (ms, median over repeats)".into(),
+        x_scale: Scale::Linear,
+        x_format: format_multiple,
+        y_range: None,
+        legend: SeriesLabelPosition::UpperRight,
+        stroke: 2,
+        series,
+        note: None,
+    }))
+}
+
+fn throughput_chart(set: &ResultSet) -> Option<Chart> {
+    let base: Vec<RunRow> = set
+        .runs
+        .iter()
+        .filter(|r| r.heap_multiple.is_none())
+        .cloned()
+        .collect();
+    if base.is_empty() {
+        return None;
+    }
+    let workloads = in_order_of_appearance(base.iter().map(|r| r.workload.as_str()));
+    let collectors = in_order_of_appearance(base.iter().map(|r| r.collector.as_str()));
+    let all = cells(&base);
+    let values = workloads
+        .iter()
+        .map(|w| {
+            let walls: Vec<Option<f64>> = collectors
+                .iter()
+                .map(|c| {
+                    all.iter()
+                        .find(|cell| &cell.key.workload == w && &cell.key.collector == c)
+                        .and_then(|cell| cell.median(|r| r.wall_ns.map(|v| v as f64)))
+                })
+                .collect();
+            let best = walls.iter().flatten().copied().fold(f64::MAX, f64::min);
+            walls.iter().map(|w| w.map(|w| best / w)).collect()
+        })
+        .collect();
+    Some(Chart::Bar(BarChart {
+        title: "Throughput relative to the fastest collector per workload".into(),
+        y_desc: "throughput (fastest = 1, median wall time)".into(),
+        groups: workloads,
+        series: collectors
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| (c, i))
+            .collect(),
+        values,
+        note: Some("missing bar: every run of that cell failed".into()),
+    }))
+}
+
+/// Draws every chart of `set` into `dir/charts/` and says what was drawn.
+pub fn render_all(set: &ResultSet, dir: &Path) -> Result<ChartIndex, String> {
+    let charts_dir = dir.join("charts");
+    std::fs::create_dir_all(&charts_dir)
+        .map_err(|e| format!("cannot create {}: {e}", charts_dir.display()))?;
+    let mut index = ChartIndex::default();
+    if let Some(chart) = throughput_chart(set) {
+        save(&chart, &charts_dir.join("throughput"))?;
+        index.throughput = Some("charts/throughput".into());
+    }
+    let workloads = in_order_of_appearance(set.runs.iter().map(|r| r.workload.as_str()));
+    for workload in workloads {
+        let mut drawn = Vec::new();
+        let mut charts = vec![
+            ("pause-time CDF", "pauses", pause_cdf(set, &workload)),
+            ("MMU", "mmu", mmu_chart(set, &workload)),
+            ("heap over time", "heap", heap_chart(set, &workload)),
+        ];
+        if let Some(chart) = sweep_chart(set, &workload) {
+            charts.push(("time against heap size", "heap-sweep", chart));
+        }
+        let any_base = set
+            .runs
+            .iter()
+            .any(|r| r.workload == workload && r.heap_multiple.is_none());
+        for (title, suffix, chart) in charts {
+            if !any_base && suffix != "heap-sweep" {
+                continue;
+            }
+            let stem = format!("{workload}-{suffix}");
+            save(&chart, &charts_dir.join(&stem))?;
+            drawn.push((title.to_string(), format!("charts/{stem}")));
+        }
+        index.per_workload.push((workload, drawn));
+    }
+    Ok(index)
+}

@@ -1,0 +1,197 @@
+//! The child-process protocol: the parent runs each cell as `gclab run-one ... --json` and
+//! reads one JSON [`RunOutcome`] from its stdout, so a crash, an abort or a runaway run costs
+//! one cell, and peak RSS is the run's own.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::results::{RunOutcome, RunRow};
+
+/// What to run in a child.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChildRequest {
+    /// Collector name.
+    pub collector: String,
+    /// Workload name.
+    pub workload: String,
+    /// Start from the small preset.
+    pub small: bool,
+    /// `param=value` overrides for the workload.
+    pub sets: Vec<(String, String)>,
+    /// Workload seed.
+    pub seed: u64,
+    /// Heap limit in bytes.
+    pub heap_limit: Option<u64>,
+}
+
+impl ChildRequest {
+    /// The `run-one` arguments for this request.
+    pub fn args(&self) -> Vec<String> {
+        let mut args = vec![
+            "run-one".to_string(),
+            "--collector".into(),
+            self.collector.clone(),
+            "--workload".into(),
+            self.workload.clone(),
+            "--seed".into(),
+            self.seed.to_string(),
+            "--json".into(),
+        ];
+        if self.small {
+            args.push("--small".into());
+        }
+        for (param, value) in &self.sets {
+            args.push("--set".into());
+            args.push(format!("{param}={value}"));
+        }
+        if let Some(limit) = self.heap_limit {
+            args.push("--heap-limit".into());
+            args.push(limit.to_string());
+        }
+        args
+    }
+
+    /// The outcome of a run of this request that failed for `reason` before measuring.
+    pub fn failed(&self, reason: String) -> RunOutcome {
+        RunOutcome {
+            row: RunRow {
+                collector: self.collector.clone(),
+                workload: self.workload.clone(),
+                seed: self.seed,
+                heap_limit: self.heap_limit,
+                status: format!("failed: {reason}"),
+                ..RunRow::default()
+            },
+            ..RunOutcome::default()
+        }
+    }
+}
+
+/// The line of a child's stderr that says why it died: a panic message, an allocation
+/// failure, or the last thing it printed.
+fn death_reason(stderr: &str) -> Option<String> {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if let Some(i) = lines.iter().position(|l| l.contains("panicked at")) {
+        let message = lines.get(i + 1).filter(|l| !l.starts_with("note:"));
+        return Some(format!("panicked: {}", message.unwrap_or(&lines[i])));
+    }
+    lines
+        .iter()
+        .rev()
+        .find(|l| !l.starts_with("note:"))
+        .map(|l| l.to_string())
+}
+
+fn spawn_reader(mut source: impl Read + Send + 'static) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut text = String::new();
+        let _ = source.read_to_string(&mut text);
+        text
+    })
+}
+
+/// Runs `request` in a child of this executable, killing it after `timeout`. Always returns
+/// an outcome: a dead or silent child gives a failed row saying why.
+pub fn run_child(request: &ChildRequest, timeout: Duration) -> RunOutcome {
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => return request.failed(format!("cannot find own executable: {e}")),
+    };
+    let mut child = match Command::new(exe)
+        .args(request.args())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(e) => return request.failed(format!("cannot start child: {e}")),
+    };
+    let stdout = spawn_reader(child.stdout.take().expect("stdout is piped"));
+    let stderr = spawn_reader(child.stderr.take().expect("stderr is piped"));
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Ok(status),
+            Ok(None) if started.elapsed() >= timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                break Err(format!("timeout after {} s", timeout.as_secs_f64()));
+            }
+            // Polling keeps one thread per run; a few ms of latency is noise next to a run.
+            Ok(None) => thread::sleep(Duration::from_millis(2)),
+            Err(e) => break Err(format!("waiting for child: {e}")),
+        }
+    };
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    let status = match status {
+        Ok(status) => status,
+        Err(reason) => return request.failed(reason),
+    };
+    if let Ok(outcome) = serde_json::from_str::<RunOutcome>(stdout.trim()) {
+        return outcome;
+    }
+    let reason = death_reason(&stderr);
+    let how = match (status.code(), signal_of(&status)) {
+        (Some(code), _) => format!("exit code {code}"),
+        (None, Some(signal)) => format!("killed by signal {signal}"),
+        (None, None) => "died".to_string(),
+    };
+    request.failed(match reason {
+        Some(reason) => format!("{reason} ({how})"),
+        None => how,
+    })
+}
+
+#[cfg(unix)]
+fn signal_of(status: &std::process::ExitStatus) -> Option<i32> {
+    use std::os::unix::process::ExitStatusExt;
+    status.signal()
+}
+
+#[cfg(not(unix))]
+fn signal_of(_status: &std::process::ExitStatus) -> Option<i32> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_reason_is_the_message_line() {
+        let stderr = "\nthread 'main' panicked at src/x.rs:3:5:\nindex out of bounds\nnote: run with `RUST_BACKTRACE=1`\n";
+        assert_eq!(
+            death_reason(stderr).as_deref(),
+            Some("panicked: index out of bounds")
+        );
+        assert_eq!(
+            death_reason("memory allocation of 8 bytes failed\n").as_deref(),
+            Some("memory allocation of 8 bytes failed")
+        );
+        assert_eq!(death_reason(""), None);
+    }
+
+    #[test]
+    fn arguments_round_trip_the_request() {
+        let request = ChildRequest {
+            collector: "nogc".into(),
+            workload: "seed-cycles".into(),
+            small: true,
+            sets: vec![("pairs".into(), "10".into())],
+            seed: 7,
+            heap_limit: Some(4096),
+        };
+        assert_eq!(
+            request.args().join(" "),
+            "run-one --collector nogc --workload seed-cycles --seed 7 --json --small --set pairs=10 --heap-limit 4096"
+        );
+    }
+}

@@ -1,0 +1,295 @@
+//! The command line: parsing (clap), validation, and dispatch to the modules that do the work.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use workloads::{Size, Workload};
+
+use crate::plan::{parse_param, Plan, PlanRequest};
+use crate::registry::{registry, Registry};
+use crate::report::{plot, summary_table};
+use crate::runner::run_plan;
+use crate::units::duration_ns;
+
+/// Exit status for bad input (unknown names, bad values, bad flags).
+pub const EXIT_USAGE: i32 = 2;
+/// Exit status for a failure while working (I/O, a failed single run).
+pub const EXIT_FAILURE: i32 = 1;
+
+/// What went wrong, and so which exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CliError {
+    /// Bad input: exit code 2.
+    Usage(String),
+    /// A failure while working: exit code 1.
+    Failure(String),
+}
+
+impl CliError {
+    /// The process exit code.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::Usage(_) => EXIT_USAGE,
+            CliError::Failure(_) => EXIT_FAILURE,
+        }
+    }
+
+    /// The one-line message.
+    pub fn message(&self) -> &str {
+        match self {
+            CliError::Usage(m) | CliError::Failure(m) => m,
+        }
+    }
+}
+
+/// gclab: run garbage collectors against seeded workloads and measure pauses, utilisation,
+/// overhead and memory.
+#[derive(Debug, Parser)]
+#[command(name = "gclab", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List collectors (with capabilities) and workloads (with parameters and defaults).
+    List,
+    /// Run every collector x workload combination, each run in its own child process.
+    Run {
+        /// Collectors to run (comma-separated; default: all).
+        #[arg(long, value_delimiter = ',')]
+        collectors: Vec<String>,
+        /// Workloads to run (comma-separated; default: all).
+        #[arg(long, value_delimiter = ',')]
+        workloads: Vec<String>,
+        /// Override a workload parameter: workload.param=value (repeatable).
+        #[arg(long = "set", value_name = "WORKLOAD.PARAM=VALUE")]
+        sets: Vec<String>,
+        /// Number of seeds (0..N).
+        #[arg(long, default_value_t = 1)]
+        seeds: u64,
+        /// Repeats of each (collector, workload, seed) [default: 3, or 1 with --quick].
+        #[arg(long)]
+        repeat: Option<u32>,
+        /// Find each minimum heap, then run at these multiples of it (e.g. 1.5,2,3,4,6).
+        #[arg(long, value_delimiter = ',')]
+        heap_multiples: Vec<f64>,
+        /// Small workload presets and one repeat: a smoke run of under a minute.
+        #[arg(long)]
+        quick: bool,
+        /// Output directory.
+        #[arg(long, default_value = "results")]
+        out: PathBuf,
+        /// Per-run time limit in seconds; a run over it is killed and recorded as failed
+        /// [default: 60, or 20 with --quick].
+        #[arg(long)]
+        timeout: Option<f64>,
+        /// Heap limit (MiB) for runs without one: a run needing more fails "out of memory".
+        #[arg(long, default_value_t = 4096)]
+        memory_budget_mib: u64,
+    },
+    /// One run in this process (what `run` starts in each child).
+    RunOne(RunOneArgs),
+    /// Redraw every chart and rewrite README.md of a result directory from its CSV files.
+    Plot {
+        /// Result directory.
+        #[arg(long, default_value = "results")]
+        from: PathBuf,
+    },
+    /// Compare two result directories cell by cell, with the noise of their repeats.
+    Compare {
+        /// Baseline result directory.
+        a: PathBuf,
+        /// Result directory compared against it.
+        b: PathBuf,
+    },
+}
+
+/// The arguments of `run-one`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunOneArgs {
+    /// Collector name.
+    #[arg(long)]
+    pub collector: String,
+    /// Workload name.
+    #[arg(long)]
+    pub workload: String,
+    /// Override a parameter of the workload: param=value (repeatable).
+    #[arg(long = "set", value_name = "PARAM=VALUE")]
+    pub sets: Vec<String>,
+    /// Workload seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Heap limit in bytes.
+    #[arg(long)]
+    pub heap_limit: Option<u64>,
+    /// Start from the workload's small preset.
+    #[arg(long)]
+    pub small: bool,
+    /// Print the run's metrics, pauses and heap samples as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Collapses clap's multi-line error into one line (the usage hint is dropped).
+fn one_line(error: &clap::Error) -> String {
+    let text = error.render().to_string();
+    text.lines()
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn list(registry: &Registry) -> String {
+    let mut out = String::from("Collectors:\n");
+    for entry in registry.entries() {
+        out.push_str(&format!(
+            "  {:<12} {}\n",
+            entry.name,
+            entry.capabilities.describe()
+        ));
+    }
+    out.push_str("\nWorkloads (set parameters with --set workload.param=value):\n");
+    for w in workloads::catalog() {
+        out.push_str(&format!("  {:<16} {}\n", w.name, w.description));
+        for p in &w.params {
+            out.push_str(&format!(
+                "      {:<18} = {:<10} {}\n",
+                p.name, p.default, p.doc
+            ));
+        }
+    }
+    out
+}
+
+fn run_one(registry: &Registry, args: &RunOneArgs) -> Result<(), CliError> {
+    let entry = registry.get(&args.collector).map_err(CliError::Usage)?;
+    let overrides = args
+        .sets
+        .iter()
+        .map(|s| parse_param(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::Usage)?;
+    let size = if args.small {
+        Size::Small
+    } else {
+        Size::Default
+    };
+    let workload = Workload::parse(&args.workload, size, &overrides)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let outcome = (entry.measure)(&workload, args.seed, args.heap_limit);
+    if args.json {
+        let text = serde_json::to_string(&outcome).map_err(|e| CliError::Failure(e.to_string()))?;
+        println!("{text}");
+    } else {
+        let r = &outcome.row;
+        let ns = |v: Option<u64>| v.map_or("-".into(), |v| duration_ns(v as f64));
+        println!(
+            "{} on {} (seed {}): {}\n  wall {}, GC {}, {} pauses, max pause {}, p99 {}\n  allocated {:?}, freed {:?}, leaked {:?}, scanned {:?}, peak heap {:?} B, peak RSS {:?} B",
+            r.collector,
+            r.workload,
+            r.seed,
+            r.status,
+            ns(r.wall_ns),
+            ns(r.gc_ns),
+            r.pauses.unwrap_or(0),
+            ns(r.pause_max_ns),
+            ns(r.pause_p99_ns),
+            r.objects_allocated.unwrap_or(0),
+            r.objects_freed.unwrap_or(0),
+            r.objects_leaked.unwrap_or(0),
+            r.objects_scanned.unwrap_or(0),
+            r.peak_heap_bytes.unwrap_or(0),
+            r.peak_rss_bytes.unwrap_or(0),
+        );
+    }
+    if outcome.row.is_ok() {
+        Ok(())
+    } else if args.json {
+        // The parent reads the status from the JSON; the exit code says the same.
+        Err(CliError::Failure(String::new()))
+    } else {
+        Err(CliError::Failure(outcome.row.status.clone()))
+    }
+}
+
+/// Parses `args` and runs the command. Output goes to stdout/stderr; the error says which
+/// exit code to use.
+pub fn main_with_args(args: impl IntoIterator<Item = String>) -> Result<(), CliError> {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version.
+            print!("{}", e.render());
+            return Ok(());
+        }
+        Err(e) => return Err(CliError::Usage(one_line(&e))),
+    };
+    let registry = registry();
+    match cli.command {
+        Command::List => {
+            print!("{}", list(&registry));
+            Ok(())
+        }
+        Command::Run {
+            collectors,
+            workloads,
+            sets,
+            seeds,
+            repeat,
+            heap_multiples,
+            quick,
+            out,
+            timeout,
+            memory_budget_mib,
+        } => {
+            let request = PlanRequest {
+                collectors,
+                workloads,
+                sets,
+                seeds,
+                repeat: repeat.unwrap_or(if quick { 1 } else { 3 }),
+                small: quick,
+                heap_multiples,
+                timeout_secs: timeout.unwrap_or(if quick { 20.0 } else { 60.0 }),
+                memory_budget: memory_budget_mib.saturating_mul(1024 * 1024),
+                out,
+            };
+            let plan = Plan::new(request, &registry).map_err(CliError::Usage)?;
+            run_plan(&plan).map_err(CliError::Failure)?;
+            let set = plot(&plan.out).map_err(CliError::Failure)?;
+            print!("{}", summary_table(&set));
+            Ok(())
+        }
+        Command::RunOne(args) => run_one(&registry, &args),
+        Command::Plot { from } => {
+            if !from.join(crate::results::RUNS_CSV).exists() {
+                return Err(CliError::Usage(format!(
+                    "no {} in {}: not a result directory",
+                    crate::results::RUNS_CSV,
+                    from.display()
+                )));
+            }
+            let set = plot(&from).map_err(CliError::Failure)?;
+            print!("{}", summary_table(&set));
+            Ok(())
+        }
+        Command::Compare { a, b } => {
+            for dir in [&a, &b] {
+                if !dir.join(crate::results::RUNS_CSV).exists() {
+                    return Err(CliError::Usage(format!(
+                        "no {} in {}: not a result directory",
+                        crate::results::RUNS_CSV,
+                        dir.display()
+                    )));
+                }
+            }
+            let report = crate::compare::compare(&a, &b).map_err(CliError::Failure)?;
+            print!("{report}");
+            Ok(())
+        }
+    }
+}

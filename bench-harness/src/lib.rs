@@ -1,0 +1,30 @@
+//! bench-harness: gclab's measuring instrument and its `gclab` command.
+//!
+//! Every (collector, workload, seed, repeat) cell runs in a child process of the same binary
+//! (`gclab run-one --json`), so a crash or a runaway heap costs one cell and peak RSS is the
+//! run's own. Inside the child, gc-core's pause events give a timeline of every collection
+//! and reference-counting cascade; from it come pause percentiles (HdrHistogram), minimum
+//! mutator utilisation (Cheng-Blelloch) and, across collectors, lower-bound overhead (LBO).
+//! Each run also checks its object counts against the workload's own expectations and asks
+//! the oracle what leaked, so a fast but wrong collector shows up as a failed row rather
+//! than a good number. Results are plain CSV plus JSON with provenance, charts (plotters,
+//! SVG and PNG, bundled font) and a README, all written atomically and all redrawable from
+//! the CSV alone. Collectors are registered in one line each in [`registry`].
+#![forbid(unsafe_code)]
+
+pub mod aggregate;
+pub mod charts;
+pub mod child;
+pub mod cli;
+pub mod compare;
+pub mod heap_search;
+pub mod measure;
+pub mod metrics;
+pub mod plan;
+pub mod provenance;
+pub mod registry;
+pub mod report;
+pub mod results;
+pub mod runner;
+pub mod sampler;
+pub mod units;

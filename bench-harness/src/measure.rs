@@ -1,0 +1,242 @@
+//! One measured run in this process: time the workload, record every pause through gc-core's
+//! events, then check the object counts against the workload's expectations.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Instant;
+
+use gc_core::{Collector, GcControl, GcEvent, HeapConfig, Mutator, Phase, Runtime};
+use workloads::Workload;
+
+use crate::metrics::{pause_quantiles, pause_summary, standard_windows, Pause, Timeline};
+use crate::results::{RunCurves, RunOutcome, RunRow};
+use crate::sampler::Sampled;
+
+const MS: u64 = 1_000_000;
+
+/// Pauses a run hands back for `pauses.csv`. Reference counting can pause millions of times
+/// (one cascade per dropped structure); beyond this many only the longest are logged. Every
+/// metric and curve is computed from the complete timeline first.
+pub const MAX_LOGGED_PAUSES: usize = 5_000;
+
+/// The longest `limit` pauses, in time order.
+fn longest(mut pauses: Vec<Pause>, limit: usize) -> Vec<Pause> {
+    if pauses.len() <= limit {
+        return pauses;
+    }
+    pauses.select_nth_unstable_by_key(limit - 1, |p| std::cmp::Reverse(p.duration_ns()));
+    pauses.truncate(limit);
+    pauses.sort_unstable_by_key(|p| p.start_ns);
+    pauses
+}
+
+/// The pause log a subscriber fills while the clock runs.
+struct PauseLog {
+    origin: Instant,
+    recording: bool,
+    open: Option<(Instant, u64)>,
+    pauses: Vec<Pause>,
+}
+
+impl PauseLog {
+    fn on_event(&mut self, event: &GcEvent) {
+        if !self.recording {
+            return;
+        }
+        let since = |at: Instant| at.saturating_duration_since(self.origin).as_nanos() as u64;
+        match event.phase {
+            Phase::Start => self.open = Some((event.at, event.heap_before)),
+            Phase::Stop => {
+                let (start, heap_before) =
+                    self.open.take().unwrap_or((event.at, event.heap_before));
+                self.pauses.push(Pause {
+                    start_ns: since(start),
+                    end_ns: since(event.at),
+                    kind: event.kind.into(),
+                    generation: event.generation,
+                    heap_before,
+                    heap_after: event.heap_after,
+                    freed: event.counts.freed,
+                });
+            }
+        }
+    }
+}
+
+/// Peak resident set size of this process (VmHWM), read from /proc; `None` elsewhere.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Runs `workload` with `seed` on a fresh `C` (heap limited to `heap_limit` bytes if given)
+/// and measures it. Never panics on a failed run: failures are the row's status.
+pub fn measure<C: Collector + Default>(
+    workload: &Workload,
+    seed: u64,
+    heap_limit: Option<u64>,
+) -> RunOutcome {
+    let collector = C::default();
+    let mut row = RunRow {
+        collector: collector.name().to_string(),
+        workload: workload.name().to_string(),
+        seed,
+        params: workload.params_json().to_string(),
+        heap_limit,
+        status: "ok".to_string(),
+        ..RunRow::default()
+    };
+    let config = HeapConfig {
+        heap_limit: heap_limit.map(|b| b as usize),
+        ..HeapConfig::default()
+    };
+    let mut runtime = match Runtime::new(config, collector) {
+        Ok(rt) => rt,
+        Err(e) => {
+            row.fail(e);
+            return RunOutcome {
+                row,
+                ..RunOutcome::default()
+            };
+        }
+    };
+    let origin = Instant::now();
+    let log = Rc::new(RefCell::new(PauseLog {
+        origin,
+        recording: true,
+        open: None,
+        pauses: Vec::new(),
+    }));
+    let subscriber = Rc::clone(&log);
+    let subscription = runtime.add_callback(Box::new(move |e: &GcEvent| {
+        subscriber.borrow_mut().on_event(e)
+    }));
+
+    let mut sampled = Sampled::new(&mut runtime, origin);
+    let result = workload.run(&mut sampled, seed);
+    let wall_ns = origin.elapsed().as_nanos() as u64;
+    let heap_samples = sampled.finish();
+    log.borrow_mut().recording = false;
+    runtime.remove_callback(subscription);
+    let pauses = std::mem::take(&mut log.borrow_mut().pauses);
+    if let Err(e) = result {
+        row.fail(e);
+    }
+
+    let summary = pause_summary(&pauses);
+    row.wall_ns = Some(wall_ns);
+    row.gc_ns = Some(summary.total_ns);
+    row.mutator_ns = Some(wall_ns.saturating_sub(summary.total_ns));
+    row.pauses = Some(summary.count);
+    row.pause_p50_ns = Some(summary.p50_ns);
+    row.pause_p90_ns = Some(summary.p90_ns);
+    row.pause_p99_ns = Some(summary.p99_ns);
+    row.pause_max_ns = Some(summary.max_ns);
+    let timeline = Timeline::new(&pauses, wall_ns);
+    row.mmu_1ms = Some(timeline.mmu(MS));
+    row.mmu_10ms = Some(timeline.mmu(10 * MS));
+    row.mmu_100ms = Some(timeline.mmu(100 * MS));
+    row.objects_scanned = Some(runtime.objects_scanned());
+    let windows: Vec<u64> = standard_windows()
+        .into_iter()
+        .filter(|&w| w <= wall_ns)
+        .chain(std::iter::once(wall_ns))
+        .collect();
+    let curves = RunCurves {
+        pause_quantiles: pause_quantiles(&pauses),
+        mmu: windows.iter().map(|&w| (w, timeline.mmu(w))).collect(),
+    };
+    let pauses = longest(pauses, MAX_LOGGED_PAUSES);
+    row.pauses_logged = Some(pauses.len() as u64);
+
+    let expected = workload.expectations();
+    let during = runtime.heap_stats();
+    row.objects_allocated = Some(during.total_allocated);
+    row.bytes_allocated = Some(during.total_bytes_allocated);
+    if row.is_ok() && during.total_allocated != expected.allocated {
+        row.fail(format_args!(
+            "allocated {} objects, the workload expects {}",
+            during.total_allocated, expected.allocated
+        ));
+    }
+    // The check collection runs after the clock stopped: it is verification, not workload.
+    if let Err(e) = runtime.collect(None) {
+        row.fail(format_args!("final collection: {e}"));
+    }
+    let after = runtime.heap_stats();
+    row.objects_freed = Some(after.total_freed);
+    row.peak_heap_bytes = Some(after.peak_bytes_in_use);
+    row.peak_heap_held_bytes = Some(after.peak_bytes_held);
+    let should_remain = expected.allocated_after_full_collection(runtime.capabilities().reclaims);
+    if row.is_ok() && after.objects_in_use != should_remain {
+        row.fail(format_args!(
+            "{} objects in use after a full collection, expected {should_remain}",
+            after.objects_in_use
+        ));
+    }
+    match runtime.leak_report() {
+        Ok(report) => row.objects_leaked = Some(report.objects),
+        Err(e) => row.fail(format_args!("oracle: {e}")),
+    }
+    row.peak_rss_bytes = peak_rss_bytes();
+    RunOutcome {
+        row,
+        pauses,
+        heap_samples,
+        curves,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use workloads::Size;
+
+    #[test]
+    fn nogc_run_counts_match_and_it_leaks_everything() {
+        let w = Workload::parse("seed-cycles", Size::Small, &[]).unwrap();
+        let out = measure::<gc_core::NoGc>(&w, 1, None);
+        let expected = w.expectations();
+        assert_eq!(out.row.status, "ok");
+        assert_eq!(out.row.objects_allocated, Some(expected.allocated));
+        assert_eq!(out.row.objects_freed, Some(0));
+        assert_eq!(out.row.objects_leaked, Some(expected.allocated));
+        assert!(out.pauses.iter().all(|p| p.freed == 0));
+        assert!(out.heap_samples.len() >= 2);
+    }
+
+    #[test]
+    fn only_the_longest_pauses_are_kept_in_time_order() {
+        let pause = |start: u64, len: u64| Pause {
+            start_ns: start,
+            end_ns: start + len,
+            kind: crate::metrics::PauseKindName::Cascade,
+            generation: None,
+            heap_before: 0,
+            heap_after: 0,
+            freed: 2,
+        };
+        let log = vec![
+            pause(0, 5),
+            pause(10, 1),
+            pause(20, 9),
+            pause(40, 3),
+            pause(50, 7),
+        ];
+        let kept: Vec<u64> = longest(log, 3).iter().map(|p| p.start_ns).collect();
+        assert_eq!(kept, vec![0, 20, 50]);
+    }
+
+    #[test]
+    fn out_of_heap_is_a_failed_row() {
+        let w = Workload::parse("seed-cycles", Size::Small, &[]).unwrap();
+        let out = measure::<gc_core::NoGc>(&w, 1, Some(4096));
+        assert!(
+            out.row.status.starts_with("failed: out of memory"),
+            "{}",
+            out.row.status
+        );
+    }
+}

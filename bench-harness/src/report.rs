@@ -1,0 +1,226 @@
+//! The summary table (stdout and README) and `README.md` of a result directory, built from
+//! the CSV tables alone so `plot --from` reproduces them exactly.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use crate::aggregate::{cells, ns, Cell};
+use crate::charts::{render_all, ChartIndex};
+use crate::results::{atomic_write, read_results, ResultSet, RUNS_JSON};
+use crate::units::{count, duration_ns, mib, significant};
+
+/// A markdown table.
+pub fn markdown_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let _ = writeln!(
+        out,
+        "|{}",
+        header
+            .iter()
+            .enumerate()
+            .map(|(i, _)| if i < 2 { "---|" } else { "---:|" })
+            .collect::<String>()
+    );
+    for row in rows {
+        let _ = writeln!(out, "| {} |", row.join(" | "));
+    }
+    out
+}
+
+fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
+    v.map_or_else(|| "-".to_string(), f)
+}
+
+fn cell_row(cell: &Cell, fastest_wall: Option<f64>) -> Vec<String> {
+    let ok = cell.ok_runs().count();
+    let wall = cell.median(|r| ns(r.wall_ns));
+    let mut name = cell.key.collector.clone();
+    if let Some(m) = cell.key.heap_multiple() {
+        let _ = write!(name, " @{}x", significant(m));
+    }
+    vec![
+        cell.key.workload.clone(),
+        name,
+        format!("{ok}/{}", cell.runs.len()),
+        opt(wall, duration_ns),
+        opt(wall.zip(fastest_wall).map(|(w, best)| best / w), |r| {
+            format!("{r:.2}")
+        }),
+        opt(cell.median(|r| ns(r.gc_ns)), duration_ns),
+        opt(cell.median(|r| ns(r.pauses)), count),
+        opt(cell.median(|r| ns(r.pause_p50_ns)), duration_ns),
+        opt(cell.median(|r| ns(r.pause_p99_ns)), duration_ns),
+        opt(
+            cell.values(|r| ns(r.pause_max_ns))
+                .into_iter()
+                .reduce(f64::max),
+            duration_ns,
+        ),
+        opt(cell.median(|r| r.mmu_1ms), |v| format!("{v:.2}")),
+        opt(cell.median(|r| r.mmu_10ms), |v| format!("{v:.2}")),
+        opt(cell.median(|r| r.mmu_100ms), |v| format!("{v:.2}")),
+        opt(cell.median(|r| ns(r.peak_heap_bytes)), mib),
+        opt(cell.median(|r| ns(r.peak_rss_bytes)), mib),
+        opt(cell.median(|r| ns(r.objects_freed)), count),
+        opt(cell.median(|r| ns(r.objects_leaked)), count),
+        opt(cell.median(|r| ns(r.objects_scanned)), count),
+        opt(cell.median(|r| r.lbo), |v| format!("{v:.2}")),
+    ]
+}
+
+const SUMMARY_HEADER: &[&str] = &[
+    "workload",
+    "collector",
+    "ok",
+    "wall",
+    "throughput",
+    "GC time",
+    "pauses",
+    "p50 pause",
+    "p99 pause",
+    "max pause",
+    "MMU 1ms",
+    "MMU 10ms",
+    "MMU 100ms",
+    "peak heap MiB",
+    "peak RSS MiB",
+    "freed",
+    "leaked",
+    "scanned",
+    "LBO",
+];
+
+/// One line per (workload, collector, heap multiple): medians over seeds and repeats of the
+/// successful runs (max pause: the maximum), throughput relative to the fastest collector.
+pub fn summary_table(set: &ResultSet) -> String {
+    let all = cells(&set.runs);
+    let rows: Vec<Vec<String>> = all
+        .iter()
+        .map(|cell| {
+            let fastest = all
+                .iter()
+                .filter(|c| {
+                    c.key.workload == cell.key.workload
+                        && c.key.heap_multiple_milli == cell.key.heap_multiple_milli
+                })
+                .filter_map(|c| c.median(|r| ns(r.wall_ns)))
+                .reduce(f64::min);
+            cell_row(cell, fastest)
+        })
+        .collect();
+    markdown_table(SUMMARY_HEADER, &rows)
+}
+
+fn failures(set: &ResultSet) -> String {
+    let mut out = String::new();
+    for cell in cells(&set.runs) {
+        for reason in cell.failures() {
+            let _ = writeln!(
+                out,
+                "- {} on {}: {}",
+                cell.key.collector, cell.key.workload, reason
+            );
+        }
+    }
+    out
+}
+
+fn provenance_section(dir: &Path) -> String {
+    let Some(json) = std::fs::read_to_string(dir.join(RUNS_JSON))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+    else {
+        return "No runs.json: provenance unknown.\n".into();
+    };
+    let p = &json["provenance"];
+    let field = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "unknown".into(),
+        other => other.to_string(),
+    };
+    let params = &json["parameters"];
+    format!(
+        "- date: {}\n- git revision: {}{}\n- compiler: {}\n- CPU: {} ({} cores, {})\n- command: `{}`\n- seeds: {}, repeats: {}, small presets: {}, per-run timeout: {} s, memory budget: {} MiB\n",
+        field(&p["date"]),
+        field(&p["git_revision"]),
+        if p["git_dirty"] == serde_json::Value::Bool(true) { " (with uncommitted changes)" } else { "" },
+        field(&p["rustc"]),
+        field(&p["cpu_model"]),
+        field(&p["cores"]),
+        field(&p["os"]),
+        field(&p["command"]),
+        field(&params["seeds"]),
+        field(&params["repeat"]),
+        field(&params["small"]),
+        field(&params["timeout_secs"]),
+        params["memory_budget"].as_u64().map_or_else(|| "?".into(), |b| mib(b as f64)),
+    )
+}
+
+fn workload_params(set: &ResultSet) -> String {
+    let mut out = String::new();
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for row in &set.runs {
+        if !seen.contains(&(row.workload.as_str(), row.params.as_str())) {
+            seen.push((row.workload.as_str(), row.params.as_str()));
+            let _ = writeln!(out, "- `{}`: `{}`", row.workload, row.params);
+        }
+    }
+    out
+}
+
+/// The README of a result directory.
+pub fn readme(set: &ResultSet, charts: &ChartIndex, dir: &Path) -> String {
+    let mut out = String::new();
+    out.push_str("# gclab results\n\n");
+    out.push_str(&provenance_section(dir));
+    let _ = write!(
+        out,
+        "\nFiles: `runs.csv` (one row per run), `pauses.csv` (one row per pause; a run with more \
+         than {} pauses keeps its longest, see `pauses_logged`), `curves.csv` (per-run pause \
+         quantiles and MMU curves, from the full timeline), `heap.csv` (heap samples), \
+         `runs.json` (rows, parameters, provenance), `charts/` (SVG and PNG). Regenerate charts \
+         and this file with `gclab plot --from <dir>`.\n\n",
+        crate::measure::MAX_LOGGED_PAUSES
+    );
+    out.push_str("## Summary\n\n");
+    out.push_str(
+        "Medians over seeds and repeats of successful runs (max pause: the maximum). *throughput*: \
+         fastest median wall time / this one. *MMU w*: minimum mutator utilisation over windows of \
+         width w (0 when a pause is at least w long; a window longer than the run is clamped to \
+         the run, giving 1 - GC fraction). *LBO*: wall time / the lowest (wall - GC time) \
+         of any collector on the same work (Cai et al. 2022; NoGC included where it ran). *leaked*: \
+         unreachable objects still allocated after a final full collection (oracle). *scanned*: \
+         objects the collector examined, a noise-free work count.\n\n",
+    );
+    out.push_str(&summary_table(set));
+    let failed = failures(set);
+    if !failed.is_empty() {
+        out.push_str("\n## Failed runs\n\n");
+        out.push_str(&failed);
+    }
+    if let Some(stem) = &charts.throughput {
+        let _ = write!(out, "\n## Throughput\n\n![throughput]({stem}.png)\n");
+    }
+    for (workload, drawn) in &charts.per_workload {
+        let _ = write!(out, "\n## {workload}\n\n");
+        for (title, stem) in drawn {
+            let _ = writeln!(out, "![{workload}: {title}]({stem}.png)");
+        }
+    }
+    out.push_str("\n## Workload parameters\n\n");
+    out.push_str(&workload_params(set));
+    out
+}
+
+/// Reads the CSV tables of `dir`, redraws every chart and rewrites `dir/README.md`. Returns
+/// the result set read.
+pub fn plot(dir: &Path) -> Result<ResultSet, String> {
+    let set = read_results(dir)?;
+    let charts = render_all(&set, dir)?;
+    let text = readme(&set, &charts, dir);
+    let path = dir.join("README.md");
+    atomic_write(&path, text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(set)
+}

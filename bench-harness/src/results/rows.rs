@@ -1,0 +1,230 @@
+//! The row types of the results files.
+
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::{Pause, PauseKindName};
+
+/// One run: identity, every metric, status. Metrics are `None` when the run died before
+/// producing them (crash, timeout, bad configuration).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunRow {
+    /// Sequence number within the result set (links to `pauses.csv` and `heap.csv`).
+    pub run_id: u64,
+    /// Collector name.
+    pub collector: String,
+    /// Workload name.
+    pub workload: String,
+    /// Workload seed.
+    pub seed: u64,
+    /// Repeat number (0-based) of this (collector, workload, seed).
+    pub repeat: u32,
+    /// Workload parameters as compact JSON.
+    pub params: String,
+    /// Heap limit in bytes, if any.
+    pub heap_limit: Option<u64>,
+    /// The heap limit as a multiple of the minimum heap (heap-size sweeps only).
+    pub heap_multiple: Option<f64>,
+    /// `ok`, or `failed: <reason>`.
+    pub status: String,
+    /// Wall-clock time of the workload, ns.
+    pub wall_ns: Option<u64>,
+    /// Time in pauses (collections and cascades), ns.
+    pub gc_ns: Option<u64>,
+    /// Wall time minus pause time, ns.
+    pub mutator_ns: Option<u64>,
+    /// Number of pauses.
+    pub pauses: Option<u64>,
+    /// Pauses written to `pauses.csv` (the longest ones when a run has very many).
+    pub pauses_logged: Option<u64>,
+    /// Median pause, ns.
+    pub pause_p50_ns: Option<u64>,
+    /// 90th percentile pause, ns.
+    pub pause_p90_ns: Option<u64>,
+    /// 99th percentile pause, ns.
+    pub pause_p99_ns: Option<u64>,
+    /// Longest pause, ns.
+    pub pause_max_ns: Option<u64>,
+    /// Minimum mutator utilisation over 1 ms windows.
+    pub mmu_1ms: Option<f64>,
+    /// MMU over 10 ms windows.
+    pub mmu_10ms: Option<f64>,
+    /// MMU over 100 ms windows.
+    pub mmu_100ms: Option<f64>,
+    /// Objects allocated.
+    pub objects_allocated: Option<u64>,
+    /// Objects freed (by the end of the final full collection).
+    pub objects_freed: Option<u64>,
+    /// Objects unreachable but still allocated after the final full collection (oracle).
+    pub objects_leaked: Option<u64>,
+    /// Bytes allocated.
+    pub bytes_allocated: Option<u64>,
+    /// Peak bytes in allocated objects.
+    pub peak_heap_bytes: Option<u64>,
+    /// Peak bytes held from the system by the allocator (arenas plus large objects).
+    pub peak_heap_held_bytes: Option<u64>,
+    /// Peak resident set size of the run's process (VmHWM), bytes.
+    pub peak_rss_bytes: Option<u64>,
+    /// Objects the collector scanned: a noise-free work count.
+    pub objects_scanned: Option<u64>,
+    /// Wall time over the lowest distilled cost (wall - GC) of any collector on the same
+    /// workload, parameters, seed and heap multiple (lower-bound overhead, LBO).
+    pub lbo: Option<f64>,
+}
+
+impl RunRow {
+    /// Whether the run completed and passed its checks.
+    pub fn is_ok(&self) -> bool {
+        self.status == "ok"
+    }
+
+    /// Marks the run failed, keeping the first reason.
+    pub fn fail(&mut self, reason: impl std::fmt::Display) {
+        if self.is_ok() || self.status.is_empty() {
+            self.status = format!("failed: {reason}");
+        }
+    }
+}
+
+/// Bytes in use at one moment of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeapSample {
+    /// ns since the run's clock started.
+    pub t_ns: u64,
+    /// Heap bytes in use.
+    pub bytes_in_use: u64,
+}
+
+/// What one run produces: its row, pause timeline and heap samples. The child process
+/// prints this as JSON.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunOutcome {
+    /// The metrics row.
+    pub row: RunRow,
+    /// Every pause, in order.
+    pub pauses: Vec<Pause>,
+    /// Heap size over time (sampled every few thousand allocations).
+    pub heap_samples: Vec<HeapSample>,
+    /// Curves computed from the full pause timeline.
+    pub curves: RunCurves,
+}
+
+/// Per-run curves computed from the complete pause timeline, so charts stay exact when the
+/// pause log is truncated.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RunCurves {
+    /// (quantile, pause ns): the pause-length quantile function.
+    pub pause_quantiles: Vec<(f64, u64)>,
+    /// (window ns, MMU) at the standard windows no longer than the run.
+    pub mmu: Vec<(u64, f64)>,
+}
+
+/// Which curve a `curves.csv` line belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CurveKind {
+    /// x = quantile, y = pause ns.
+    PauseQuantile,
+    /// x = window ns, y = MMU.
+    Mmu,
+}
+
+/// A line of `curves.csv`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CurveRow {
+    /// The run it belongs to.
+    pub run_id: u64,
+    /// Which curve.
+    pub curve: CurveKind,
+    /// x (see [`CurveKind`]).
+    pub x: f64,
+    /// y (see [`CurveKind`]).
+    pub y: f64,
+}
+
+impl RunCurves {
+    /// The rows of `curves.csv` for run `run_id`.
+    pub fn rows(&self, run_id: u64) -> Vec<CurveRow> {
+        let quantiles = self.pause_quantiles.iter().map(|&(q, ns)| CurveRow {
+            run_id,
+            curve: CurveKind::PauseQuantile,
+            x: q,
+            y: ns as f64,
+        });
+        let mmu = self.mmu.iter().map(|&(w, u)| CurveRow {
+            run_id,
+            curve: CurveKind::Mmu,
+            x: w as f64,
+            y: u,
+        });
+        quantiles.chain(mmu).collect()
+    }
+
+    /// Adds one `curves.csv` line back.
+    pub fn push(&mut self, row: &CurveRow) {
+        match row.curve {
+            CurveKind::PauseQuantile => self.pause_quantiles.push((row.x, row.y as u64)),
+            CurveKind::Mmu => self.mmu.push((row.x as u64, row.y)),
+        }
+    }
+}
+
+/// A line of `pauses.csv`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PauseRow {
+    /// The run it belongs to.
+    pub run_id: u64,
+    /// Start, ns since the run began.
+    pub start_ns: u64,
+    /// End, ns since the run began.
+    pub end_ns: u64,
+    /// Collection or cascade.
+    pub kind: PauseKindName,
+    /// Generation collected, if any.
+    pub generation: Option<u8>,
+    /// Heap bytes in use at the start.
+    pub heap_before: u64,
+    /// Heap bytes in use at the end.
+    pub heap_after: u64,
+    /// Objects freed.
+    pub freed: u64,
+}
+
+impl PauseRow {
+    /// The row for `pause` of run `run_id`.
+    pub fn new(run_id: u64, pause: &Pause) -> Self {
+        PauseRow {
+            run_id,
+            start_ns: pause.start_ns,
+            end_ns: pause.end_ns,
+            kind: pause.kind,
+            generation: pause.generation,
+            heap_before: pause.heap_before,
+            heap_after: pause.heap_after,
+            freed: pause.freed,
+        }
+    }
+
+    /// The pause it records.
+    pub fn pause(&self) -> Pause {
+        Pause {
+            start_ns: self.start_ns,
+            end_ns: self.end_ns,
+            kind: self.kind,
+            generation: self.generation,
+            heap_before: self.heap_before,
+            heap_after: self.heap_after,
+            freed: self.freed,
+        }
+    }
+}
+
+/// A line of `heap.csv`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeapSampleRow {
+    /// The run it belongs to.
+    pub run_id: u64,
+    /// ns since the run began.
+    pub t_ns: u64,
+    /// Heap bytes in use.
+    pub bytes_in_use: u64,
+}

@@ -1,2 +1,27 @@
-//! gc-cycle (filled in by its own issue).
+//! gc-cycle: what CPython actually does — reference counting plus a generational cycle
+//! collector — on gclab's shared heap.
+//!
+//! Counting is gc-refcount's engine, reused as is: objects die the moment their count reaches
+//! zero. Container objects (those with reference fields) and weak references are tracked in
+//! three generation lists linked through two header words (CPython's `_gc_prev`/`_gc_next`),
+//! plus a permanent generation for `freeze()`. Allocating a tracked object bumps count 0;
+//! when it passes threshold 0 the oldest generation whose count passes its threshold is
+//! collected (a full collection only when `long_lived_pending >= long_lived_total / 4`,
+//! exactly as CPython's code tests it). A collection is trial deletion: gc_refs = count,
+//! minus references from inside the set, and whatever is reachable from an object with
+//! gc_refs > 0 survives and is promoted. Then, in CPython's order: weak references in or to
+//! the garbage are cleared (callbacks only for those still reachable), finalizers run once,
+//! resurrection is re-checked, and the rest have their fields cleared so counting frees them
+//! (or, under `DEBUG_SAVEALL`, go to `gc.garbage`). Every pass uses explicit work lists.
+//! The results (which objects, how many, in which order finalizers run, when collections
+//! trigger) follow CPython 3.11/3.12; the passes differ only in bookkeeping that CPython's
+//! results do not depend on (see [`collect`]).
 #![forbid(unsafe_code)]
+
+pub mod collect;
+mod collector;
+mod header;
+mod lists;
+
+pub use collector::CycleGc;
+pub use lists::Generation;

@@ -123,12 +123,21 @@ impl SmallSpace {
         let p = self.used_head[class];
         if p != NONE {
             let pool = &mut self.pools[p as usize];
-            let g = pool.free_head;
-            if g != NONE && pool.allocated + 1 < pool.capacity {
+            if pool.allocated + 1 < pool.capacity {
                 let arena = p as usize >> self.ppa_shift;
-                pool.free_head = self.arenas[arena].words[g as usize * GRANULE_WORDS + 1];
+                let g = pool.free_head;
+                if g != NONE {
+                    pool.free_head = self.arenas[arena].words[g as usize * GRANULE_WORDS + 1];
+                    pool.allocated += 1;
+                    return Some(((arena as u32) << self.shift) | g);
+                }
+                // Carving the next never-used cell is as cheap as popping the free list;
+                // a pool reused after emptying carves every cell, so this stays inline.
+                let base = (p as usize & (self.pools_per_arena - 1)) << self.pool_shift;
+                let g = base + pool.carved as usize * pool.cell_granules as usize;
+                pool.carved += 1;
                 pool.allocated += 1;
-                return Some(((arena as u32) << self.shift) | g);
+                return Some(((arena as u32) << self.shift) | g as u32);
             }
         }
         self.alloc_slow(class)

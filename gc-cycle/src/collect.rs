@@ -1,0 +1,206 @@
+//! The passes of one collection: trial deletion over a set of candidates.
+//!
+//! CPython walks its generation list and, in `move_unreachable`, moves objects that look
+//! unreachable to another list and moves them back (with gc_refs = 1) when a reachable
+//! object refers to them. The set found unreachable depends only on the graph, and the
+//! unreachable list keeps the scan order, so here the candidates are gathered once into a
+//! vector in list order and the passes run over it: gc_refs lives in the prev word and the
+//! candidate's index in the next word while the collection runs. The "move back" becomes a
+//! reachable mark: a referent marked while it is still ahead of the scan is traversed when
+//! the scan reaches it (CPython leaves it in place too); one marked behind the scan
+//! (CPython appends it to the tail) is traversed at once from a work stack. So garbage
+//! order, finalizer order and weak-reference callback order are CPython's; only the order
+//! of survivors differs (they keep their list order, where CPython appends rescued objects
+//! at the tail), which keeps lists in allocation order and scans streaming through memory.
+
+use gc_core::{Heap, ObjRef};
+
+use crate::header::{self, COLLECTING, COUNT, FIELDS, NEXT, PREV, REACHABLE};
+
+/// `update_refs` while gathering: walks the detached list from `first`, marks each object
+/// as collecting with gc_refs = its count and its index in `out`, and appends it to `out`.
+pub fn gather(heap: &mut Heap, first: Option<ObjRef>, out: &mut Vec<ObjRef>) {
+    let mut at = first;
+    while let Some(obj) = at {
+        let index = out.len() as u32;
+        let w = heap.words_mut(obj);
+        let next = w[NEXT];
+        w[0] = header::with_state(w[0], COLLECTING);
+        w[PREV] = w[COUNT];
+        w[NEXT] = index;
+        out.push(obj);
+        // The list ends at a boundary mark, which is never a small or realistic large
+        // reference; `from_raw` maps NULL to None and the mark check stops at the end.
+        at = ObjRef::from_raw(next).filter(|_| next < 0xFFFF_FFF0);
+    }
+}
+
+/// `update_refs` for candidates already in a vector (the resurrection re-check).
+pub fn mark_candidates(heap: &mut Heap, candidates: &[ObjRef]) {
+    for (index, &obj) in candidates.iter().enumerate() {
+        let w = heap.words_mut(obj);
+        w[0] = header::with_state(w[0], COLLECTING);
+        w[PREV] = w[COUNT];
+        w[NEXT] = index as u32;
+    }
+}
+
+/// Sets smaller than this subtract in one pass; larger ones sort their references by
+/// memory region first (see [`subtract_refs`]).
+const REGION_SORT_MIN: usize = 1 << 16;
+/// Granule-index bits per region: 16 Ki granules, 256 KiB of heap, a few L2-sized lines.
+const REGION_SHIFT: u32 = 14;
+/// Regions small references can fall in (references are below 2^31); one more holds every
+/// large object.
+const REGIONS: usize = 1 << (31 - REGION_SHIFT);
+
+#[inline]
+fn region(r: ObjRef) -> usize {
+    if r.is_large() {
+        REGIONS
+    } else {
+        (r.raw() >> REGION_SHIFT) as usize
+    }
+}
+
+/// Reusable buffers for [`subtract_refs`].
+#[derive(Debug, Default)]
+pub struct SubtractScratch {
+    region_starts: Vec<u32>,
+    references: Vec<ObjRef>,
+}
+
+/// `subtract_refs`: every reference from one candidate to another is internal; what is
+/// left in gc_refs counts references from outside the set.
+///
+/// The decrements can run in any order, and in a large set the referents are scattered
+/// over the whole heap: one cache and TLB miss per reference. So a large set first sorts
+/// its references by 256 KiB region (a counting sort: two streaming passes over the
+/// candidates) and then decrements region by region, where the misses become hits.
+pub fn subtract_refs(heap: &mut Heap, candidates: &[ObjRef], scratch: &mut SubtractScratch) {
+    if candidates.len() < REGION_SORT_MIN {
+        for &obj in candidates {
+            for_each_child(heap, obj, decrement_if_collecting);
+        }
+        return;
+    }
+    let references = std::mem::take(&mut scratch.references);
+    let references = referents_by_region(heap, candidates, &mut scratch.region_starts, references);
+    for &child in &references {
+        decrement_if_collecting(heap, child);
+    }
+    scratch.references = references;
+}
+
+/// The non-null referents of `sources`, sorted by memory region (stable within a region).
+fn referents_by_region(
+    heap: &mut Heap,
+    sources: &[ObjRef],
+    starts: &mut Vec<u32>,
+    mut out: Vec<ObjRef>,
+) -> Vec<ObjRef> {
+    out.clear();
+    if sources.is_empty() {
+        return out;
+    }
+    starts.clear();
+    starts.resize(REGIONS + 2, 0);
+    for &obj in sources {
+        for_each_child(heap, obj, |_, child| starts[region(child) + 1] += 1);
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let total = starts[REGIONS + 1] as usize;
+    out.resize(total, sources[0]);
+    for &obj in sources {
+        for_each_child(heap, obj, |_, child| {
+            let at = &mut starts[region(child)];
+            out[*at as usize] = child;
+            *at += 1;
+        });
+    }
+    out
+}
+
+#[inline]
+fn decrement_if_collecting(heap: &mut Heap, child: ObjRef) {
+    let w = heap.words_mut(child);
+    if header::state(w[0]) == COLLECTING {
+        w[PREV] -= 1;
+    }
+}
+
+/// Calls `f` with each non-null referent of `obj`. The first fields are copied out in one
+/// read of the object, so `f` may change the heap (other objects' headers) freely.
+#[inline]
+fn for_each_child(heap: &mut Heap, obj: ObjRef, mut f: impl FnMut(&mut Heap, ObjRef)) {
+    const BATCH: usize = 8;
+    let (n, first, second) = {
+        let w = heap.words(obj);
+        let field = |i: usize| w.get(FIELDS + i).copied().unwrap_or(gc_core::NULL);
+        (header::field_count(w[0]), field(0), field(1))
+    };
+    // One or two fields (most objects): no copy.
+    if n <= 2 {
+        if n >= 1 {
+            if let Some(child) = ObjRef::from_raw(first) {
+                f(heap, child);
+            }
+        }
+        if n == 2 {
+            if let Some(child) = ObjRef::from_raw(second) {
+                f(heap, child);
+            }
+        }
+        return;
+    }
+    let mut start = 0;
+    while start < n {
+        let k = (n - start).min(BATCH);
+        let mut batch = [0u32; BATCH];
+        batch[..k].copy_from_slice(&heap.words(obj)[FIELDS + start..FIELDS + start + k]);
+        for &raw in &batch[..k] {
+            if let Some(child) = ObjRef::from_raw(raw) {
+                f(heap, child);
+            }
+        }
+        start += k;
+    }
+}
+
+/// `move_unreachable`: marks every candidate reachable from one with gc_refs > 0.
+/// Candidates left unmarked are garbage.
+pub fn mark_reachable(heap: &mut Heap, candidates: &[ObjRef], stack: &mut Vec<ObjRef>) {
+    for (scan, &obj) in candidates.iter().enumerate() {
+        {
+            let w = heap.words_mut(obj);
+            if w[0] & REACHABLE == 0 {
+                if w[PREV] == 0 {
+                    // Tentatively unreachable: a later reachable object may still mark it.
+                    continue;
+                }
+                w[0] |= REACHABLE;
+            }
+        }
+        visit(heap, obj, scan as u32, stack);
+        while let Some(behind) = stack.pop() {
+            visit(heap, behind, scan as u32, stack);
+        }
+    }
+}
+
+/// Marks `obj`'s unmarked candidate referents. Those ahead of the scan position are
+/// traversed when the scan reaches them; those behind it go on the stack.
+#[inline]
+fn visit(heap: &mut Heap, obj: ObjRef, scan: u32, stack: &mut Vec<ObjRef>) {
+    for_each_child(heap, obj, |heap, child| {
+        let w = heap.words_mut(child);
+        if header::state(w[0]) == COLLECTING && w[0] & REACHABLE == 0 {
+            w[0] |= REACHABLE;
+            if w[NEXT] < scan {
+                stack.push(child);
+            }
+        }
+    });
+}

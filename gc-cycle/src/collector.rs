@@ -1,0 +1,434 @@
+//! `cycle`: the collector, its triggers and the gc-module surface.
+
+use gc_core::layout::{FLAG_HAS_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_IS_WEAKREF};
+use gc_core::{
+    Capabilities, CollectOutcome, Collector, GcError, GcResult, Heap, ObjRef, PauseCounts,
+    PauseKind, Reclaims, Shape, DEBUG_COLLECTABLE, DEBUG_SAVEALL, NULL,
+};
+use gc_refcount::{Counting, SATURATED};
+
+use crate::collect;
+use crate::header::{self, HEADER_WORDS, REACHABLE, UNREACHABLE};
+use crate::lists::{Generation, Lists};
+
+const GENERATIONS: usize = 3;
+
+/// Reference counting plus CPython's generational cycle collector.
+#[derive(Debug)]
+pub struct CycleGc {
+    counting: Counting<Lists>,
+    thresholds: [u64; GENERATIONS],
+    long_lived_pending: u64,
+    long_lived_total: u64,
+    collecting: bool,
+    scanned: u64,
+    scratch: Scratch,
+}
+
+/// Vectors reused from one collection to the next.
+#[derive(Debug, Default)]
+struct Scratch {
+    candidates: Vec<ObjRef>,
+    garbage: Vec<ObjRef>,
+    survivors: Vec<ObjRef>,
+    stack: Vec<ObjRef>,
+    children: Vec<ObjRef>,
+    subtract: collect::SubtractScratch,
+}
+
+impl Default for CycleGc {
+    /// CPython 3.11/3.12's thresholds: (700, 10, 10).
+    fn default() -> Self {
+        CycleGc::with_thresholds([700, 10, 10])
+    }
+}
+
+impl CycleGc {
+    /// A collector with thresholds (700, 10, 10), as CPython 3.11 and 3.12.
+    pub fn python_311() -> CycleGc {
+        CycleGc::default()
+    }
+
+    /// A collector with thresholds (2000, 10, 10), as CPython 3.13.
+    pub fn python_313() -> CycleGc {
+        CycleGc::with_thresholds([2000, 10, 10])
+    }
+
+    /// A collector with the given thresholds (threshold 0 = 0 disables automatic collection).
+    pub fn with_thresholds(thresholds: [u64; 3]) -> CycleGc {
+        CycleGc {
+            counting: Counting::new(Lists::default()),
+            thresholds,
+            long_lived_pending: 0,
+            long_lived_total: 0,
+            collecting: false,
+            scanned: 0,
+            scratch: Scratch::default(),
+        }
+    }
+
+    /// The thresholds (as `gc.get_threshold()`).
+    pub fn get_threshold_values(&self) -> [u64; 3] {
+        self.thresholds
+    }
+
+    /// Survivors of generation-1 collections since the last full one (CPython's
+    /// `long_lived_pending`).
+    pub fn long_lived_pending(&self) -> u64 {
+        self.long_lived_pending
+    }
+
+    /// Survivors of the last full collection (CPython's `long_lived_total`).
+    pub fn long_lived_total(&self) -> u64 {
+        self.long_lived_total
+    }
+
+    /// Increments lost to saturated reference counts.
+    pub fn count_overflows(&self) -> u64 {
+        self.counting.overflows()
+    }
+
+    /// CPython's `gc_collect_generations`: the oldest generation whose count exceeds its
+    /// threshold, except that a full collection waits until `long_lived_pending` reaches a
+    /// quarter of `long_lived_total` (CPython skips it while pending < total / 4).
+    fn select_generation(&self) -> Option<usize> {
+        let count = &self.counting.hooks().count;
+        (0..GENERATIONS).rev().find(|&g| {
+            count[g] > self.thresholds[g]
+                && !(g == GENERATIONS - 1 && self.long_lived_pending < self.long_lived_total / 4)
+        })
+    }
+
+    /// Collects generation `generation` and the younger ones: CPython's `gc_collect_main`.
+    fn collect_generation(&mut self, heap: &mut Heap, generation: usize) -> CollectOutcome {
+        self.collecting = true;
+        let start = heap.begin_pause(PauseKind::Collection, Some(generation as u8));
+        let bytes_before = heap.bytes_in_use();
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let lists = self.counting.hooks_mut();
+        if generation + 1 < GENERATIONS {
+            lists.count[generation + 1] += 1;
+        }
+        for g in 0..=generation {
+            lists.count[g] = 0;
+        }
+        let young = Generation::of(generation);
+        let old = Generation::of((generation + 1).min(GENERATIONS - 1));
+        for g in 0..generation {
+            lists.merge(heap, Generation::of(g), young);
+        }
+
+        // Trial deletion over the merged generation.
+        scratch.candidates.clear();
+        collect::gather(heap, lists.take(young), &mut scratch.candidates);
+        let candidates = scratch.candidates.len() as u64;
+        let mut scanned = candidates;
+        collect::subtract_refs(heap, &scratch.candidates, &mut scratch.subtract);
+        collect::mark_reachable(heap, &scratch.candidates, &mut scratch.stack);
+        let (survivors, special) = split(
+            heap,
+            &scratch.candidates,
+            &mut scratch.survivors,
+            &mut scratch.garbage,
+        );
+        lists.append_all(heap, old, &scratch.survivors);
+        if generation == GENERATIONS - 2 {
+            self.long_lived_pending += survivors;
+        } else if generation == GENERATIONS - 1 {
+            self.long_lived_pending = 0;
+            self.long_lived_total = survivors;
+        }
+
+        if heap.debug() & DEBUG_COLLECTABLE != 0 {
+            for &obj in &scratch.garbage {
+                eprintln!("gc: collectable {obj}");
+            }
+        }
+        if special & (FLAG_HAS_WEAKREFS | FLAG_IS_WEAKREF) != 0 {
+            clear_weakrefs(heap, &scratch.garbage);
+        }
+        if special & FLAG_HAS_FINALIZER != 0 && self.finalize(heap, &scratch.garbage) {
+            // A finalizer resurrected something: redo the analysis over the garbage; what is
+            // reachable again now survives with everything it reaches.
+            let garbage = std::mem::take(&mut scratch.garbage);
+            collect::mark_candidates(heap, &garbage);
+            scanned += garbage.len() as u64;
+            collect::subtract_refs(heap, &garbage, &mut scratch.subtract);
+            collect::mark_reachable(heap, &garbage, &mut scratch.stack);
+            split(heap, &garbage, &mut scratch.survivors, &mut scratch.garbage);
+            self.counting
+                .hooks_mut()
+                .append_all(heap, old, &scratch.survivors);
+        }
+
+        let collected = scratch.garbage.len() as u64;
+        self.delete_garbage(heap, &mut scratch, old);
+        self.scratch = scratch;
+        self.scanned += scanned;
+        heap.end_pause(
+            start,
+            PauseCounts {
+                candidates,
+                scanned,
+                freed: collected,
+                bytes_freed: bytes_before.saturating_sub(heap.bytes_in_use()) as u64,
+                uncollectable: 0,
+            },
+        );
+        self.collecting = false;
+        CollectOutcome {
+            collected,
+            uncollectable: 0,
+        }
+    }
+
+    /// Runs the pending finalizers of the garbage, in order (PEP 442: once per object, the
+    /// heap's finalized flag persists). Returns whether any resurrected its object.
+    fn finalize(&mut self, heap: &mut Heap, garbage: &[ObjRef]) -> bool {
+        let mut resurrected = false;
+        for &obj in garbage {
+            if !heap.has_pending_finalizer(obj) {
+                continue;
+            }
+            if let Some(slot) = heap.run_finalizer(obj) {
+                if let Ok(old) = heap.replace_slot(slot, Some(obj)) {
+                    self.counting.retain(heap, obj);
+                    if let Some(old) = old {
+                        self.counting.release(heap, old);
+                    }
+                    resurrected = true;
+                }
+            }
+        }
+        resurrected
+    }
+
+    /// CPython's `delete_garbage`: clears each object's fields so counting frees the
+    /// garbage (or, under DEBUG_SAVEALL, appends it to `gc.garbage`, a counted reference).
+    /// Whatever is still alive afterwards moves to the older generation.
+    fn delete_garbage(&mut self, heap: &mut Heap, scratch: &mut Scratch, old: Generation) {
+        let save_all = heap.debug() & DEBUG_SAVEALL != 0;
+        self.counting.hooks_mut().unreachable_freed = 0;
+        self.counting.set_cascade_pauses(false);
+        for &obj in &scratch.garbage {
+            // Nothing is allocated during a collection, so a freed cell is still free.
+            if heap.check(obj).is_err() {
+                continue;
+            }
+            if save_all {
+                heap.push_garbage(obj);
+                self.counting.retain(heap, obj);
+                continue;
+            }
+            scratch.children.clear();
+            for field in heap.fields_mut(obj) {
+                if let Some(child) = ObjRef::from_raw(std::mem::replace(field, NULL)) {
+                    scratch.children.push(child);
+                }
+            }
+            self.counting.release_all(heap, scratch.children.drain(..));
+        }
+        self.counting.set_cascade_pauses(true);
+        let lists = self.counting.hooks_mut();
+        if lists.unreachable_freed < scratch.garbage.len() as u64 {
+            for &obj in &scratch.garbage {
+                if heap.check(obj).is_ok() && header::state(heap.words(obj)[0]) == UNREACHABLE {
+                    lists.append(heap, old, obj);
+                }
+            }
+        }
+        scratch.garbage.clear();
+    }
+}
+
+/// Splits candidates into `survivors` (reachable mark cleared) and `garbage` (state
+/// unreachable), both in candidate order. Returns the survivor count and the union of the garbage's weakref/finalizer flags.
+fn split(
+    heap: &mut Heap,
+    candidates: &[ObjRef],
+    survivors: &mut Vec<ObjRef>,
+    garbage: &mut Vec<ObjRef>,
+) -> (u64, u16) {
+    survivors.clear();
+    garbage.clear();
+    let mut special = 0u32;
+    for &obj in candidates {
+        let w = heap.words_mut(obj);
+        if w[0] & REACHABLE != 0 {
+            w[0] &= !REACHABLE;
+            survivors.push(obj);
+        } else {
+            w[0] = header::with_state(w[0], UNREACHABLE);
+            special |= w[0];
+            garbage.push(obj);
+        }
+    }
+    (survivors.len() as u64, gc_core::layout::flags_of(special))
+}
+
+/// CPython's `handle_weakrefs`: weak references that are garbage are cleared, and so are
+/// weak references to garbage; a callback is queued only for a weak reference that is not
+/// itself garbage. All of this happens before any finalizer runs.
+fn clear_weakrefs(heap: &mut Heap, garbage: &[ObjRef]) {
+    for &obj in garbage {
+        let flags = heap.flags(obj);
+        if flags & FLAG_IS_WEAKREF != 0 {
+            heap.clear_weakref(obj);
+        }
+        if flags & FLAG_HAS_WEAKREFS != 0 {
+            let in_garbage: Vec<ObjRef> = heap
+                .weakrefs_to(obj)
+                .iter()
+                .copied()
+                .filter(|&w| header::state(heap.words(w)[0]) == UNREACHABLE)
+                .collect();
+            heap.clear_weakrefs(obj, |w| !in_garbage.contains(&w));
+        }
+    }
+}
+
+impl Collector for CycleGc {
+    fn name(&self) -> &'static str {
+        "cycle"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            reclaims: Reclaims::Everything,
+            generations: GENERATIONS as u8,
+            moves_objects: false,
+            reference_counting: true,
+            prompt: true,
+        }
+    }
+
+    fn header_words(&self) -> usize {
+        HEADER_WORDS
+    }
+
+    /// CPython's `gc_alloc`: a tracked allocation bumps count 0 and, past threshold 0,
+    /// collects before the new object exists (so it is not a candidate, and after the
+    /// collection reset it is not counted either, exactly as in CPython 3.11).
+    #[inline]
+    fn before_alloc_flagged(
+        &mut self,
+        heap: &mut Heap,
+        shape: Shape,
+        flags: u16,
+        _bytes: usize,
+    ) -> GcResult<()> {
+        if shape.fields == 0 && flags & FLAG_IS_WEAKREF == 0 {
+            return Ok(());
+        }
+        let count = &mut self.counting.hooks_mut().count[0];
+        *count += 1;
+        if *count > self.thresholds[0]
+            && self.thresholds[0] != 0
+            && heap.is_enabled()
+            && !self.collecting
+        {
+            if let Some(g) = self.select_generation() {
+                self.collect_generation(heap, g);
+            }
+        }
+        Ok(())
+    }
+
+    fn on_heap_full(&mut self, heap: &mut Heap, _bytes: usize) -> GcResult<()> {
+        if heap.is_enabled() && !self.collecting {
+            self.collect_generation(heap, GENERATIONS - 1);
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn on_alloc(&mut self, heap: &mut Heap, obj: ObjRef) {
+        if header::trackable(heap.words(obj)[0]) {
+            self.counting
+                .hooks_mut()
+                .append(heap, Generation::Young, obj);
+        }
+    }
+
+    #[inline]
+    fn retain(&mut self, heap: &mut Heap, obj: ObjRef) {
+        self.counting.retain(heap, obj)
+    }
+
+    #[inline]
+    fn release(&mut self, heap: &mut Heap, obj: ObjRef) {
+        self.counting.release(heap, obj)
+    }
+
+    fn collect(&mut self, heap: &mut Heap, generation: Option<u8>) -> GcResult<CollectOutcome> {
+        if self.collecting {
+            return Ok(CollectOutcome::default());
+        }
+        let g = generation.map_or(GENERATIONS - 1, |g| (g as usize).min(GENERATIONS - 1));
+        Ok(self.collect_generation(heap, g))
+    }
+
+    fn refcount(&self, heap: &Heap, obj: ObjRef) -> Option<u32> {
+        Some(self.counting.count(heap, obj)).filter(|&c| c != SATURATED)
+    }
+
+    fn get_count(&self) -> Vec<u64> {
+        self.counting.hooks().count.to_vec()
+    }
+
+    fn get_threshold(&self) -> Vec<u64> {
+        self.thresholds.to_vec()
+    }
+
+    /// `gc.set_threshold(threshold0[, threshold1[, threshold2]])`: the ones given change.
+    fn set_threshold(&mut self, thresholds: &[u64]) -> GcResult<()> {
+        if thresholds.is_empty() || thresholds.len() > GENERATIONS {
+            return Err(GcError::BadConfig(format!(
+                "set_threshold takes 1 to {GENERATIONS} thresholds, got {}",
+                thresholds.len()
+            )));
+        }
+        self.thresholds[..thresholds.len()].copy_from_slice(thresholds);
+        Ok(())
+    }
+
+    fn is_tracked(&self, heap: &Heap, obj: ObjRef) -> bool {
+        header::state(heap.words(obj)[0]) != header::UNTRACKED
+    }
+
+    /// `gc.get_objects(generation)`: the generation's list in order; `None` gives all three
+    /// generations (not the permanent one, as in CPython).
+    fn tracked_objects(&self, heap: &Heap, generation: Option<u8>) -> Vec<ObjRef> {
+        let mut v = Vec::new();
+        let gens = match generation {
+            Some(g) => vec![Generation::of(g as usize)],
+            None => vec![Generation::Young, Generation::Middle, Generation::Old],
+        };
+        for g in gens {
+            self.counting.hooks().for_each(heap, g, |r| v.push(r));
+        }
+        v
+    }
+
+    /// `gc.freeze()`: every generation into the permanent one, and count 0 reset.
+    fn freeze(&mut self, heap: &mut Heap) -> GcResult<()> {
+        let lists = self.counting.hooks_mut();
+        lists.freeze(heap);
+        lists.count[0] = 0;
+        Ok(())
+    }
+
+    /// `gc.unfreeze()`: the permanent generation back into the oldest.
+    fn unfreeze(&mut self, heap: &mut Heap) -> GcResult<()> {
+        self.counting.hooks_mut().unfreeze(heap);
+        Ok(())
+    }
+
+    fn freeze_count(&self) -> u64 {
+        self.counting.hooks().frozen()
+    }
+
+    fn objects_scanned(&self) -> u64 {
+        self.scanned
+    }
+}

@@ -1,0 +1,237 @@
+//! Generation lists linked through the header, and the hook that unlinks freed objects.
+//!
+//! Each list is doubly linked through the prev/next header words. Instead of sentinel
+//! objects (which the shared heap cannot hold), the first object's prev and the last
+//! object's next hold a boundary mark naming the list, so unlinking an object never needs
+//! to know which list it is in, and merging two lists is O(1), as in CPython.
+
+use gc_core::{Heap, ObjRef, NULL};
+use gc_refcount::CountHooks;
+
+use crate::header::{
+    self, COUNT_HEADER, FROZEN, HEADER_WORDS, LINKED, NEXT, PREV, UNREACHABLE, UNTRACKED,
+};
+
+/// A list of tracked objects: the three generations and the permanent one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Generation {
+    /// Generation 0: where new objects start.
+    Young,
+    /// Generation 1.
+    Middle,
+    /// Generation 2, the oldest.
+    Old,
+    /// The permanent generation `gc.freeze()` fills; never collected.
+    Permanent,
+}
+
+impl Generation {
+    /// The list for generation number `g` (0..=2).
+    pub fn of(g: usize) -> Generation {
+        [Generation::Young, Generation::Middle, Generation::Old][g.min(2)]
+    }
+
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Boundary marks are the top 16 raw values; no object reference reaches them (that would
+/// take over two billion large objects).
+const MARK_BASE: u32 = 0xFFFF_FFF0;
+
+#[inline]
+fn mark(list: usize) -> u32 {
+    MARK_BASE + list as u32
+}
+
+#[inline]
+fn mark_list(link: u32) -> Option<usize> {
+    (link >= MARK_BASE).then(|| (link - MARK_BASE) as usize)
+}
+
+/// The generation lists and the allocation counts, which frees also update.
+#[derive(Debug)]
+pub struct Lists {
+    head: [u32; 4],
+    tail: [u32; 4],
+    /// `gc.get_count()`: count 0 is tracked allocations minus tracked frees since the last
+    /// collection; counts 1 and 2 are collections of the next younger generation.
+    pub(crate) count: [u64; 3],
+    /// Objects in the permanent generation (they carry the FROZEN state, so frees of them
+    /// are counted here).
+    frozen: u64,
+    /// Objects freed while found unreachable by the running collection (so the collection
+    /// knows whether anything it found survived the clearing).
+    pub(crate) unreachable_freed: u64,
+}
+
+impl Default for Lists {
+    fn default() -> Self {
+        Lists {
+            head: [NULL; 4],
+            tail: [NULL; 4],
+            count: [0; 3],
+            frozen: 0,
+            unreachable_freed: 0,
+        }
+    }
+}
+
+impl Lists {
+    /// Appends `obj` (not in any list) to `list`.
+    #[inline]
+    pub(crate) fn append(&mut self, heap: &mut Heap, list: Generation, obj: ObjRef) {
+        let l = list.index();
+        let tail = self.tail[l];
+        {
+            let w = heap.words_mut(obj);
+            w[0] = header::with_state(w[0], LINKED);
+            w[PREV] = if tail == NULL { mark(l) } else { tail };
+            w[NEXT] = mark(l);
+        }
+        if tail == NULL {
+            self.head[l] = obj.raw();
+        } else {
+            heap.words_mut(ObjRef::from_raw(tail).expect("tail"))[NEXT] = obj.raw();
+        }
+        self.tail[l] = obj.raw();
+    }
+
+    /// Appends every object of `from` to the end of `to`, leaving `from` empty (O(1)).
+    pub(crate) fn merge(&mut self, heap: &mut Heap, from: Generation, to: Generation) {
+        let (f, t) = (from.index(), to.index());
+        if f == t || self.head[f] == NULL {
+            return;
+        }
+        let (first, last) = (self.head[f], self.tail[f]);
+        let first_ref = ObjRef::from_raw(first).expect("head");
+        if self.tail[t] == NULL {
+            self.head[t] = first;
+            heap.words_mut(first_ref)[PREV] = mark(t);
+        } else {
+            let old_tail = self.tail[t];
+            heap.words_mut(ObjRef::from_raw(old_tail).expect("tail"))[NEXT] = first;
+            heap.words_mut(first_ref)[PREV] = old_tail;
+        }
+        heap.words_mut(ObjRef::from_raw(last).expect("tail"))[NEXT] = mark(t);
+        self.tail[t] = last;
+        self.head[f] = NULL;
+        self.tail[f] = NULL;
+    }
+
+    /// Detaches every object of `list` (the caller relinks or re-states each one) and
+    /// returns its first object.
+    pub(crate) fn take(&mut self, list: Generation) -> Option<ObjRef> {
+        let l = list.index();
+        let head = self.head[l];
+        self.head[l] = NULL;
+        self.tail[l] = NULL;
+        ObjRef::from_raw(head)
+    }
+
+    /// Unlinks `obj` from whichever list holds it.
+    #[inline]
+    fn unlink(&mut self, heap: &mut Heap, obj: ObjRef) {
+        let (prev, next) = {
+            let w = heap.words(obj);
+            (w[PREV], w[NEXT])
+        };
+        match mark_list(prev) {
+            Some(l) => {
+                self.head[l] = if mark_list(next).is_some() {
+                    NULL
+                } else {
+                    next
+                }
+            }
+            None => heap.words_mut(ObjRef::from_raw(prev).expect("prev"))[NEXT] = next,
+        }
+        match mark_list(next) {
+            Some(l) => {
+                self.tail[l] = if mark_list(prev).is_some() {
+                    NULL
+                } else {
+                    prev
+                }
+            }
+            None => heap.words_mut(ObjRef::from_raw(next).expect("next"))[PREV] = prev,
+        }
+    }
+
+    /// Calls `f` with each object of `list`, first to last.
+    pub(crate) fn for_each(&self, heap: &Heap, list: Generation, mut f: impl FnMut(ObjRef)) {
+        let mut at = self.head[list.index()];
+        while let Some(obj) = ObjRef::from_raw(at).filter(|_| mark_list(at).is_none()) {
+            f(obj);
+            at = heap.words(obj)[NEXT];
+        }
+    }
+
+    /// Sets the state of every object of `list` to `state`; returns how many there are.
+    fn restate(&mut self, heap: &mut Heap, list: Generation, state: u32) -> u64 {
+        let mut n = 0;
+        let mut at = self.head[list.index()];
+        while let Some(obj) = ObjRef::from_raw(at).filter(|_| mark_list(at).is_none()) {
+            let w = heap.words_mut(obj);
+            w[0] = header::with_state(w[0], state);
+            at = w[NEXT];
+            n += 1;
+        }
+        n
+    }
+
+    /// `gc.freeze()`: moves generations 0, 1 and 2, in that order, into the permanent one.
+    pub(crate) fn freeze(&mut self, heap: &mut Heap) {
+        for g in 0..3 {
+            let list = Generation::of(g);
+            self.frozen += self.restate(heap, list, FROZEN);
+            self.merge(heap, list, Generation::Permanent);
+        }
+    }
+
+    /// `gc.unfreeze()`: moves the permanent generation to the end of the oldest.
+    pub(crate) fn unfreeze(&mut self, heap: &mut Heap) {
+        self.restate(heap, Generation::Permanent, LINKED);
+        self.merge(heap, Generation::Permanent, Generation::Old);
+        self.frozen = 0;
+    }
+
+    /// `gc.get_freeze_count()`.
+    pub(crate) fn frozen(&self) -> u64 {
+        self.frozen
+    }
+
+    /// Relinks `objs` (detached, in order) at the end of `list`. Writes each object's links
+    /// once, in order, so it streams through memory when `objs` is in address order.
+    pub(crate) fn append_all(&mut self, heap: &mut Heap, list: Generation, objs: &[ObjRef]) {
+        for &obj in objs {
+            self.append(heap, list, obj);
+        }
+    }
+}
+
+impl CountHooks for Lists {
+    const COUNT_WORD: usize = COUNT_HEADER;
+    const HEADER_WORDS: usize = HEADER_WORDS;
+
+    /// A tracked object is dying: unlink it from its generation (objects the running
+    /// collection found unreachable are in no list) and count the free against count 0,
+    /// as CPython's `PyObject_GC_Del` does.
+    #[inline]
+    fn on_free(&mut self, heap: &mut Heap, obj: ObjRef, shape_word: u32) {
+        let s = header::state(shape_word);
+        if s == UNTRACKED {
+            return;
+        }
+        if s == UNREACHABLE {
+            self.unreachable_freed += 1;
+        } else if s == LINKED || s == FROZEN {
+            self.unlink(heap, obj);
+            if s == FROZEN {
+                self.frozen -= 1;
+            }
+        }
+        self.count[0] = self.count[0].saturating_sub(1);
+    }
+}

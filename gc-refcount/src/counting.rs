@@ -1,0 +1,241 @@
+//! The counting engine: retain, release, and the cascade that frees what reaches zero.
+
+use gc_core::layout::{self, FLAG_FINALIZED, FLAG_HAS_FINALIZER};
+use gc_core::{Heap, ObjRef, PauseCounts, PauseKind};
+
+/// A count at this value is stuck: it no longer changes, and the object is immortal (as
+/// CPython 3.12's immortal objects are). Increments lost this way are reported by
+/// [`Counting::overflows`], so a count never wraps silently.
+pub const SATURATED: u32 = u32::MAX;
+
+/// What a collector built on [`Counting`] tells the engine: where the count lives and what
+/// must happen just before an object is freed.
+pub trait CountHooks {
+    /// The collector header word (see [`gc_core::layout`]) that holds the count.
+    const COUNT_WORD: usize;
+
+    /// Collector header words per object (where the reference fields start).
+    const HEADER_WORDS: usize;
+
+    /// Called when `obj` (whose shape word is `shape_word`) is about to be freed, after its
+    /// referents were queued for release and before its memory is returned (a cycle
+    /// collector unlinks it from its lists here).
+    #[inline]
+    fn on_free(&mut self, _heap: &mut Heap, _obj: ObjRef, _shape_word: u32) {}
+}
+
+/// The hooks of plain reference counting: the count is header word 0, nothing else to do.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PlainCount;
+
+impl CountHooks for PlainCount {
+    const COUNT_WORD: usize = 0;
+    const HEADER_WORDS: usize = 1;
+}
+
+/// Reference counts kept in a header word, with prompt freeing through an explicit work list.
+///
+/// The engine owns its hooks, so a collector layered on top keeps its own per-object state
+/// (generation lists, say) in the hooks value and reaches it with [`Counting::hooks_mut`].
+#[derive(Debug)]
+pub struct Counting<H: CountHooks> {
+    hooks: H,
+    /// Objects with one pending release each; kept between cascades for its capacity.
+    work: Vec<ObjRef>,
+    overflows: u64,
+    /// Whether cascades are reported as pauses (off while a collector frees garbage inside
+    /// its own collection pause, so nothing is counted twice).
+    cascade_pauses: bool,
+}
+
+impl<H: CountHooks + Default> Default for Counting<H> {
+    fn default() -> Self {
+        Counting::new(H::default())
+    }
+}
+
+impl<H: CountHooks> Counting<H> {
+    /// An engine with the given hooks.
+    pub fn new(hooks: H) -> Counting<H> {
+        Counting {
+            hooks,
+            work: Vec::new(),
+            overflows: 0,
+            cascade_pauses: true,
+        }
+    }
+
+    /// Turns the reporting of cascades as pause events on or off (it is on by default). A
+    /// collector turns it off while it frees garbage inside its own collection pause.
+    pub fn set_cascade_pauses(&mut self, on: bool) {
+        self.cascade_pauses = on;
+    }
+
+    /// The hooks.
+    #[inline]
+    pub fn hooks(&self) -> &H {
+        &self.hooks
+    }
+
+    /// The hooks, mutably.
+    #[inline]
+    pub fn hooks_mut(&mut self) -> &mut H {
+        &mut self.hooks
+    }
+
+    /// The reference count of `obj` ([`SATURATED`] once it overflowed).
+    #[inline]
+    pub fn count(&self, heap: &Heap, obj: ObjRef) -> u32 {
+        heap.header(obj, H::COUNT_WORD)
+    }
+
+    /// Increments lost to saturated counts so far.
+    pub fn overflows(&self) -> u64 {
+        self.overflows
+    }
+
+    /// A new strong reference to `obj` exists.
+    #[inline]
+    pub fn retain(&mut self, heap: &mut Heap, obj: ObjRef) {
+        let count = heap.header_mut(obj, H::COUNT_WORD);
+        if *count != SATURATED {
+            *count += 1;
+        } else {
+            self.overflows += 1;
+        }
+    }
+
+    /// A strong reference to `obj` is gone; at zero the object is finalized or freed, and
+    /// everything that dies with it too.
+    #[inline]
+    pub fn release(&mut self, heap: &mut Heap, obj: ObjRef) {
+        if decrement::<H>(heap, obj) {
+            self.reached_zero(heap, obj);
+        }
+    }
+
+    /// Releases each of `objs` in turn, as one cascade.
+    pub fn release_all(&mut self, heap: &mut Heap, objs: impl IntoIterator<Item = ObjRef>) {
+        let start = self.work.len();
+        self.work.extend(objs);
+        self.work[start..].reverse();
+        if !self.work.is_empty() {
+            self.cascade(heap, 0, 0);
+        }
+    }
+
+    /// `obj`'s count just reached zero.
+    #[inline]
+    fn reached_zero(&mut self, heap: &mut Heap, obj: ObjRef) {
+        let (freed, bytes) = match self.dispose(heap, obj, None) {
+            Some(bytes) => (1, bytes),
+            None => (0, 0),
+        };
+        // Only a cascade that frees more than one object is a pause; most releases that
+        // reach zero free a leaf and stop here.
+        if !self.work.is_empty() {
+            self.cascade(heap, freed, bytes);
+        }
+    }
+
+    /// Drains the work list. The pause begins only when a second object is about to be
+    /// freed, so `cascade_stats` counts exactly the cascades that freed more than one. It
+    /// is begun whether or not anyone listens (the heap reads the clock only for listeners):
+    /// statistics must not depend on who watches, and ending the pause is also when the
+    /// heap returns emptied pools and arenas; the cost is paid once per multi-object cascade.
+    #[inline(never)]
+    fn cascade(&mut self, heap: &mut Heap, mut freed: u64, mut bytes: u64) {
+        let mut pause = None;
+        while let Some(obj) = self.work.pop() {
+            if !decrement::<H>(heap, obj) {
+                continue;
+            }
+            let begin = freed >= 1 && pause.is_none() && self.cascade_pauses;
+            if let Some(b) = self.dispose(heap, obj, Some((begin, &mut pause))) {
+                bytes += b;
+                freed += 1;
+            }
+        }
+        if let Some(start) = pause {
+            heap.end_pause(
+                start,
+                PauseCounts {
+                    candidates: 0,
+                    scanned: freed,
+                    freed,
+                    bytes_freed: bytes,
+                    uncollectable: 0,
+                },
+            );
+        }
+    }
+
+    /// Runs `obj`'s pending finalizer, if any (its count is zero). Returns true if the
+    /// finalizer resurrected it: it is stored into the finalizer's slot (a counted reference)
+    /// and the slot's previous value is queued for release.
+    #[cold]
+    fn finalize(&mut self, heap: &mut Heap, obj: ObjRef) -> bool {
+        let Some(slot) = heap.run_finalizer(obj) else {
+            return false;
+        };
+        match heap.replace_slot(slot, Some(obj)) {
+            Ok(old) => {
+                self.retain(heap, obj);
+                if let Some(old) = old {
+                    self.work.push(old);
+                }
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// `obj`'s count is zero: runs its pending finalizer (None if that resurrected it), or
+    /// frees it, queueing its referents for release (in reverse, so they are released first
+    /// field first: the order CPython's recursive deallocation uses). Returns bytes freed.
+    /// Inside a cascade, `pause` says whether to begin the pause just before the free.
+    #[inline]
+    fn dispose(
+        &mut self,
+        heap: &mut Heap,
+        obj: ObjRef,
+        pause: Option<(bool, &mut Option<gc_core::events::PauseStart>)>,
+    ) -> Option<u64> {
+        let shape_word = heap.words(obj)[0];
+        if layout::flags_of(shape_word) & (FLAG_HAS_FINALIZER | FLAG_FINALIZED)
+            == FLAG_HAS_FINALIZER
+            && self.finalize(heap, obj)
+        {
+            return None;
+        }
+        if let Some((true, slot)) = pause {
+            *slot = Some(heap.begin_pause(PauseKind::Cascade, None));
+        }
+        let fields_at = layout::fields_offset(H::HEADER_WORDS);
+        let n = layout::fields_of(shape_word);
+        for &raw in heap.words(obj)[fields_at..fields_at + n].iter().rev() {
+            if let Some(child) = ObjRef::from_raw(raw) {
+                self.work.push(child);
+            }
+        }
+        self.hooks.on_free(heap, obj, shape_word);
+        Some(heap.free(obj) as u64)
+    }
+}
+
+/// Decrements `obj`'s count; true if it reached zero. Saturated counts never move.
+#[inline]
+fn decrement<H: CountHooks>(heap: &mut Heap, obj: ObjRef) -> bool {
+    let count = heap.header_mut(obj, H::COUNT_WORD);
+    match *count {
+        1 => {
+            *count = 0;
+            true
+        }
+        0 | SATURATED => false,
+        n => {
+            *count = n - 1;
+            false
+        }
+    }
+}

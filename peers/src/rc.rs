@@ -1,0 +1,93 @@
+//! `rc`: `std::rc::Rc<RefCell<Node>>`, plain reference counting with no cycle collection.
+//!
+//! Objects are freed the moment their last strong pointer goes; cycles are leaked, and the
+//! census counts them. `collect()` has nothing to run (it is timed as an empty pause so the
+//! pause log shows every call). Weak references are `std::rc::Weak`. Dropping a long chain
+//! recurses in `Rc`'s own `Drop`, hence the large stack [`crate::run`] gives every peer run.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use gc_core::{GcResult, Reclaims, Shape};
+
+use crate::census::Census;
+use crate::heap::PeerHeap;
+use crate::storage::{new_fields, new_payload, INLINE_FIELDS, INLINE_PAYLOAD};
+
+/// A node: strong fields, payload, and for a weak reference object, the `Weak`.
+pub(crate) struct RcNode {
+    inline_fields: [Option<RcPtr>; INLINE_FIELDS],
+    spill_fields: Box<[Option<RcPtr>]>,
+    field_count: u32,
+    inline_payload: [u8; INLINE_PAYLOAD],
+    spill_payload: Box<[u8]>,
+    payload_len: u32,
+    weak: Option<Weak<RefCell<RcNode>>>,
+    census: Census,
+}
+
+type RcPtr = Rc<RefCell<RcNode>>;
+
+crate::node_accessors!(RcNode, RcPtr);
+
+/// The `rc` peer.
+pub(crate) struct RcHeap;
+
+impl PeerHeap for RcHeap {
+    type Ptr = RcPtr;
+    type Node = RcNode;
+    const NAME: &'static str = "rc";
+    const RECLAIMS: Reclaims = Reclaims::AcyclicOnly;
+
+    fn new() -> Self {
+        RcHeap
+    }
+
+    fn alloc(&mut self, census: Census, shape: Shape) -> RcPtr {
+        let (inline_fields, spill_fields) = new_fields(shape.fields);
+        let (inline_payload, spill_payload) = new_payload(shape.payload);
+        Rc::new(RefCell::new(RcNode {
+            inline_fields,
+            spill_fields,
+            field_count: shape.fields,
+            inline_payload,
+            spill_payload,
+            payload_len: shape.payload,
+            weak: None,
+            census,
+        }))
+    }
+
+    fn with<R>(p: &RcPtr, f: impl FnOnce(&RcNode) -> R) -> R {
+        f(&p.borrow())
+    }
+
+    fn with_mut<R>(p: &RcPtr, f: impl FnOnce(&mut RcNode) -> R) -> R {
+        f(&mut p.borrow_mut())
+    }
+
+    fn ptr_eq(a: &RcPtr, b: &RcPtr) -> bool {
+        Rc::ptr_eq(a, b)
+    }
+
+    fn new_weak(&mut self, census: Census, target: &RcPtr) -> GcResult<RcPtr> {
+        Ok(Rc::new(RefCell::new(RcNode {
+            inline_fields: [None, None],
+            spill_fields: Box::default(),
+            field_count: 0,
+            inline_payload: [0; INLINE_PAYLOAD],
+            spill_payload: Box::default(),
+            payload_len: 0,
+            weak: Some(Rc::downgrade(target)),
+            census,
+        })))
+    }
+
+    fn upgrade(p: &RcPtr) -> Result<Option<RcPtr>, ()> {
+        p.borrow().weak.as_ref().map(Weak::upgrade).ok_or(())
+    }
+
+    fn collect(&mut self) {}
+
+    fn set_auto_collect(&mut self, _enabled: bool) {}
+}

@@ -1,0 +1,88 @@
+//! The CPython peer: exact counts from the driver, or a clean skip without python3.
+
+use peers::cpython::{self, CPythonConfig};
+use peers::{Peer, PeerOutcome};
+use workloads::{Size, Workload};
+
+fn run(name: &str, overrides: &[(&str, &str)]) -> Option<peers::PeerRunResult> {
+    let overrides: Vec<(String, String)> = overrides
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let workload = Workload::parse(name, Size::Small, &overrides).unwrap();
+    match cpython::run(&workload, 5, &CPythonConfig::default()).unwrap() {
+        PeerOutcome::Ran(result) => {
+            result
+                .verify(
+                    &workload,
+                    Peer::CPython(CPythonConfig::default()).reclaims(),
+                )
+                .unwrap();
+            Some(result)
+        }
+        PeerOutcome::Skipped(reason) => {
+            eprintln!("{reason}");
+            None
+        }
+    }
+}
+
+#[test]
+fn seed_cycles_counts_are_exact_and_the_final_collect_frees_every_pair() {
+    let Some(result) = run("seed-cycles", &[("auto_collect", "false")]) else {
+        return;
+    };
+    assert!(result.peer.starts_with("cpython-3."));
+    assert_eq!(result.allocated, 4_000);
+    assert_eq!(result.alive_after_final_collect, 0);
+    assert_eq!(result.explicit_collections, 1);
+    assert_eq!(result.automatic_collections, 0);
+    let last = result.pauses.last().unwrap();
+    assert!(!last.automatic);
+    assert_eq!(last.freed, 4_000);
+    assert_eq!(result.freed_during_run, 4_000);
+}
+
+#[test]
+fn dll_churn_counts_are_exact() {
+    let Some(result) = run("dll-churn", &[]) else {
+        return;
+    };
+    assert_eq!(result.leaked_at_exit, 0);
+    assert!(result.automatic_collections > 0);
+}
+
+#[test]
+fn weak_cache_and_finalizers_replay_with_exact_counts() {
+    run("weak-cache", &[]);
+    run("finalizers", &[]);
+}
+
+#[test]
+fn a_missing_interpreter_is_a_skip_not_an_error() {
+    let workload = Workload::parse("seed-cycles", Size::Small, &[]).unwrap();
+    let config = CPythonConfig {
+        python: "/nonexistent/python3".into(),
+        thresholds: None,
+    };
+    match cpython::run(&workload, 1, &config).unwrap() {
+        PeerOutcome::Skipped(reason) => assert!(reason.contains("not found"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_driver_rejects_a_bad_trace_with_one_line() {
+    let dir = std::env::temp_dir().join(format!("gclab-bad-trace-{}", std::process::id()));
+    std::fs::write(&dir, b"not a trace").unwrap();
+    let out = std::process::Command::new("python3")
+        .arg(cpython::driver_path())
+        .arg(&dir)
+        .output();
+    let _ = std::fs::remove_file(&dir);
+    let Ok(out) = out else { return };
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("bad magic"));
+}

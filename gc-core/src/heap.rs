@@ -168,13 +168,20 @@ impl Heap {
     #[inline]
     pub fn alloc_object(&mut self, shape: Shape, flags: u16) -> GcResult<ObjRef> {
         shape.validate()?;
+        self.alloc_valid_object(shape, flags)
+    }
+
+    /// [`Heap::alloc_object`] for a shape the caller has validated (the runtime validates
+    /// once per allocation, before asking the collector for room).
+    #[inline(always)]
+    pub(crate) fn alloc_valid_object(&mut self, shape: Shape, flags: u16) -> GcResult<ObjRef> {
         let words = layout::object_words(self.header_words, shape.fields, shape.payload);
-        let r = self.space.alloc(words)?;
+        let (r, cell_bytes) = self.space.alloc_charged(words)?;
         let fa = self.fields_at;
         // Small cells of one or two granules (most objects) are written whole from a
         // template: two vector stores instead of three `fill` calls (memset calls, each more
         // costly than the object).
-        let cell_words = self.space.charge_for(words) / 4;
+        let cell_words = cell_bytes / 4;
         if (cell_words == 4 || cell_words == 8) && fa + shape.fields as usize <= cell_words {
             let mut template = [0u32; 8];
             template[0] = layout::shape_word(shape.fields, flags | FLAG_ALLOCATED);
@@ -202,21 +209,35 @@ impl Heap {
 
     /// Frees object `r`: forgets its finalizer, clears weak references to it (queuing the
     /// callbacks of those still alive) and returns its memory. Returns the bytes freed.
-    #[inline]
+    #[inline(always)]
     pub fn free(&mut self, r: ObjRef) -> usize {
+        // Most objects are small with no side-table entries: test the flags and free in
+        // one look-up of the cell.
+        let side_tables = (FLAG_IS_WEAKREF | FLAG_HAS_WEAKREFS | FLAG_HAS_FINALIZER) as u32;
+        if let Some(bytes) = self.space.free_small_unless(r, side_tables << 16) {
+            return bytes;
+        }
         let flags = self.flags(r);
         if flags & (FLAG_IS_WEAKREF | FLAG_HAS_WEAKREFS | FLAG_HAS_FINALIZER) != 0 {
-            if flags & FLAG_IS_WEAKREF != 0 {
-                self.weak.remove_weakref(r);
-            }
-            if flags & FLAG_HAS_WEAKREFS != 0 {
-                self.clear_weakrefs(r, |_| true);
-            }
-            if flags & FLAG_HAS_FINALIZER != 0 {
-                self.finalizers.remove(&r);
-            }
+            self.forget_side_tables(r, flags);
         }
         self.space.free(r)
+    }
+
+    /// The rare part of [`Heap::free`], out of line so the common free stays small enough
+    /// to inline into collectors' freeing loops.
+    #[cold]
+    #[inline(never)]
+    fn forget_side_tables(&mut self, r: ObjRef, flags: u16) {
+        if flags & FLAG_IS_WEAKREF != 0 {
+            self.weak.remove_weakref(r);
+        }
+        if flags & FLAG_HAS_WEAKREFS != 0 {
+            self.clear_weakrefs(r, |_| true);
+        }
+        if flags & FLAG_HAS_FINALIZER != 0 {
+            self.finalizers.remove(&r);
+        }
     }
 
     /// Whether `r` is an allocated object.
@@ -235,6 +256,15 @@ impl Heap {
             Some(w) if !w.is_empty() && layout::flags_of(w[0]) & FLAG_ALLOCATED != 0 => Ok(r),
             _ => Err(GcError::UseAfterFree { obj: r.raw() }),
         }
+    }
+
+    /// The words of `r` from its first if `r` addresses memory the heap holds, without
+    /// panicking on a stale reference (whether the cell holds an object is the caller's
+    /// test of [`crate::layout::FLAG_ALLOCATED`]): a check and a mutable access in one
+    /// look-up.
+    #[inline]
+    pub fn try_words_mut(&mut self, r: ObjRef) -> Option<&mut [u32]> {
+        self.space.try_words_mut(r)
     }
 
     /// The object's words from its first (see [`crate::layout`]).
@@ -328,6 +358,35 @@ impl Heap {
                 fields,
             }),
         }
+    }
+
+    /// Checks `r` is allocated and stores into its field `i` without barriers, with one
+    /// look-up of the object; returns the old value. Errors as [`Heap::check`] and then
+    /// [`Heap::replace_field`] would.
+    #[inline]
+    pub fn check_replace_field(
+        &mut self,
+        r: ObjRef,
+        i: usize,
+        v: Option<ObjRef>,
+    ) -> GcResult<Option<ObjRef>> {
+        let fa = self.fields_at;
+        let w = match self.space.try_words_mut(r) {
+            Some(w) if !w.is_empty() && layout::flags_of(w[0]) & FLAG_ALLOCATED != 0 => w,
+            _ => return Err(GcError::UseAfterFree { obj: r.raw() }),
+        };
+        let fields = layout::fields_of(w[0]);
+        if i >= fields {
+            return Err(GcError::BadField {
+                obj: r.raw(),
+                field: i,
+                fields,
+            });
+        }
+        Ok(ObjRef::from_raw(std::mem::replace(
+            &mut w[fa + i],
+            crate::raw_of(v),
+        )))
     }
 
     /// Collector header word `k`.

@@ -81,21 +81,32 @@ impl<C: Collector> Runtime<C> {
         Ok(())
     }
 
+    #[inline]
     fn alloc_with_flags(&mut self, shape: Shape, flags: u16) -> GcResult<ObjRef> {
         shape.validate()?;
         let bytes = self.heap.charge_for(shape);
         self.collector
             .before_alloc_flagged(&mut self.heap, shape, flags, bytes)?;
-        let obj = match self.heap.alloc_object(shape, flags) {
+        let obj = match self.heap.alloc_valid_object(shape, flags) {
             Ok(obj) => obj,
             Err(GcError::OutOfMemory { .. }) => {
                 self.collector.on_heap_full(&mut self.heap, bytes)?;
-                self.heap.alloc_object(shape, flags)?
+                self.heap.alloc_valid_object(shape, flags)?
             }
             Err(e) => return Err(e),
         };
         self.collector.on_alloc(&mut self.heap, obj);
         Ok(obj)
+    }
+
+    /// A store's value was bad: report a freed target first, as checking the target
+    /// before the value would.
+    #[cold]
+    fn target_error_first(&self, target: ObjRef, value_error: GcError) -> GcError {
+        match self.heap.check(target) {
+            Ok(_) => value_error,
+            Err(e) => e,
+        }
     }
 
     fn checked_object(&self, obj: ObjRef) -> GcResult<ObjRef> {
@@ -134,15 +145,23 @@ impl<C: Collector> Mutator for Runtime<C> {
 
     #[inline]
     fn store(&mut self, obj: Slot, field: usize, value: Option<Slot>) -> GcResult<()> {
-        let target = self.heap.slot_object(obj)?;
+        let target = match self.heap.slot(obj)? {
+            Some(r) => r,
+            None => return Err(GcError::NullSlot { slot: obj }),
+        };
         let new = match value {
-            Some(s) => match self.heap.slot(s)? {
-                Some(r) => Some(self.heap.check(r)?),
-                None => None,
+            Some(s) => match self.heap.slot(s) {
+                Ok(Some(r)) => match self.heap.check(r) {
+                    Ok(r) => Some(r),
+                    Err(e) => return Err(self.target_error_first(target, e)),
+                },
+                Ok(None) => None,
+                Err(e) => return Err(self.target_error_first(target, e)),
             },
             None => None,
         };
-        let old = self.heap.replace_field(target, field, new)?;
+        // The target is checked here, with the store, in one look-up of the object.
+        let old = self.heap.check_replace_field(target, field, new)?;
         if let Some(new) = new {
             self.collector.retain(&mut self.heap, new);
         }

@@ -63,11 +63,14 @@ fn region(r: ObjRef) -> usize {
     }
 }
 
-/// Reusable buffers for [`subtract_refs`].
+/// Reusable buffers for [`subtract_refs`] and [`mark_reachable_by_region`].
 #[derive(Debug, Default)]
 pub struct SubtractScratch {
     region_starts: Vec<u32>,
+    unsorted: Vec<ObjRef>,
     references: Vec<ObjRef>,
+    frontier: Vec<ObjRef>,
+    next: Vec<ObjRef>,
 }
 
 /// `subtract_refs`: every reference from one candidate to another is internal; what is
@@ -75,8 +78,9 @@ pub struct SubtractScratch {
 ///
 /// The decrements can run in any order, and in a large set the referents are scattered
 /// over the whole heap: one cache and TLB miss per reference. So a large set first sorts
-/// its references by 256 KiB region (a counting sort: two streaming passes over the
-/// candidates) and then decrements region by region, where the misses become hits.
+/// its references by 256 KiB region (a counting sort: one pass over the candidates that
+/// copies their references out, one over the copy) and then decrements region by region,
+/// where the misses become hits.
 pub fn subtract_refs(heap: &mut Heap, candidates: &[ObjRef], scratch: &mut SubtractScratch) {
     if candidates.len() < REGION_SORT_MIN {
         for &obj in candidates {
@@ -84,46 +88,47 @@ pub fn subtract_refs(heap: &mut Heap, candidates: &[ObjRef], scratch: &mut Subtr
         }
         return;
     }
-    let references = std::mem::take(&mut scratch.references);
-    let references = referents_by_region(heap, candidates, &mut scratch.region_starts, references);
-    for &child in &references {
+    referents_by_region(heap, candidates, scratch);
+    for &child in &scratch.references {
         decrement_if_collecting(heap, child);
     }
-    scratch.references = references;
 }
 
-/// The non-null referents of `sources`, sorted by memory region (stable within a region).
-fn referents_by_region(
-    heap: &mut Heap,
-    sources: &[ObjRef],
-    starts: &mut Vec<u32>,
-    mut out: Vec<ObjRef>,
-) -> Vec<ObjRef> {
+/// Fills `scratch.references` with the non-null referents of `sources`, sorted by memory
+/// region (stable within a region).
+fn referents_by_region(heap: &mut Heap, sources: &[ObjRef], scratch: &mut SubtractScratch) {
+    let SubtractScratch {
+        region_starts: starts,
+        unsorted,
+        references: out,
+        ..
+    } = scratch;
+    unsorted.clear();
     out.clear();
-    if sources.is_empty() {
-        return out;
-    }
     starts.clear();
     starts.resize(REGIONS + 2, 0);
+    // Each source object is read once: its references are copied out and counted.
     for &obj in sources {
-        for_each_child(heap, obj, |_, child| starts[region(child) + 1] += 1);
+        for_each_child(heap, obj, |_, child| {
+            starts[region(child) + 1] += 1;
+            unsorted.push(child);
+        });
     }
     for i in 1..starts.len() {
         starts[i] += starts[i - 1];
     }
-    let total = starts[REGIONS + 1] as usize;
-    out.resize(total, sources[0]);
-    for &obj in sources {
-        for_each_child(heap, obj, |_, child| {
-            let at = &mut starts[region(child)];
-            out[*at as usize] = child;
-            *at += 1;
-        });
+    let Some(&any) = unsorted.first() else {
+        return;
+    };
+    out.resize(unsorted.len(), any);
+    for &child in unsorted.iter() {
+        let at = &mut starts[region(child)];
+        out[*at as usize] = child;
+        *at += 1;
     }
-    out
 }
 
-#[inline]
+#[inline(always)]
 fn decrement_if_collecting(heap: &mut Heap, child: ObjRef) {
     let w = heap.words_mut(child);
     if header::state(w[0]) == COLLECTING {
@@ -131,30 +136,70 @@ fn decrement_if_collecting(heap: &mut Heap, child: ObjRef) {
     }
 }
 
+/// What [`for_each_child`] needs from an object's words: its field count and its first
+/// two fields (most objects have at most two), read in the same look-up as the caller's
+/// header work.
+#[derive(Clone, Copy)]
+struct Head {
+    fields: usize,
+    first: u32,
+    second: u32,
+}
+
+#[inline(always)]
+fn head_of(w: &[u32]) -> Head {
+    let field = |i: usize| w.get(FIELDS + i).copied().unwrap_or(gc_core::NULL);
+    Head {
+        fields: header::field_count(w[0]),
+        first: field(0),
+        second: field(1),
+    }
+}
+
 /// Calls `f` with each non-null referent of `obj`. The first fields are copied out in one
 /// read of the object, so `f` may change the heap (other objects' headers) freely.
-#[inline]
-fn for_each_child(heap: &mut Heap, obj: ObjRef, mut f: impl FnMut(&mut Heap, ObjRef)) {
-    const BATCH: usize = 8;
-    let (n, first, second) = {
-        let w = heap.words(obj);
-        let field = |i: usize| w.get(FIELDS + i).copied().unwrap_or(gc_core::NULL);
-        (header::field_count(w[0]), field(0), field(1))
-    };
+#[inline(always)]
+fn for_each_child(heap: &mut Heap, obj: ObjRef, f: impl FnMut(&mut Heap, ObjRef)) {
+    let head = head_of(heap.words(obj));
+    for_each_child_from(heap, obj, head, f);
+}
+
+/// [`for_each_child`] for a caller that has read the object's [`Head`] already.
+#[inline(always)]
+fn for_each_child_from(
+    heap: &mut Heap,
+    obj: ObjRef,
+    head: Head,
+    mut f: impl FnMut(&mut Heap, ObjRef),
+) {
+    let n = head.fields;
     // One or two fields (most objects): no copy.
     if n <= 2 {
         if n >= 1 {
-            if let Some(child) = ObjRef::from_raw(first) {
+            if let Some(child) = ObjRef::from_raw(head.first) {
                 f(heap, child);
             }
         }
         if n == 2 {
-            if let Some(child) = ObjRef::from_raw(second) {
+            if let Some(child) = ObjRef::from_raw(head.second) {
                 f(heap, child);
             }
         }
         return;
     }
+    for_each_child_batched(heap, obj, n, &mut f);
+}
+
+/// The rest of [`for_each_child_from`] for objects with more than two fields, out of line
+/// so the common case stays small: fields are copied out eight at a time.
+#[inline(never)]
+fn for_each_child_batched(
+    heap: &mut Heap,
+    obj: ObjRef,
+    n: usize,
+    f: &mut impl FnMut(&mut Heap, ObjRef),
+) {
+    const BATCH: usize = 8;
     let mut start = 0;
     while start < n {
         let k = (n - start).min(BATCH);
@@ -173,7 +218,8 @@ fn for_each_child(heap: &mut Heap, obj: ObjRef, mut f: impl FnMut(&mut Heap, Obj
 /// Candidates left unmarked are garbage.
 pub fn mark_reachable(heap: &mut Heap, candidates: &[ObjRef], stack: &mut Vec<ObjRef>) {
     for (scan, &obj) in candidates.iter().enumerate() {
-        {
+        // One look-up serves the mark test and the read of the first fields.
+        let head = {
             let w = heap.words_mut(obj);
             if w[0] & REACHABLE == 0 {
                 if w[PREV] == 0 {
@@ -182,25 +228,97 @@ pub fn mark_reachable(heap: &mut Heap, candidates: &[ObjRef], stack: &mut Vec<Ob
                 }
                 w[0] |= REACHABLE;
             }
-        }
-        visit(heap, obj, scan as u32, stack);
+            head_of(w)
+        };
+        visit(heap, obj, head, scan as u32, stack);
         while let Some(behind) = stack.pop() {
-            visit(heap, behind, scan as u32, stack);
+            let head = head_of(heap.words(behind));
+            visit(heap, behind, head, scan as u32, stack);
         }
+    }
+}
+
+/// [`mark_reachable`] for a set of any size: the same marks, found level by level.
+///
+/// Which candidates are reachable does not depend on the order they are found in (garbage
+/// and survivors keep candidate order either way), so a large set is marked breadth
+/// first: each level's references are gathered and sorted by memory region, as in
+/// [`subtract_refs`], and marked region by region. A depth-first scan instead marks
+/// referents in random order, one cache miss each, which dominates a large collection.
+/// Small sets and small levels skip the sort.
+pub fn mark_reachable_by_region(
+    heap: &mut Heap,
+    candidates: &[ObjRef],
+    stack: &mut Vec<ObjRef>,
+    scratch: &mut SubtractScratch,
+) {
+    if candidates.len() < REGION_SORT_MIN {
+        mark_reachable(heap, candidates, stack);
+        return;
+    }
+    let mut frontier = std::mem::take(&mut scratch.frontier);
+    let mut next = std::mem::take(&mut scratch.next);
+    frontier.clear();
+    for &obj in candidates {
+        let w = heap.words_mut(obj);
+        if w[PREV] != 0 {
+            w[0] |= REACHABLE;
+            frontier.push(obj);
+        }
+    }
+    while !frontier.is_empty() {
+        next.clear();
+        if frontier.len() < REGION_SORT_MIN {
+            for &obj in &frontier {
+                for_each_child(heap, obj, |heap, child| {
+                    if mark_new(heap, child) {
+                        next.push(child);
+                    }
+                });
+            }
+        } else {
+            referents_by_region(heap, &frontier, scratch);
+            for &child in &scratch.references {
+                if mark_new(heap, child) {
+                    next.push(child);
+                }
+            }
+        }
+        std::mem::swap(&mut frontier, &mut next);
+    }
+    scratch.frontier = frontier;
+    scratch.next = next;
+}
+
+/// Marks `child` reachable if it is an unmarked candidate; true if it was.
+#[inline(always)]
+fn mark_new(heap: &mut Heap, child: ObjRef) -> bool {
+    let w = heap.words_mut(child);
+    if header::state(w[0]) == COLLECTING && w[0] & REACHABLE == 0 {
+        w[0] |= REACHABLE;
+        true
+    } else {
+        false
     }
 }
 
 /// Marks `obj`'s unmarked candidate referents. Those ahead of the scan position are
 /// traversed when the scan reaches them; those behind it go on the stack.
-#[inline]
-fn visit(heap: &mut Heap, obj: ObjRef, scan: u32, stack: &mut Vec<ObjRef>) {
-    for_each_child(heap, obj, |heap, child| {
-        let w = heap.words_mut(child);
-        if header::state(w[0]) == COLLECTING && w[0] & REACHABLE == 0 {
-            w[0] |= REACHABLE;
-            if w[NEXT] < scan {
-                stack.push(child);
-            }
-        }
+#[inline(always)]
+fn visit(heap: &mut Heap, obj: ObjRef, head: Head, scan: u32, stack: &mut Vec<ObjRef>) {
+    for_each_child_from(heap, obj, head, |heap, child| {
+        mark_child(heap, child, scan, stack)
     });
+}
+
+/// Marks one referent reachable if it is an unmarked candidate.
+#[inline(always)]
+fn mark_child(heap: &mut Heap, child: ObjRef, scan: u32, stack: &mut Vec<ObjRef>) {
+    let w = heap.words_mut(child);
+    if header::state(w[0]) == COLLECTING && w[0] & REACHABLE == 0 {
+        w[0] |= REACHABLE;
+        if w[NEXT] < scan {
+            stack.push(child);
+        }
+    }
 }

@@ -1,6 +1,8 @@
 //! `cycle`: the collector, its triggers and the gc-module surface.
 
-use gc_core::layout::{FLAG_HAS_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_IS_WEAKREF};
+use gc_core::layout::{
+    self, FLAG_ALLOCATED, FLAG_HAS_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_IS_WEAKREF,
+};
 use gc_core::{
     Capabilities, CollectOutcome, Collector, GcError, GcResult, Heap, ObjRef, PauseCounts,
     PauseKind, Reclaims, Shape, DEBUG_COLLECTABLE, DEBUG_SAVEALL, NULL,
@@ -8,7 +10,7 @@ use gc_core::{
 use gc_refcount::{Counting, SATURATED};
 
 use crate::collect;
-use crate::header::{self, HEADER_WORDS, REACHABLE, UNREACHABLE};
+use crate::header::{self, FIELDS, HEADER_WORDS, REACHABLE, UNREACHABLE};
 use crate::lists::{Generation, Lists};
 
 const GENERATIONS: usize = 3;
@@ -124,7 +126,12 @@ impl CycleGc {
         let candidates = scratch.candidates.len() as u64;
         let mut scanned = candidates;
         collect::subtract_refs(heap, &scratch.candidates, &mut scratch.subtract);
-        collect::mark_reachable(heap, &scratch.candidates, &mut scratch.stack);
+        collect::mark_reachable_by_region(
+            heap,
+            &scratch.candidates,
+            &mut scratch.stack,
+            &mut scratch.subtract,
+        );
         let (survivors, special) = split(
             heap,
             &scratch.candidates,
@@ -154,7 +161,12 @@ impl CycleGc {
             collect::mark_candidates(heap, &garbage);
             scanned += garbage.len() as u64;
             collect::subtract_refs(heap, &garbage, &mut scratch.subtract);
-            collect::mark_reachable(heap, &garbage, &mut scratch.stack);
+            collect::mark_reachable_by_region(
+                heap,
+                &garbage,
+                &mut scratch.stack,
+                &mut scratch.subtract,
+            );
             split(heap, &garbage, &mut scratch.survivors, &mut scratch.garbage);
             self.counting
                 .hooks_mut()
@@ -212,16 +224,26 @@ impl CycleGc {
         self.counting.set_cascade_pauses(false);
         for &obj in &scratch.garbage {
             // Nothing is allocated during a collection, so a freed cell is still free.
-            if heap.check(obj).is_err() {
-                continue;
-            }
             if save_all {
-                heap.push_garbage(obj);
-                self.counting.retain(heap, obj);
+                if heap.check(obj).is_ok() {
+                    heap.push_garbage(obj);
+                    self.counting.retain(heap, obj);
+                }
                 continue;
             }
             scratch.children.clear();
-            for field in heap.fields_mut(obj) {
+            // One look-up: the allocated test and the clearing of the fields.
+            let Some(w) = heap.try_words_mut(obj) else {
+                continue;
+            };
+            let Some(&shape_word) = w.first() else {
+                continue;
+            };
+            if layout::flags_of(shape_word) & FLAG_ALLOCATED == 0 {
+                continue;
+            }
+            let n = header::field_count(shape_word);
+            for field in &mut w[FIELDS..FIELDS + n] {
                 if let Some(child) = ObjRef::from_raw(std::mem::replace(field, NULL)) {
                     scratch.children.push(child);
                 }

@@ -205,8 +205,38 @@ impl Lists {
     /// Relinks `objs` (detached, in order) at the end of `list`. Writes each object's links
     /// once, in order, so it streams through memory when `objs` is in address order.
     pub(crate) fn append_all(&mut self, heap: &mut Heap, list: Generation, objs: &[ObjRef]) {
-        for &obj in objs {
-            self.append(heap, list, obj);
+        let (Some(&first), Some(&last)) = (objs.first(), objs.last()) else {
+            return;
+        };
+        let l = list.index();
+        let tail = self.tail[l];
+        if tail == NULL {
+            self.head[l] = first.raw();
+        } else {
+            heap.words_mut(ObjRef::from_raw(tail).expect("tail"))[NEXT] = first.raw();
+        }
+        // Each object's neighbours are known from the slice: one look-up per object.
+        let mut prev = if tail == NULL { mark(l) } else { tail };
+        for (i, &obj) in objs.iter().enumerate() {
+            let next = objs.get(i + 1).map_or(mark(l), |n| n.raw());
+            let w = heap.words_mut(obj);
+            w[0] = header::with_state(w[0], LINKED);
+            w[PREV] = prev;
+            w[NEXT] = next;
+            prev = obj.raw();
+        }
+        self.tail[l] = last.raw();
+    }
+}
+
+impl Lists {
+    /// The part of [`CountHooks::on_free`] for an object still in a list, out of line so
+    /// the hook inlines into the counting engine's freeing loop.
+    #[inline(never)]
+    fn unlink_freed(&mut self, heap: &mut Heap, obj: ObjRef, state: u32) {
+        self.unlink(heap, obj);
+        if state == FROZEN {
+            self.frozen -= 1;
         }
     }
 }
@@ -218,7 +248,7 @@ impl CountHooks for Lists {
     /// A tracked object is dying: unlink it from its generation (objects the running
     /// collection found unreachable are in no list) and count the free against count 0,
     /// as CPython's `PyObject_GC_Del` does.
-    #[inline]
+    #[inline(always)]
     fn on_free(&mut self, heap: &mut Heap, obj: ObjRef, shape_word: u32) {
         let s = header::state(shape_word);
         if s == UNTRACKED {
@@ -227,10 +257,7 @@ impl CountHooks for Lists {
         if s == UNREACHABLE {
             self.unreachable_freed += 1;
         } else if s == LINKED || s == FROZEN {
-            self.unlink(heap, obj);
-            if s == FROZEN {
-                self.frozen -= 1;
-            }
+            self.unlink_freed(heap, obj, s);
         }
         self.count[0] = self.count[0].saturating_sub(1);
     }

@@ -107,8 +107,21 @@ impl<H: CountHooks> Counting<H> {
 
     /// A strong reference to `obj` is gone; at zero the object is finalized or freed, and
     /// everything that dies with it too.
-    #[inline]
+    #[inline(always)]
     pub fn release(&mut self, heap: &mut Heap, obj: ObjRef) {
+        let count = heap.header_mut(obj, H::COUNT_WORD);
+        // The common case, another reference remains (2 <= count < SATURATED), is one
+        // compare and one decrement; everything else is out of line.
+        if count.wrapping_sub(2) < SATURATED - 2 {
+            *count -= 1;
+        } else {
+            self.release_rare(heap, obj);
+        }
+    }
+
+    /// The release of a last reference (or of a saturated or already-zero count).
+    #[inline(never)]
+    fn release_rare(&mut self, heap: &mut Heap, obj: ObjRef) {
         if decrement::<H>(heap, obj) {
             self.reached_zero(heap, obj);
         }
@@ -147,14 +160,42 @@ impl<H: CountHooks> Counting<H> {
     fn cascade(&mut self, heap: &mut Heap, mut freed: u64, mut bytes: u64) {
         let mut pause = None;
         while let Some(obj) = self.work.pop() {
-            if !decrement::<H>(heap, obj) {
+            let begin = freed >= 1 && pause.is_none() && self.cascade_pauses;
+            // One look-up of the object serves the decrement, the finalizer test and the
+            // queueing of its referents.
+            let w = heap.words_mut(obj);
+            let count = &mut w[layout::BASE_WORDS + H::COUNT_WORD];
+            match *count {
+                1 => *count = 0,
+                0 | SATURATED => continue,
+                n => {
+                    *count = n - 1;
+                    continue;
+                }
+            }
+            let shape_word = w[0];
+            if layout::flags_of(shape_word) & (FLAG_HAS_FINALIZER | FLAG_FINALIZED)
+                == FLAG_HAS_FINALIZER
+            {
+                if let Some(b) = self.dispose(heap, obj, Some((begin, &mut pause))) {
+                    bytes += b;
+                    freed += 1;
+                }
                 continue;
             }
-            let begin = freed >= 1 && pause.is_none() && self.cascade_pauses;
-            if let Some(b) = self.dispose(heap, obj, Some((begin, &mut pause))) {
-                bytes += b;
-                freed += 1;
+            let fields_at = layout::fields_offset(H::HEADER_WORDS);
+            let n = layout::fields_of(shape_word);
+            for &raw in w[fields_at..fields_at + n].iter().rev() {
+                if let Some(child) = ObjRef::from_raw(raw) {
+                    self.work.push(child);
+                }
             }
+            if begin {
+                pause = Some(heap.begin_pause(PauseKind::Cascade, None));
+            }
+            self.hooks.on_free(heap, obj, shape_word);
+            bytes += heap.free(obj) as u64;
+            freed += 1;
         }
         if let Some(start) = pause {
             heap.end_pause(

@@ -94,6 +94,13 @@ impl Space {
     /// initialises every word it uses).
     #[inline(always)]
     pub fn alloc(&mut self, words: usize) -> Result<ObjRef, GcError> {
+        self.alloc_charged(words).map(|(r, _)| r)
+    }
+
+    /// [`Space::alloc`] that also returns the bytes charged (the cell size for a small
+    /// object), which the caller would otherwise compute again.
+    #[inline(always)]
+    pub fn alloc_charged(&mut self, words: usize) -> Result<(ObjRef, usize), GcError> {
         let bytes = self.charge_for(words);
         if self.bytes_in_use + bytes > self.limit_bytes {
             return Err(self.exhausted(bytes));
@@ -115,7 +122,7 @@ impl Space {
         if self.small.arenas_held != self.arenas_seen {
             self.note_held();
         }
-        Ok(r)
+        Ok((r, bytes))
     }
 
     #[inline(never)]
@@ -160,6 +167,20 @@ impl Space {
         self.total_freed += 1;
         self.total_bytes_freed += bytes as u64;
         bytes
+    }
+
+    /// Frees the allocated small object `r` unless its shape word has any of `refuse_bits`
+    /// set; returns the bytes freed, or `None` (nothing changed) if refused or large.
+    #[inline(always)]
+    pub fn free_small_unless(&mut self, r: ObjRef, refuse_bits: u32) -> Option<usize> {
+        if r.is_large() {
+            return None;
+        }
+        let bytes = self.small.free_unless(r.0, refuse_bits)?;
+        self.bytes_in_use -= bytes;
+        self.total_freed += 1;
+        self.total_bytes_freed += bytes as u64;
+        Some(bytes)
     }
 
     /// Returns kept empty pools to their arenas (releasing arenas that become empty).
@@ -214,6 +235,22 @@ impl Space {
                 .objects
                 .get((r.0 & !ObjRef::LARGE_BIT) as usize)
                 .map(|b| &b[..])
+        }
+    }
+
+    /// Mutable words of object `r` if `r` addresses memory the space holds; see
+    /// [`Space::try_words`].
+    #[inline]
+    pub fn try_words_mut(&mut self, r: ObjRef) -> Option<&mut [u32]> {
+        if r.0 & ObjRef::LARGE_BIT == 0 {
+            let arena = (r.0 >> self.small.shift) as usize;
+            let offset = ((r.0 & self.small.mask) as usize) * GRANULE_WORDS;
+            self.small.arenas.get_mut(arena)?.words.get_mut(offset..)
+        } else {
+            self.large
+                .objects
+                .get_mut((r.0 & !ObjRef::LARGE_BIT) as usize)
+                .map(|b| &mut b[..])
         }
     }
 

@@ -181,14 +181,28 @@ impl SmallSpace {
     /// `r` is an allocated small object.
     #[inline(always)]
     pub fn free(&mut self, r: u32) -> usize {
+        match self.free_unless(r, 0) {
+            Some(bytes) => bytes,
+            None => unreachable!("no flag bits to refuse on"),
+        }
+    }
+
+    /// Frees `r` unless its first word (the shape word) has any of `refuse_bits` set, in
+    /// which case nothing changes and `None` is returned: lets the heap test an object's
+    /// flags and free it in one look-up.
+    #[inline(always)]
+    pub fn free_unless(&mut self, r: u32, refuse_bits: u32) -> Option<usize> {
         let arena = (r >> self.shift) as usize;
         let granule = r & self.mask;
         let p = (arena << self.ppa_shift) + (granule as usize >> self.pool_shift);
         let pool = &mut self.pools[p];
         let w = granule as usize * GRANULE_WORDS;
-        let words = &mut self.arenas[arena].words;
-        words[w] = 0;
-        words[w + 1] = pool.free_head;
+        let cell = &mut self.arenas[arena].words[w..w + 2];
+        if cell[0] & refuse_bits != 0 {
+            return None;
+        }
+        cell[0] = 0;
+        cell[1] = pool.free_head;
         pool.free_head = granule;
         pool.allocated -= 1;
         let bytes = pool.cell_granules as usize * super::geometry::GRANULE_BYTES;
@@ -197,7 +211,7 @@ impl SmallSpace {
         {
             self.free_slow(p as u32);
         }
-        bytes
+        Some(bytes)
     }
 
     /// A free that changes the pool's state: full to used, or used to empty. An emptied pool

@@ -86,12 +86,21 @@ impl<'a> Cell<'a> {
         median(&self.values(metric))
     }
 
-    /// Distinct failure reasons.
+    /// Distinct failure reasons (skipped runs are not failures).
     pub fn failures(&self) -> Vec<&'a str> {
+        self.statuses(RunRow::is_failed)
+    }
+
+    /// Distinct reasons for skipped runs (a peer missing on this machine).
+    pub fn skips(&self) -> Vec<&'a str> {
+        self.statuses(RunRow::is_skipped)
+    }
+
+    fn statuses(&self, which: impl Fn(&RunRow) -> bool) -> Vec<&'a str> {
         let mut reasons: Vec<&str> = self
             .runs
             .iter()
-            .filter(|r| !r.is_ok())
+            .filter(|r| which(r))
             .map(|r| r.status.as_str())
             .collect();
         reasons.dedup();

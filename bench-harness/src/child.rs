@@ -12,8 +12,10 @@ use crate::results::{RunOutcome, RunRow};
 /// What to run in a child.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChildRequest {
-    /// Collector name.
+    /// Collector name (the peer's name when `peer` is set).
     pub collector: String,
+    /// Whether `collector` names a peer (`run-one --peer`) rather than a gclab collector.
+    pub peer: bool,
     /// Workload name.
     pub workload: String,
     /// Start from the small preset.
@@ -31,7 +33,7 @@ impl ChildRequest {
     pub fn args(&self) -> Vec<String> {
         let mut args = vec![
             "run-one".to_string(),
-            "--collector".into(),
+            if self.peer { "--peer" } else { "--collector" }.into(),
             self.collector.clone(),
             "--workload".into(),
             self.workload.clone(),
@@ -183,6 +185,7 @@ mod tests {
     fn arguments_round_trip_the_request() {
         let request = ChildRequest {
             collector: "nogc".into(),
+            peer: false,
             workload: "seed-cycles".into(),
             small: true,
             sets: vec![("pairs".into(), "10".into())],
@@ -192,6 +195,16 @@ mod tests {
         assert_eq!(
             request.args().join(" "),
             "run-one --collector nogc --workload seed-cycles --seed 7 --json --small --set pairs=10 --heap-limit 4096"
+        );
+        let peer = ChildRequest {
+            collector: "rust-gc".into(),
+            peer: true,
+            heap_limit: None,
+            ..request
+        };
+        assert_eq!(
+            peer.args().join(" "),
+            "run-one --peer rust-gc --workload seed-cycles --seed 7 --json --small --set pairs=10"
         );
     }
 }

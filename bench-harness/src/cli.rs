@@ -8,6 +8,7 @@ use workloads::{Size, Workload};
 use crate::plan::{parse_param, Plan, PlanRequest};
 use crate::registry::{registry, Registry};
 use crate::report::{plot, summary_table};
+use crate::results::RunOutcome;
 use crate::runner::run_plan;
 use crate::units::duration_ns;
 
@@ -63,6 +64,10 @@ enum Command {
         /// Workloads to run (comma-separated; default: all).
         #[arg(long, value_delimiter = ',')]
         workloads: Vec<String>,
+        /// Also run every peer (Rc, bacon_rajan_cc, dumpster, rust-gc, CPython) on the same
+        /// workloads (needs a build with `--features peers`).
+        #[arg(long)]
+        peers: bool,
         /// Override a workload parameter: workload.param=value (repeatable).
         #[arg(long = "set", value_name = "WORKLOAD.PARAM=VALUE")]
         sets: Vec<String>,
@@ -110,8 +115,12 @@ enum Command {
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunOneArgs {
     /// Collector name.
-    #[arg(long)]
-    pub collector: String,
+    #[arg(long, required_unless_present = "peer")]
+    pub collector: Option<String>,
+    /// Peer name instead of a collector (needs a build with `--features peers`; peers take
+    /// no heap limit).
+    #[arg(long, conflicts_with_all = ["collector", "heap_limit"])]
+    pub peer: Option<String>,
     /// Workload name.
     #[arg(long)]
     pub workload: String,
@@ -152,6 +161,8 @@ fn list(registry: &Registry) -> String {
             entry.capabilities.describe()
         ));
     }
+    #[cfg(feature = "peers")]
+    out.push_str(&crate::peer_run::list_peers());
     out.push_str("\nWorkloads (set parameters with --set workload.param=value):\n");
     for w in workloads::catalog() {
         out.push_str(&format!("  {:<16} {}\n", w.name, w.description));
@@ -165,8 +176,24 @@ fn list(registry: &Registry) -> String {
     out
 }
 
+/// A peer's measured run; on a build without the feature, the usage error saying so.
+fn measure_peer(name: &str, workload: &Workload, seed: u64) -> Result<RunOutcome, CliError> {
+    #[cfg(feature = "peers")]
+    {
+        crate::peer_run::measure_peer(name, workload, seed).map_err(CliError::Usage)
+    }
+    #[cfg(not(feature = "peers"))]
+    {
+        let _ = (name, workload, seed);
+        Err(CliError::Usage(crate::plan::NO_PEERS_FEATURE.to_string()))
+    }
+}
+
 fn run_one(registry: &Registry, args: &RunOneArgs) -> Result<(), CliError> {
-    let entry = registry.get(&args.collector).map_err(CliError::Usage)?;
+    let entry = match &args.collector {
+        Some(name) => Some(registry.get(name).map_err(CliError::Usage)?),
+        None => None,
+    };
     let overrides = args
         .sets
         .iter()
@@ -180,7 +207,15 @@ fn run_one(registry: &Registry, args: &RunOneArgs) -> Result<(), CliError> {
     };
     let workload = Workload::parse(&args.workload, size, &overrides)
         .map_err(|e| CliError::Usage(e.to_string()))?;
-    let outcome = (entry.measure)(&workload, args.seed, args.heap_limit);
+    let outcome = match (entry, &args.peer) {
+        (Some(entry), _) => (entry.measure)(&workload, args.seed, args.heap_limit),
+        (None, Some(peer)) => measure_peer(peer, &workload, args.seed)?,
+        (None, None) => {
+            return Err(CliError::Usage(
+                "run-one needs --collector or --peer".to_string(),
+            ))
+        }
+    };
     if args.json {
         let text = serde_json::to_string(&outcome).map_err(|e| CliError::Failure(e.to_string()))?;
         println!("{text}");
@@ -206,7 +241,7 @@ fn run_one(registry: &Registry, args: &RunOneArgs) -> Result<(), CliError> {
             r.peak_rss_bytes.unwrap_or(0),
         );
     }
-    if outcome.row.is_ok() {
+    if outcome.row.is_ok() || outcome.row.is_skipped() {
         Ok(())
     } else if args.json {
         // The parent reads the status from the JSON; the exit code says the same.
@@ -237,6 +272,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> Result<(), CliE
         Command::Run {
             collectors,
             workloads,
+            peers,
             sets,
             seeds,
             repeat,
@@ -248,6 +284,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> Result<(), CliE
         } => {
             let request = PlanRequest {
                 collectors,
+                peers,
                 workloads,
                 sets,
                 seeds,

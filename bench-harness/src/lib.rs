@@ -9,7 +9,9 @@
 //! the oracle what leaked, so a fast but wrong collector shows up as a failed row rather
 //! than a good number. Results are plain CSV plus JSON with provenance, charts (plotters,
 //! SVG and PNG, bundled font) and a README, all written atomically and all redrawable from
-//! the CSV alone. Collectors are registered in one line each in [`registry`].
+//! the CSV alone. Collectors are registered in one line each in [`registry`]; with the cargo feature `peers`,
+//! `peer_run` adds existing memory managers (Rc, bacon_rajan_cc, dumpster, rust-gc, CPython) as
+//! cells of the same matrix.
 #![forbid(unsafe_code)]
 
 pub mod aggregate;
@@ -20,6 +22,8 @@ pub mod compare;
 pub mod heap_search;
 pub mod measure;
 pub mod metrics;
+#[cfg(feature = "peers")]
+pub mod peer_run;
 pub mod plan;
 pub mod provenance;
 pub mod registry;

@@ -71,6 +71,41 @@ pub fn peak_rss_bytes() -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// Fills `row`'s timing metrics (wall, GC time, pause percentiles, MMU) from a run's complete
+/// pause timeline, and returns the pauses to log (the longest [`MAX_LOGGED_PAUSES`]) with
+/// the run's curves. Shared by gclab's collectors and the peers so both are measured alike.
+pub fn record_timeline(
+    row: &mut RunRow,
+    pauses: Vec<Pause>,
+    wall_ns: u64,
+) -> (Vec<Pause>, RunCurves) {
+    let summary = pause_summary(&pauses);
+    row.wall_ns = Some(wall_ns);
+    row.gc_ns = Some(summary.total_ns);
+    row.mutator_ns = Some(wall_ns.saturating_sub(summary.total_ns));
+    row.pauses = Some(summary.count);
+    row.pause_p50_ns = Some(summary.p50_ns);
+    row.pause_p90_ns = Some(summary.p90_ns);
+    row.pause_p99_ns = Some(summary.p99_ns);
+    row.pause_max_ns = Some(summary.max_ns);
+    let timeline = Timeline::new(&pauses, wall_ns);
+    row.mmu_1ms = Some(timeline.mmu(MS));
+    row.mmu_10ms = Some(timeline.mmu(10 * MS));
+    row.mmu_100ms = Some(timeline.mmu(100 * MS));
+    let windows: Vec<u64> = standard_windows()
+        .into_iter()
+        .filter(|&w| w <= wall_ns)
+        .chain(std::iter::once(wall_ns))
+        .collect();
+    let curves = RunCurves {
+        pause_quantiles: pause_quantiles(&pauses),
+        mmu: windows.iter().map(|&w| (w, timeline.mmu(w))).collect(),
+    };
+    let pauses = longest(pauses, MAX_LOGGED_PAUSES);
+    row.pauses_logged = Some(pauses.len() as u64);
+    (pauses, curves)
+}
+
 /// Runs `workload` with `seed` on a fresh `C` (heap limited to `heap_limit` bytes if given)
 /// and measures it. Never panics on a failed run: failures are the row's status.
 pub fn measure<C: Collector + Default>(
@@ -125,31 +160,8 @@ pub fn measure<C: Collector + Default>(
         row.fail(e);
     }
 
-    let summary = pause_summary(&pauses);
-    row.wall_ns = Some(wall_ns);
-    row.gc_ns = Some(summary.total_ns);
-    row.mutator_ns = Some(wall_ns.saturating_sub(summary.total_ns));
-    row.pauses = Some(summary.count);
-    row.pause_p50_ns = Some(summary.p50_ns);
-    row.pause_p90_ns = Some(summary.p90_ns);
-    row.pause_p99_ns = Some(summary.p99_ns);
-    row.pause_max_ns = Some(summary.max_ns);
-    let timeline = Timeline::new(&pauses, wall_ns);
-    row.mmu_1ms = Some(timeline.mmu(MS));
-    row.mmu_10ms = Some(timeline.mmu(10 * MS));
-    row.mmu_100ms = Some(timeline.mmu(100 * MS));
+    let (pauses, curves) = record_timeline(&mut row, pauses, wall_ns);
     row.objects_scanned = Some(runtime.objects_scanned());
-    let windows: Vec<u64> = standard_windows()
-        .into_iter()
-        .filter(|&w| w <= wall_ns)
-        .chain(std::iter::once(wall_ns))
-        .collect();
-    let curves = RunCurves {
-        pause_quantiles: pause_quantiles(&pauses),
-        mmu: windows.iter().map(|&w| (w, timeline.mmu(w))).collect(),
-    };
-    let pauses = longest(pauses, MAX_LOGGED_PAUSES);
-    row.pauses_logged = Some(pauses.len() as u64);
 
     let expected = workload.expectations();
     let during = runtime.heap_stats();

@@ -39,6 +39,8 @@ pub fn parse_param(arg: &str) -> Result<(String, String), String> {
 pub struct Plan {
     /// Collectors, in registry order.
     pub collectors: Vec<String>,
+    /// Peers to run beside them (`--peers`, cargo feature `peers`); empty for none.
+    pub peers: Vec<String>,
     /// Workloads, in catalogue order, with their parsed parameters.
     #[serde(skip)]
     pub workloads: Vec<Workload>,
@@ -69,6 +71,8 @@ pub struct Plan {
 pub struct PlanRequest {
     /// Collector names; empty for all.
     pub collectors: Vec<String>,
+    /// Add every peer (`--peers`).
+    pub peers: bool,
     /// Workload names; empty for all.
     pub workloads: Vec<String>,
     /// `workload.param=value` strings.
@@ -114,11 +118,34 @@ fn check_names(kind: &str, given: &[String], valid: &[&str]) -> Result<Vec<Strin
         .collect())
 }
 
+/// The message for `--peers` on a build without the feature.
+pub const NO_PEERS_FEATURE: &str =
+    "gclab was built without the peers feature; rebuild with --features peers";
+
+/// Every peer's name when `wanted`; an error when peers are wanted but not built in.
+fn peer_names(wanted: bool) -> Result<Vec<String>, String> {
+    if !wanted {
+        return Ok(Vec::new());
+    }
+    #[cfg(feature = "peers")]
+    {
+        Ok(crate::peer_run::peer_names()
+            .into_iter()
+            .map(String::from)
+            .collect())
+    }
+    #[cfg(not(feature = "peers"))]
+    {
+        Err(NO_PEERS_FEATURE.to_string())
+    }
+}
+
 impl Plan {
     /// Validates `request` against the registry and the workload catalogue; errors are one
     /// line naming the problem and the valid choices.
     pub fn new(request: PlanRequest, registry: &Registry) -> Result<Plan, String> {
         let collectors = check_names("collector", &request.collectors, &registry.names())?;
+        let peers = peer_names(request.peers)?;
         let catalog = workloads::catalog();
         let names: Vec<&str> = catalog.iter().map(|w| w.name).collect();
         let workload_names = check_names("workload", &request.workloads, &names)?;
@@ -173,6 +200,7 @@ impl Plan {
         }
         Ok(Plan {
             collectors,
+            peers,
             workloads: parsed,
             workload_names,
             workload_params,

@@ -126,6 +126,93 @@ fn failures(set: &ResultSet) -> String {
     out
 }
 
+fn skipped(set: &ResultSet) -> String {
+    let mut out = String::new();
+    for cell in cells(&set.runs) {
+        for reason in cell.skips() {
+            let _ = writeln!(
+                out,
+                "- {} on {}: {}",
+                cell.key.collector, cell.key.workload, reason
+            );
+        }
+    }
+    out
+}
+
+const PEERS_HEADER: &[&str] = &[
+    "workload",
+    "collector",
+    "kind",
+    "ok",
+    "wall",
+    "wall / fastest",
+    "GC time",
+    "pauses",
+    "p99 pause",
+    "max pause",
+    "freed",
+    "leaked",
+];
+
+fn peer_row(cell: &Cell, is_peer: bool, fastest_wall: Option<f64>) -> Vec<String> {
+    let ok = cell.ok_runs().count();
+    let wall = cell.median(|r| ns(r.wall_ns));
+    let status = match (ok, cell.skips().first()) {
+        (0, Some(reason)) => reason.to_string(),
+        _ => format!("{ok}/{}", cell.runs.len()),
+    };
+    vec![
+        cell.key.workload.clone(),
+        cell.key.collector.clone(),
+        if is_peer { "peer" } else { "gclab" }.to_string(),
+        status,
+        opt(wall, duration_ns),
+        opt(wall.zip(fastest_wall).map(|(w, best)| w / best), |r| {
+            format!("{r:.2}x")
+        }),
+        opt(cell.median(|r| ns(r.gc_ns)), duration_ns),
+        opt(cell.median(|r| ns(r.pauses)), count),
+        opt(cell.median(|r| ns(r.pause_p99_ns)), duration_ns),
+        opt(
+            cell.values(|r| ns(r.pause_max_ns))
+                .into_iter()
+                .reduce(f64::max),
+            duration_ns,
+        ),
+        opt(cell.median(|r| ns(r.objects_freed)), count),
+        opt(cell.median(|r| ns(r.objects_leaked)), count),
+    ]
+}
+
+/// The peers beside gclab's collectors, per workload at the default heap, with each median
+/// wall time as a multiple of the fastest subject's on that workload. Peers are the rows whose
+/// collector is not in the registry, so the table needs nothing but the CSV. Empty when the
+/// result set has no peer rows.
+pub fn peers_table(set: &ResultSet) -> String {
+    let gclab = crate::registry::registry().names();
+    let is_peer = |name: &str| !gclab.contains(&name);
+    if !set.runs.iter().any(|r| is_peer(&r.collector)) {
+        return String::new();
+    }
+    let all: Vec<Cell> = cells(&set.runs)
+        .into_iter()
+        .filter(|c| c.key.heap_multiple_milli.is_none())
+        .collect();
+    let rows: Vec<Vec<String>> = all
+        .iter()
+        .map(|cell| {
+            let fastest = all
+                .iter()
+                .filter(|c| c.key.workload == cell.key.workload)
+                .filter_map(|c| c.median(|r| ns(r.wall_ns)))
+                .reduce(f64::min);
+            peer_row(cell, is_peer(&cell.key.collector), fastest)
+        })
+        .collect();
+    markdown_table(PEERS_HEADER, &rows)
+}
+
 fn provenance_section(dir: &Path) -> String {
     let Some(json) = std::fs::read_to_string(dir.join(RUNS_JSON))
         .ok()
@@ -195,10 +282,29 @@ pub fn readme(set: &ResultSet, charts: &ChartIndex, dir: &Path) -> String {
          objects the collector examined, a noise-free work count.\n\n",
     );
     out.push_str(&summary_table(set));
+    let peers = peers_table(set);
+    if !peers.is_empty() {
+        out.push_str("\n## Peers\n\n");
+        out.push_str(
+            "The same workloads, seeds and parameters on existing memory managers (`gclab run \
+             --peers`), beside gclab's collectors: medians of successful runs; *wall / fastest*: \
+             median wall time over the fastest subject's on that workload (1.00x is the fastest). \
+             Peer counts are checked exactly against the workload's expectations; *leaked*: garbage \
+             still allocated after the final full collection, as for gclab's collectors (cycles, \
+             for `rc`). Peers report no heap bytes or scanned counts, and CPython's RSS \
+             is not measured.\n\n",
+        );
+        out.push_str(&peers);
+    }
     let failed = failures(set);
     if !failed.is_empty() {
         out.push_str("\n## Failed runs\n\n");
         out.push_str(&failed);
+    }
+    let skips = skipped(set);
+    if !skips.is_empty() {
+        out.push_str("\n## Skipped runs\n\n");
+        out.push_str(&skips);
     }
     if let Some(stem) = &charts.throughput {
         let _ = write!(out, "\n## Throughput\n\n![throughput]({stem}.png)\n");
@@ -223,4 +329,57 @@ pub fn plot(dir: &Path) -> Result<ResultSet, String> {
     let path = dir.join("README.md");
     atomic_write(&path, text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::RunRow;
+
+    fn row(collector: &str, status: &str, wall_ns: Option<u64>) -> RunRow {
+        RunRow {
+            collector: collector.into(),
+            workload: "seed-cycles".into(),
+            status: status.into(),
+            wall_ns,
+            ..RunRow::default()
+        }
+    }
+
+    fn set(runs: Vec<RunRow>) -> ResultSet {
+        ResultSet {
+            runs,
+            pauses: Default::default(),
+            heap: Default::default(),
+            curves: Default::default(),
+        }
+    }
+
+    #[test]
+    fn peers_table_puts_peers_beside_collectors_with_ratios_and_skips_are_not_failures() {
+        let with_peers = set(vec![
+            row("marksweep", "ok", Some(100)),
+            row("cpython-3.11", "ok", Some(300)),
+            row("dumpster", "skipped: python3 not found", None),
+        ]);
+        let table = peers_table(&with_peers);
+        assert!(
+            table.contains("| seed-cycles | marksweep | gclab | 1/1 |"),
+            "{table}"
+        );
+        assert!(table.contains("| 1.00x |"), "{table}");
+        assert!(table.contains("| cpython-3.11 | peer | 1/1 |"), "{table}");
+        assert!(table.contains("| 3.00x |"), "{table}");
+        assert!(
+            table.contains("| dumpster | peer | skipped: python3 not found |"),
+            "{table}"
+        );
+        assert_eq!(failures(&with_peers), "");
+        assert!(skipped(&with_peers).contains("dumpster on seed-cycles"));
+    }
+
+    #[test]
+    fn no_peer_rows_no_peers_table() {
+        assert_eq!(peers_table(&set(vec![row("marksweep", "ok", Some(1))])), "");
+    }
 }

@@ -67,6 +67,7 @@ fn request(
 ) -> ChildRequest {
     ChildRequest {
         collector: collector.to_string(),
+        peer: false,
         workload: workload.to_string(),
         small: plan.small,
         sets: plan.sets_for(workload),
@@ -110,6 +111,20 @@ fn cells(plan: &Plan, min_heaps: &[MinHeap]) -> Vec<Cell> {
                             },
                         });
                     }
+                }
+                // Peers run without a heap limit (they do not take one), once per seed even
+                // in a heap-size sweep.
+                for peer in &plan.peers {
+                    cells.push(Cell {
+                        request: ChildRequest {
+                            peer: true,
+                            heap_limit: None,
+                            ..request(plan, peer, workload, seed, None)
+                        },
+                        repeat,
+                        heap_multiple: None,
+                        unrunnable: None,
+                    });
                 }
             }
         }
@@ -184,6 +199,11 @@ pub fn run_plan(plan: &Plan) -> Result<Vec<RunRow>, String> {
                     .map(|w| format!(" ({})", crate::units::duration_ns(w as f64)))
                     .unwrap_or_default()
             );
+        } else if row.is_skipped() {
+            bar.println(format!(
+                "note: {} {} seed {}: {}",
+                row.collector, row.workload, row.seed, row.status
+            ));
         } else if !row.is_ok() {
             bar.println(format!(
                 "run {id} {} {} seed {}: {}",
@@ -217,11 +237,17 @@ pub fn run_plan(plan: &Plan) -> Result<Vec<RunRow>, String> {
     let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
     atomic_write(&dir.join(RUNS_JSON), text.as_bytes())
         .map_err(|e| format!("{}: {e}", dir.join(RUNS_JSON).display()))?;
-    let failed = rows.iter().filter(|r| !r.is_ok()).count();
+    let failed = rows.iter().filter(|r| r.is_failed()).count();
+    let skipped = rows.iter().filter(|r| r.is_skipped()).count();
     eprintln!(
-        "{} runs ({} failed) in {:.1} s; results in {}",
+        "{} runs ({} failed{}) in {:.1} s; results in {}",
         rows.len(),
         failed,
+        if skipped > 0 {
+            format!(", {skipped} skipped")
+        } else {
+            String::new()
+        },
         started.elapsed().as_secs_f64(),
         dir.display()
     );

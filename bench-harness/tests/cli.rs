@@ -276,3 +276,17 @@ fn runs_over_the_time_budget_are_killed_and_recorded_as_failed() {
     assert!(readme.contains("## Failed runs"), "{readme}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[cfg(not(feature = "peers"))]
+#[test]
+fn peers_without_the_feature_say_how_to_get_them() {
+    let hint = "gclab was built without the peers feature; rebuild with --features peers";
+    assert_usage_error(
+        &["run", "--quick", "--peers", "--out", "/nonexistent"],
+        &[hint],
+    );
+    assert_usage_error(
+        &["run-one", "--peer", "rust-gc", "--workload", "seed-cycles"],
+        &[hint],
+    );
+}

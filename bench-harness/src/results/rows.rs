@@ -24,7 +24,7 @@ pub struct RunRow {
     pub heap_limit: Option<u64>,
     /// The heap limit as a multiple of the minimum heap (heap-size sweeps only).
     pub heap_multiple: Option<f64>,
-    /// `ok`, or `failed: <reason>`.
+    /// `ok`, `failed: <reason>`, or `skipped: <reason>` (a peer missing on this machine).
     pub status: String,
     /// Wall-clock time of the workload, ns.
     pub wall_ns: Option<u64>,
@@ -75,6 +75,16 @@ impl RunRow {
     /// Whether the run completed and passed its checks.
     pub fn is_ok(&self) -> bool {
         self.status == "ok"
+    }
+
+    /// Whether the run was skipped (a peer not available here): neither ok nor a failure.
+    pub fn is_skipped(&self) -> bool {
+        self.status.starts_with("skipped")
+    }
+
+    /// Whether the run failed (not ok and not skipped).
+    pub fn is_failed(&self) -> bool {
+        !self.is_ok() && !self.is_skipped()
     }
 
     /// Marks the run failed, keeping the first reason.

@@ -1,0 +1,132 @@
+//! `gclab run --peers` end to end (cargo feature `peers`): peer rows beside gclab's
+//! collectors, with exact counts, in the same files, pauses and README.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use bench_harness::results::{read_results, RunRow};
+use workloads::{Size, Workload};
+
+fn gclab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gclab"))
+        .args(args)
+        .output()
+        .expect("gclab runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("gclab-peers-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The rows of `peer` (CPython's carry the interpreter's version: `cpython-3.11`).
+fn rows_of<'a>(rows: &'a [RunRow], peer: &str, workload: &str) -> Vec<&'a RunRow> {
+    rows.iter()
+        .filter(|r| r.workload == workload)
+        .filter(|r| r.collector == peer || r.collector.starts_with(&format!("{peer}-")))
+        .collect()
+}
+
+#[test]
+fn list_shows_every_peer() {
+    let out = gclab(&["list"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for peer in bench_harness::peer_run::peer_names() {
+        assert!(text.contains(peer), "{peer} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn quick_peers_run_adds_verified_peer_rows_pauses_and_a_readme_table() {
+    let dir = scratch("quick");
+    let out = gclab(&[
+        "run",
+        "--quick",
+        "--peers",
+        "--workloads",
+        "seed-cycles,dll-churn",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let set = read_results(&dir).unwrap();
+    let gclab_collectors = bench_harness::registry::registry().names();
+    for workload in ["seed-cycles", "dll-churn"] {
+        let expected = Workload::parse(workload, Size::Small, &[])
+            .unwrap()
+            .expectations();
+        for collector in &gclab_collectors {
+            assert_eq!(rows_of(&set.runs, collector, workload).len(), 1);
+        }
+        for peer in bench_harness::peer_run::peer_names() {
+            let rows = rows_of(&set.runs, peer, workload);
+            assert_eq!(rows.len(), 1, "{peer} on {workload}: {rows:?}");
+            let row = rows[0];
+            assert!(
+                row.is_ok() || row.is_skipped(),
+                "{peer} on {workload}: {}",
+                row.status
+            );
+            if row.is_ok() {
+                // The child verified these; the row must carry the same exact numbers.
+                assert_eq!(row.objects_allocated, Some(expected.allocated), "{peer}");
+                assert!(row.wall_ns.is_some() && row.mmu_10ms.is_some(), "{peer}");
+                let logged = set.pauses.get(&row.run_id).map_or(0, Vec::len) as u64;
+                assert_eq!(row.pauses_logged, Some(logged), "{peer} on {workload}");
+            }
+        }
+    }
+    let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+    assert!(readme.contains("## Peers"), "{readme}");
+    let peers_section = &readme[readme.find("## Peers").unwrap()..];
+    assert!(
+        peers_section.contains("| rust-gc | peer |"),
+        "{peers_section}"
+    );
+    assert!(
+        peers_section.contains("| marksweep | gclab |"),
+        "{peers_section}"
+    );
+    assert!(peers_section.contains("1.00x"), "{peers_section}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn run_one_peer_prints_a_checked_json_row() {
+    let out = gclab(&[
+        "run-one",
+        "--peer",
+        "bacon-rajan-cc",
+        "--workload",
+        "seed-cycles",
+        "--small",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let outcome: bench_harness::results::RunOutcome = serde_json::from_slice(&out.stdout).unwrap();
+    let expected = Workload::parse("seed-cycles", Size::Small, &[])
+        .unwrap()
+        .expectations();
+    assert_eq!(outcome.row.status, "ok");
+    assert_eq!(outcome.row.collector, "bacon-rajan-cc");
+    assert_eq!(outcome.row.objects_allocated, Some(expected.allocated));
+    // bacon_rajan_cc reclaims cycles: nothing leaks at exit.
+    assert_eq!(outcome.row.objects_leaked, Some(0));
+}
+
+#[test]
+fn unknown_peer_is_a_one_line_usage_error() {
+    let out = gclab(&["run-one", "--peer", "nope", "--workload", "seed-cycles"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("unknown peer"), "{err}");
+}

@@ -97,14 +97,7 @@ fn build_list<M: Mutator>(m: &mut M, head: usize, tmp: usize, n: u64) {
 
 /// Builds `pairs` two-object cycles with every outside reference dropped (the seed's example).
 fn build_cycle_pairs<M: Mutator>(m: &mut M, a: usize, b: usize, pairs: u64) {
-    for _ in 0..pairs {
-        m.alloc(a, Shape::new(1, 8)).unwrap();
-        m.alloc(b, Shape::new(1, 8)).unwrap();
-        m.store(a, 0, Some(b)).unwrap();
-        m.store(b, 0, Some(a)).unwrap();
-    }
-    m.clear(a).unwrap();
-    m.clear(b).unwrap();
+    crate::fixtures::cycle_pairs(m, a, b, pairs).unwrap();
 }
 
 /// Slots, fields, payload, identity, and the errors every bad operation must give.

@@ -35,6 +35,8 @@ pub mod weak;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+#[cfg(feature = "conformance")]
+pub mod fixtures;
 
 pub use alloc::{AllocStats, Geometry};
 pub use collector::{Capabilities, CollectOutcome, Collector, Reclaims};

@@ -5,10 +5,8 @@
 //! criterion's "elem/s" inverted is the time per reclaimed (or scanned) object.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput};
-use gc_core::{GcControl, HeapConfig, Mutator, Runtime, Shape};
+use gc_core::{fixtures, GcControl, HeapConfig, Mutator, Runtime};
 use gc_cycle::CycleGc;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
 const PAIRS: u64 = 1_000_000;
 const NODES: usize = 1_000_000;
@@ -18,53 +16,16 @@ fn pairs_heap() -> Runtime<CycleGc> {
     let mut m = Runtime::new(HeapConfig::default(), CycleGc::default()).unwrap();
     m.reserve_slots(2).unwrap();
     m.disable();
-    for _ in 0..PAIRS {
-        m.alloc(0, Shape::new(1, 8)).unwrap();
-        m.alloc(1, Shape::new(1, 8)).unwrap();
-        m.store(0, 0, Some(1)).unwrap();
-        m.store(1, 0, Some(0)).unwrap();
-    }
-    m.clear(0).unwrap();
-    m.clear(1).unwrap();
+    fixtures::cycle_pairs(&mut m, 0, 1, PAIRS).unwrap();
     m
 }
 
 /// Nodes held by arrays of 1,000 held by one root array (as a Python list would hold them),
 /// each node's two fields pointing at random nodes.
 fn live_graph() -> Runtime<CycleGc> {
-    const ROOT: usize = 0;
-    const ARRAY: usize = 1;
-    const NODE: usize = 2;
-    const OTHER: usize = 3;
     let mut m = Runtime::new(HeapConfig::default(), CycleGc::default()).unwrap();
-    m.reserve_slots(4).unwrap();
     m.disable();
-    let arrays = NODES / FANOUT;
-    m.alloc(ROOT, Shape::new(arrays as u32, 0)).unwrap();
-    for a in 0..arrays {
-        m.alloc(ARRAY, Shape::new(FANOUT as u32, 0)).unwrap();
-        m.store(ROOT, a, Some(ARRAY)).unwrap();
-        for i in 0..FANOUT {
-            m.alloc(NODE, Shape::new(2, 8)).unwrap();
-            m.store(ARRAY, i, Some(NODE)).unwrap();
-        }
-    }
-    let mut rng = ChaCha8Rng::seed_from_u64(42);
-    for a in 0..arrays {
-        m.load(ARRAY, ROOT, a).unwrap();
-        for i in 0..FANOUT {
-            m.load(NODE, ARRAY, i).unwrap();
-            for f in 0..2 {
-                let target = rng.gen_range(0..NODES);
-                m.load(OTHER, ROOT, target / FANOUT).unwrap();
-                m.load(OTHER, OTHER, target % FANOUT).unwrap();
-                m.store(NODE, f, Some(OTHER)).unwrap();
-            }
-        }
-    }
-    for s in [ARRAY, NODE, OTHER] {
-        m.clear(s).unwrap();
-    }
+    fixtures::indexed_random_graph(&mut m, 0, NODES, FANOUT, 42).unwrap();
     m.enable();
     m
 }

@@ -252,14 +252,7 @@ fn cycle_pairs(c: &mut Criterion) {
             || {
                 let mut m = Runtime::new(HeapConfig::default(), MarkSweep::default()).unwrap();
                 m.disable();
-                for _ in 0..PAIRS {
-                    m.alloc(0, Shape::new(1, 8)).unwrap();
-                    m.alloc(1, Shape::new(1, 8)).unwrap();
-                    m.store(0, 0, Some(1)).unwrap();
-                    m.store(1, 0, Some(0)).unwrap();
-                }
-                m.clear(0).unwrap();
-                m.clear(1).unwrap();
+                gc_core::fixtures::cycle_pairs(&mut m, 0, 1, PAIRS).unwrap();
                 m
             },
             |mut m| {

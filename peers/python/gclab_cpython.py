@@ -1,102 +1,84 @@
 #!/usr/bin/env python3
-"""gclab's CPython peer: replay a gclab trace on CPython's own garbage collector.
+"""gclab's CPython peer: replay a gclab workload on CPython's own garbage collector.
 
-Usage: gclab_cpython.py TRACE [--threshold T0,T1,T2] [--workload NAME] [--seed N]
+Usage: gclab_cpython.py PROGRAM [--threshold T0,T1,T2] [--workload NAME] [--seed N]
 
-Reads a trace written by gclab's `workloads::trace` module (format version 1, documented
-there), decodes it and compiles it into straight-line Python functions (20,000 operations
-each, so the replay runs like a hand-written program, without a per-operation dispatch
-loop) before the clock starts, freezes the driver's own objects out of the collector's way
-(gc.freeze), and runs it: objects are instances of one class per
-field count whose reference fields are real __slots__ (f0, f1, ...) plus an immutable
-bytes payload (replaced on write: one allocation and no gc tracking, as an int value would
-be; a bytearray costs a second allocation per object and made the 1M-pair collection 1.5x
-slower); weak references are weakref.ref subclass instances with callbacks; finalizers are
-__del__ (the object's class is switched to a subclass that has one), and resurrection stores
-the object into its root slot, as PEP 442 allows once. Every collection, automatic or
-explicit, is timed through gc.callbacks with time.perf_counter_ns and its collected count
-summed. After the replay one gc.collect() runs (the check collection) and a census counts
-the live node and weak reference objects through gc.get_objects(). One JSON object with
-the same fields as the Rust peers' PeerRunResult goes to stdout. Standard library only.
+PROGRAM is the workload's trace compiled by gclab (peers/src/pyprogram.rs, which documents
+the format): Python functions, each a run of the trace's operations as straight-line code
+(a run recurring throughout the trace is one function; the rest are one operation each),
+the order to call them in, and the payload bytes the operations write. CPython compiles
+source at about 12 us per line, so compiling the functions rather than the whole trace keeps
+the preparation to seconds. The driver compiles the functions, freezes its own objects out
+of the collector's way (gc.freeze) and calls them in order. Objects are instances of one
+class per field count whose reference fields are real __slots__ (f0, f1, ...) plus an
+immutable bytes payload (replaced on write: one allocation and no gc tracking, as an int
+value would be; a bytearray costs a second allocation per object and made the 1M-pair
+collection 1.5x slower); weak references are weakref.ref subclass instances with callbacks;
+finalizers are __del__ (the object's class is switched to a subclass that has one), and
+resurrection stores the object into its root slot, as PEP 442 allows once. Every
+collection, automatic or explicit, is timed through gc.callbacks with time.perf_counter_ns
+and its collected count summed. After the replay one gc.collect() runs (the check
+collection) and a census counts the live node and weak reference objects through
+gc.get_objects(). One JSON object with the same fields as the Rust peers' PeerRunResult goes
+to stdout. Standard library only.
 """
 
 import argparse
+import array
 import gc
 import json
+import re
 import sys
 import time
 import weakref
 
-MAGIC = b"GCTRACE\x00"
-VERSION = 1
-
-(END, RESERVE, ALLOC, LOAD, STORE, COPY, CLEAR, WRITE_PAYLOAD, NEW_WEAK, UPGRADE,
- SET_FINALIZER, COLLECT, AUTO_COLLECT, SAFEPOINT, DRAIN) = range(15)
-
-# Operands per opcode, in the trace's order ("o" marks an optional value: 0 = none).
-OPERANDS = {
-    RESERVE: "v", ALLOC: "vvv", LOAD: "vvv", STORE: "vvo", COPY: "vv", CLEAR: "v",
-    WRITE_PAYLOAD: "vvv", NEW_WEAK: "vvo", UPGRADE: "vv", SET_FINALIZER: "vvo",
-    COLLECT: "o", AUTO_COLLECT: "v", SAFEPOINT: "", DRAIN: "",
-}
-NONE = -1
+PROGRAM_MAGIC = b"GCPYPROG 1\n"
+HEADER_KEYS = ("source_bytes", "calls", "payload_bytes", "payload_writes", "allocated",
+               "functions", "operations")
 
 
-class TraceError(Exception):
-    """A malformed trace or an operation the replay rejects."""
+class ProgramError(Exception):
+    """A malformed program file or an operation the replay rejects."""
 
 
-def decode(data):
-    """Decodes a trace into (initial slots, flat list of ints); optional operands become
-    NONE or the value; WRITE_PAYLOAD gets the byte offset of its data appended."""
-    if data[:8] != MAGIC:
-        raise TraceError("bad magic: not a gclab trace")
-    if len(data) < 9 or data[8] != VERSION:
-        raise TraceError("unsupported trace version")
-    pos = 9
-    n = len(data)
-
-    def varint():
-        nonlocal pos
-        value = 0
-        shift = 0
-        while True:
-            if pos >= n:
-                raise TraceError(f"truncated varint at byte {pos}")
-            byte = data[pos]
-            pos += 1
-            value |= (byte & 0x7F) << shift
-            if byte < 0x80:
-                return value
-            shift += 7
-            if shift > 63:
-                raise TraceError(f"overlong varint at byte {pos}")
-
-    slots = varint()
-    code = []
-    push = code.append
-    while True:
-        if pos >= n:
-            raise TraceError("missing end of trace")
-        op = data[pos]
-        pos += 1
-        if op == END:
-            if pos != n:
-                raise TraceError(f"{n - pos} bytes after the end of the trace")
-            return slots, code
-        kinds = OPERANDS.get(op)
-        if kinds is None:
-            raise TraceError(f"unknown opcode 0x{op:02X} at byte {pos - 1}")
-        push(op)
-        for kind in kinds:
-            v = varint()
-            push(v - 1 if kind == "o" else v)
-        if op == WRITE_PAYLOAD:
-            length = code[-1]
-            if pos + length > n:
-                raise TraceError("truncated payload bytes")
-            push(pos)
-            pos += length
+def read_program(data):
+    """Splits a program file (format in peers/src/pyprogram.rs) into (header, source, calls,
+    payload, payload lengths), checking every section against the header."""
+    if not data.startswith(PROGRAM_MAGIC):
+        raise ProgramError("bad magic: not a gclab replay program (expected 'GCPYPROG 1')")
+    newline = data.find(b"\n", len(PROGRAM_MAGIC))
+    if newline < 0:
+        raise ProgramError("truncated header")
+    try:
+        header = json.loads(data[len(PROGRAM_MAGIC):newline])
+    except ValueError as e:
+        raise ProgramError(f"unreadable header: {e}") from None
+    if not isinstance(header, dict) or any(
+            not isinstance(header.get(k), int) or header[k] < 0 for k in HEADER_KEYS):
+        raise ProgramError(f"header needs non-negative integers {', '.join(HEADER_KEYS)}")
+    pos = newline + 1
+    sizes = (header["source_bytes"], 4 * header["calls"], header["payload_bytes"],
+             4 * header["payload_writes"])
+    if len(data) - pos != sum(sizes):
+        raise ProgramError(f"{len(data) - pos} bytes after the header, the header announces "
+                           f"{sum(sizes)}")
+    sections = []
+    for size in sizes:
+        sections.append(data[pos:pos + size])
+        pos += size
+    source, call_bytes, payload, length_bytes = sections
+    calls = array.array("I")
+    calls.frombytes(call_bytes)
+    lengths = array.array("I")
+    lengths.frombytes(length_bytes)
+    if sys.byteorder != "little":
+        calls.byteswap()
+        lengths.byteswap()
+    if sum(lengths) != len(payload):
+        raise ProgramError("payload lengths do not add up to the payload bytes")
+    if calls and max(calls) >= header["functions"]:
+        raise ProgramError(f"a call to function {max(calls)} of {header['functions']}")
+    return header, source.decode("utf-8"), calls, payload, lengths
 
 
 class NodeBase:
@@ -118,7 +100,7 @@ STATE = {"finalized": 0, "callbacks": 0, "slots": None}
 def _finalizer(self):
     tag, slot = self.fin
     STATE["finalized"] += 1
-    if slot != NONE:
+    if slot is not None:
         STATE["slots"][slot] = self  # resurrection (PEP 442: __del__ runs once)
 
 
@@ -136,11 +118,11 @@ def node_class(fields):
     return cls
 
 
+NODE_NAME = re.compile(r"\bN(\d+)\(")
+
+
 def weak_callback(wr):
     STATE["callbacks"] += 1
-
-
-CHUNK_LINES = 20000
 
 
 def node_init(fields):
@@ -152,94 +134,26 @@ def node_init(fields):
     return namespace["__init__"]
 
 
-def compile_trace(initial_slots, code, data, env):
-    """Compiles the decoded trace into straight-line Python, CHUNK_LINES operations per
-    function, so the replay runs as a Python program would (no per-operation dispatch).
-    Returns (functions, objects allocated)."""
-    lines = []
-    chunks = []
-    allocated = 0
-
-    def flush():
-        if lines:
-            src = "def chunk(s):\n" + "".join("    " + line + "\n" for line in lines)
-            namespace = dict(env)
-            exec(compile(src, f"<trace chunk {len(chunks)}>", "exec"), namespace)
-            chunks.append(namespace["chunk"])
-            lines.clear()
-
-    i = 0
-    end = len(code)
-    while i < end:
-        op = code[i]
-        if op == STORE:
-            v = code[i + 3]
-            value = "None" if v == NONE else f"s[{v}]"
-            lines.append(f"s[{code[i + 1]}].f{code[i + 2]} = {value}")
-            i += 4
-        elif op == ALLOC:
-            nf = code[i + 2]
-            if f"N{nf}" not in env:
-                env[f"N{nf}"] = node_class(nf)
-            lines.append(f"s[{code[i + 1]}] = N{nf}({code[i + 3]})")
-            allocated += 1
-            i += 4
-        elif op == CLEAR:
-            lines.append(f"s[{code[i + 1]}] = None")
-            i += 2
-        elif op == LOAD:
-            lines.append(f"s[{code[i + 1]}] = s[{code[i + 2]}].f{code[i + 3]}")
-            i += 4
-        elif op == COPY:
-            lines.append(f"s[{code[i + 1]}] = s[{code[i + 2]}]")
-            i += 3
-        elif op == WRITE_PAYLOAD:
-            d, off, length, at = code[i + 1], code[i + 2], code[i + 3], code[i + 4]
-            # A fresh bytes object per write, as a program computing the value makes: a
-            # bytes constant would be shared with the code object, far from the node in
-            # memory, and freeing the node would touch it (measured 2x slower collections).
-            value = int.from_bytes(data[at:at + length], "little")
-            fresh = f'({value}).to_bytes({length}, "little")'
-            head = f"s[{d}].payload[:{off}] + " if off else ""
-            lines.append(f"s[{d}].payload = {head}{fresh} + s[{d}].payload[{off + length}:]")
-            i += 5
-        elif op == NEW_WEAK:
-            callback = "" if code[i + 3] == NONE else ", weak_callback"
-            lines.append(f"s[{code[i + 1]}] = WeakNode(s[{code[i + 2]}]{callback})")
-            allocated += 1
-            i += 4
-        elif op == UPGRADE:
-            lines.append(f"s[{code[i + 1]}] = upgrade(s[{code[i + 2]}])")
-            i += 3
-        elif op == SET_FINALIZER:
-            lines.append(f"set_finalizer(s[{code[i + 1]}], {code[i + 2]}, {code[i + 3]})")
-            i += 4
-        elif op == COLLECT:
-            lines.append(f"collect({code[i + 1]})")
-            i += 2
-        elif op == AUTO_COLLECT:
-            lines.append("gc.enable()" if code[i + 1] else "gc.disable()")
-            i += 2
-        elif op == RESERVE:
-            lines.append(f"reserve(s, {code[i + 1]})")
-            i += 2
-        elif op in (SAFEPOINT, DRAIN):
-            i += 1
-        else:
-            raise TraceError(f"unknown opcode {op}")
-        if len(lines) >= CHUNK_LINES:
-            flush()
-    flush()
-    return chunks, allocated
+def payload_stream(payload, lengths):
+    """The `nxt` of a program: each call returns the next payload value as a fresh bytes
+    object (a slice copies), as a program computing the value would make one."""
+    def values():
+        at = 0
+        for length in lengths:
+            yield payload[at:at + length]
+            at += length
+    return values().__next__
 
 
-def run_compiled(initial_slots, code, data, flags):
-    """Compiles, then runs the trace; returns (slots, allocated, explicit collections)."""
+def run_program(program, flags):
+    """Compiles the program's functions, then calls them in order; returns (slots,
+    allocated, explicit collections)."""
+    header, source, calls, payload, lengths = program
     counts = {"explicit": 0}
 
     def collect(generation):
         flags["explicit"] = True
-        gc.collect() if generation == NONE else gc.collect(generation)
+        gc.collect() if generation is None else gc.collect(generation)
         flags["explicit"] = False
         counts["explicit"] += 1
 
@@ -249,7 +163,7 @@ def run_compiled(initial_slots, code, data, flags):
 
     def upgrade(wr):
         if type(wr) is not WeakNode:
-            raise TraceError("upgrade of an object that is not a weak reference")
+            raise ProgramError("upgrade of an object that is not a weak reference")
         return wr()
 
     def set_finalizer(obj, tag, slot):
@@ -258,18 +172,26 @@ def run_compiled(initial_slots, code, data, flags):
 
     env = {"gc": gc, "WeakNode": WeakNode, "weak_callback": weak_callback,
            "collect": collect, "reserve": reserve, "upgrade": upgrade,
-           "set_finalizer": set_finalizer}
-    chunks, allocated = compile_trace(initial_slots, code, data, env)
-    slots = [None] * initial_slots
+           "set_finalizer": set_finalizer, "nxt": payload_stream(payload, lengths)}
+    for fields in sorted({int(m) for m in NODE_NAME.findall(source)}):
+        env[f"N{fields}"] = node_class(fields)
+    try:
+        exec(compile(source, "<gclab replay program>", "exec"), env)
+        functions = [env[f"f{i}"] for i in range(header["functions"])]
+    except (SyntaxError, KeyError) as e:
+        raise ProgramError(f"bad program source: {e}") from None
+    replay = [functions[i] for i in calls]
+    del calls
+    slots = []
     STATE["slots"] = slots
-    # The compiled program and the driver's own objects must not weigh on the measured gc.
+    # The program and the driver's own objects must not weigh on the measured gc.
     gc.collect()
     gc.freeze()
     flags["recording"] = True
     flags["origin"] = time.perf_counter_ns()
-    for chunk in chunks:
-        chunk(slots)
-    return slots, allocated, counts["explicit"]
+    for f in replay:
+        f(slots)
+    return slots, header["allocated"], counts["explicit"]
 
 
 def census():
@@ -278,18 +200,18 @@ def census():
 
 
 def main(argv):
-    parser = argparse.ArgumentParser(description="replay a gclab trace on CPython's gc")
-    parser.add_argument("trace")
+    parser = argparse.ArgumentParser(
+        description="replay a gclab workload (compiled from its trace) on CPython's gc")
+    parser.add_argument("program", help="a replay program written by gclab (GCPYPROG 1)")
     parser.add_argument("--threshold", help="gc.set_threshold values, e.g. 700,10,10")
     parser.add_argument("--workload", default="")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     try:
-        with open(args.trace, "rb") as f:
-            data = f.read()
-        initial_slots, code = decode(data)
-    except (OSError, TraceError) as e:
-        print(f"gclab_cpython: {args.trace}: {e}", file=sys.stderr)
+        with open(args.program, "rb") as f:
+            program = read_program(f.read())
+    except (OSError, ProgramError) as e:
+        print(f"gclab_cpython: {args.program}: {e}", file=sys.stderr)
         return 2
     if args.threshold:
         try:
@@ -316,8 +238,8 @@ def main(argv):
 
     gc.callbacks.append(on_gc)
     try:
-        slots, allocated, explicit = run_compiled(initial_slots, code, data, flags)
-    except (TraceError, AttributeError, TypeError, IndexError, KeyError) as e:
+        slots, allocated, explicit = run_program(program, flags)
+    except (ProgramError, AttributeError, TypeError, IndexError, KeyError) as e:
         print(f"gclab_cpython: replay failed: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     wall_ns = time.perf_counter_ns() - flags["origin"]

@@ -1,26 +1,29 @@
-//! CPython as a peer: record the workload's trace, replay it in `python3` with the driver
-//! script shipped at `peers/python/gclab_cpython.py`, read its JSON.
+//! CPython as a peer: record the workload's trace, compile it into a Python replay program
+//! ([`crate::pyprogram`]), run it in `python3` with the driver script shipped at
+//! `peers/python/gclab_cpython.py`, read its JSON.
 //!
 //! The trace is recorded against gc-core's `NoGc` runtime (a workload never branches on
-//! what its collector did, so any recording is the same program), written to a temporary
-//! file, and replayed by the driver with objects as `__slots__` instances, collections
-//! timed through `gc.callbacks`, and a census of live objects after a final `gc.collect()`.
-//! When the interpreter cannot be started the run is [`PeerOutcome::Skipped`], not failed.
+//! what its collector did, so any recording is the same program). The program's functions
+//! are runs of the trace's operations as straight-line Python; the driver compiles them,
+//! calls them in order with objects as `__slots__` instances, times every collection through
+//! `gc.callbacks`, and takes a census of live objects after a final `gc.collect()`. When the
+//! interpreter cannot be started the run is [`PeerOutcome::Skipped`], not failed.
 //!
 //! CPython's `freed_during_run` is what its cycle collector reported collecting; objects
 //! freed by reference counting alone are not counted (CPython does not report them). The
-//! driver compiles the trace into straight-line Python before its clock starts (about
-//! 10 µs per operation: over a minute for the default seed-cycles' 8 million operations),
-//! so the wall time is that of a hand-written program performing the same operations.
+//! wall time is that of the calls: about one call per 16-128 operations where the trace
+//! repeats itself (seed-cycles, binary-trees, dll-churn), one per operation where it does
+//! not (random-graph's random field indices), which costs up to 1.7x the straight-line
+//! program's time (see the peers README).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use gc_core::{HeapConfig, NoGc, Runtime};
-use workloads::trace::{write_trace_file, Recorder};
+use workloads::trace::Recorder;
 use workloads::Workload;
 
-use crate::{PeerError, PeerOutcome, PeerRunResult};
+use crate::{pyprogram, PeerError, PeerOutcome, PeerRunResult};
 
 /// How to run the CPython peer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,12 +69,17 @@ pub fn run(
         return Ok(PeerOutcome::Skipped(reason));
     }
     let trace = record_trace(workload, seed)?;
+    let program = pyprogram::compile_trace(&trace)
+        .map_err(|e| PeerError::Driver(format!("compiling the trace: {e}")))?;
+    drop(trace);
     let path = std::env::temp_dir().join(format!(
-        "gclab-{}-{}-{seed}.trace",
+        "gclab-{}-{}-{seed}.gcprog",
         workload.name(),
         std::process::id()
     ));
-    write_trace_file(&path, &trace).map_err(|e| PeerError::Driver(e.to_string()))?;
+    std::fs::write(&path, program.to_bytes())
+        .map_err(|e| PeerError::Driver(format!("{}: {e}", path.display())))?;
+    drop(program);
     let output = run_driver(&path, workload, seed, config);
     let _ = std::fs::remove_file(&path);
     output.map(PeerOutcome::Ran)
@@ -93,7 +101,7 @@ fn unavailable(python: &Path) -> Option<String> {
 }
 
 fn run_driver(
-    trace: &Path,
+    program: &Path,
     workload: &Workload,
     seed: u64,
     config: &CPythonConfig,
@@ -101,7 +109,7 @@ fn run_driver(
     let mut command = Command::new(&config.python);
     command
         .arg(driver_path())
-        .arg(trace)
+        .arg(program)
         .arg("--workload")
         .arg(workload.name())
         .arg("--seed")

@@ -4,10 +4,10 @@
 //! every [`workloads::Workload`] runs on it unchanged: `rc` (`std::rc::Rc<RefCell<_>>`,
 //! leaks cycles), `bacon-rajan-cc` (synchronous trial deletion), `dumpster` (unsync
 //! flavour) and `rust-gc` (the `gc` crate's mark-sweep), plus CPython's own collector through
-//! a standard-library driver script that replays the workload's trace ([`cpython`]). Root
-//! slots and fields hold each crate's own smart pointers; explicit collections call the
-//! crate's own entry point and are timed as pauses, as are the automatic collections the
-//! adapter can observe. Counts do not come from the crates: every node carries a census
+//! a standard-library driver script that replays the workload's trace, compiled into Python
+//! ([`cpython`], [`pyprogram`]). Root slots and fields hold each crate's own smart pointers;
+//! explicit collections call the crate's own entry point and are timed as pauses, as are the
+//! automatic collections the adapter can observe. Counts do not come from the crates: every node carries a census
 //! record whose `Drop` is counted, so "allocated" and "alive after a final collection" are
 //! exact and are checked against [`workloads::Expectations`] like gclab's own collectors.
 //! Each Rust peer run happens on a fresh thread with a large stack ([`RUN_STACK_BYTES`]):
@@ -21,6 +21,7 @@ mod census;
 pub mod cpython;
 mod dumpster_peer;
 mod heap;
+pub mod pyprogram;
 mod rc;
 mod run;
 mod rust_gc;

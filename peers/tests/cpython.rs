@@ -72,9 +72,9 @@ fn a_missing_interpreter_is_a_skip_not_an_error() {
 }
 
 #[test]
-fn the_driver_rejects_a_bad_trace_with_one_line() {
+fn the_driver_rejects_a_bad_program_with_one_line() {
     let dir = std::env::temp_dir().join(format!("gclab-bad-trace-{}", std::process::id()));
-    std::fs::write(&dir, b"not a trace").unwrap();
+    std::fs::write(&dir, b"not a program").unwrap();
     let out = std::process::Command::new("python3")
         .arg(cpython::driver_path())
         .arg(&dir)
@@ -85,4 +85,24 @@ fn the_driver_rejects_a_bad_trace_with_one_line() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("bad magic"));
+}
+
+#[test]
+fn the_driver_rejects_a_truncated_program_with_one_line() {
+    let workload = Workload::parse("seed-cycles", Size::Small, &[]).unwrap();
+    let trace = cpython::record_trace(&workload, 1).unwrap();
+    let mut bytes = peers::pyprogram::compile_trace(&trace).unwrap().to_bytes();
+    bytes.truncate(bytes.len() - 3);
+    let path = std::env::temp_dir().join(format!("gclab-short-prog-{}", std::process::id()));
+    std::fs::write(&path, &bytes).unwrap();
+    let out = std::process::Command::new("python3")
+        .arg(cpython::driver_path())
+        .arg(&path)
+        .output();
+    let _ = std::fs::remove_file(&path);
+    let Ok(out) = out else { return };
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("the header announces"), "{stderr}");
 }

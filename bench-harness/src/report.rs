@@ -213,6 +213,46 @@ pub fn peers_table(set: &ResultSet) -> String {
     markdown_table(PEERS_HEADER, &rows)
 }
 
+/// The subdirectory of a result directory that holds a separate peers run, whose table the
+/// directory's README shows (the default matrix runs no peers: CPython alone takes minutes).
+pub const PEERS_SUBDIR: &str = "peers";
+
+const PEERS_INTRO: &str = "The same workloads, seeds and parameters on existing memory managers \
+     (`gclab run --peers`), beside gclab's collectors in the same run: medians of successful \
+     runs; *wall / fastest*: median wall time over the fastest subject's on that workload (1.00x \
+     is the fastest). Peer counts are checked exactly against the workload's expectations; \
+     *leaked*: garbage still allocated after the final full collection, as for gclab's \
+     collectors (cycles, for `rc`). Peers report no heap bytes or scanned counts, and CPython's \
+     RSS is not measured. CPython replays the workload's trace compiled into Python functions \
+     (one call per repeated run of operations, one per operation where the trace does not \
+     repeat, as in random-graph; see `peers/README.md`).\n\n";
+
+/// The README's peers section: this set's peer rows, or else those of the peers run in
+/// `dir/peers/` (with its command and a link to its charts); empty when there are neither.
+fn peers_section(set: &ResultSet, dir: &Path) -> String {
+    let own = peers_table(set);
+    if !own.is_empty() {
+        return format!("\n## Peers\n\n{PEERS_INTRO}{own}");
+    }
+    let sub = dir.join(PEERS_SUBDIR);
+    let Ok(peer_set) = read_results(&sub) else {
+        return String::new();
+    };
+    let table = peers_table(&peer_set);
+    if table.is_empty() {
+        return String::new();
+    }
+    let command = std::fs::read_to_string(sub.join(RUNS_JSON))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|j| j["provenance"]["command"].as_str().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into());
+    format!(
+        "\n## Peers\n\nFrom the separate peers run in [`{PEERS_SUBDIR}/`]({PEERS_SUBDIR}/README.md) \
+         (its charts, pauses and provenance are there), made with `{command}`. {PEERS_INTRO}{table}"
+    )
+}
+
 fn provenance_section(dir: &Path) -> String {
     let Some(json) = std::fs::read_to_string(dir.join(RUNS_JSON))
         .ok()
@@ -282,20 +322,7 @@ pub fn readme(set: &ResultSet, charts: &ChartIndex, dir: &Path) -> String {
          objects the collector examined, a noise-free work count.\n\n",
     );
     out.push_str(&summary_table(set));
-    let peers = peers_table(set);
-    if !peers.is_empty() {
-        out.push_str("\n## Peers\n\n");
-        out.push_str(
-            "The same workloads, seeds and parameters on existing memory managers (`gclab run \
-             --peers`), beside gclab's collectors: medians of successful runs; *wall / fastest*: \
-             median wall time over the fastest subject's on that workload (1.00x is the fastest). \
-             Peer counts are checked exactly against the workload's expectations; *leaked*: garbage \
-             still allocated after the final full collection, as for gclab's collectors (cycles, \
-             for `rc`). Peers report no heap bytes or scanned counts, and CPython's RSS \
-             is not measured.\n\n",
-        );
-        out.push_str(&peers);
-    }
+    out.push_str(&peers_section(set, dir));
     let failed = failures(set);
     if !failed.is_empty() {
         out.push_str("\n## Failed runs\n\n");
@@ -376,6 +403,30 @@ mod tests {
         );
         assert_eq!(failures(&with_peers), "");
         assert!(skipped(&with_peers).contains("dumpster on seed-cycles"));
+    }
+
+    #[test]
+    fn a_readme_without_peer_rows_shows_the_peers_run_in_its_subdirectory() {
+        let dir = std::env::temp_dir().join(format!("gclab-peers-sub-{}", std::process::id()));
+        let sub = dir.join(PEERS_SUBDIR);
+        std::fs::create_dir_all(&sub).unwrap();
+        let own = set(vec![row("marksweep", "ok", Some(100))]);
+        assert_eq!(peers_section(&own, &dir), "", "no peers run yet");
+        let peer_rows = vec![
+            row("marksweep", "ok", Some(100)),
+            row("cpython-3.11", "ok", Some(400)),
+        ];
+        crate::results::write_csv(&sub.join(crate::results::RUNS_CSV), &peer_rows).unwrap();
+        for empty in [crate::results::PAUSES_CSV, crate::results::CURVES_CSV] {
+            crate::results::write_csv::<crate::results::RunRow>(&sub.join(empty), &[]).unwrap();
+        }
+        let section = peers_section(&own, &dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(section.contains("(peers/README.md)"), "{section}");
+        assert!(
+            section.contains("| cpython-3.11 | peer | 1/1 | 400 ns | 4.00x |"),
+            "{section}"
+        );
     }
 
     #[test]

@@ -239,7 +239,8 @@ def main(argv):
     gc.callbacks.append(on_gc)
     try:
         slots, allocated, explicit = run_program(program, flags)
-    except (ProgramError, AttributeError, TypeError, IndexError, KeyError) as e:
+    except (ProgramError, AttributeError, TypeError, IndexError, KeyError, NameError,
+            ValueError) as e:
         print(f"gclab_cpython: replay failed: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     wall_ns = time.perf_counter_ns() - flags["origin"]

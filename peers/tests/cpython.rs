@@ -71,20 +71,28 @@ fn a_missing_interpreter_is_a_skip_not_an_error() {
     }
 }
 
-#[test]
-fn the_driver_rejects_a_bad_program_with_one_line() {
-    let dir = std::env::temp_dir().join(format!("gclab-bad-trace-{}", std::process::id()));
-    std::fs::write(&dir, b"not a program").unwrap();
+/// Runs the driver on a program file holding `bytes`; the one line it printed to stderr
+/// after exiting with code 2, or `None` when python3 cannot be started here.
+fn driver_rejection(name: &str, bytes: &[u8]) -> Option<String> {
+    let path = std::env::temp_dir().join(format!("gclab-{name}-{}", std::process::id()));
+    std::fs::write(&path, bytes).unwrap();
     let out = std::process::Command::new("python3")
         .arg(cpython::driver_path())
-        .arg(&dir)
+        .arg(&path)
         .output();
-    let _ = std::fs::remove_file(&dir);
-    let Ok(out) = out else { return };
+    let _ = std::fs::remove_file(&path);
+    let out = out.ok()?;
     assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("bad magic"));
+    Some(stderr)
+}
+
+#[test]
+fn the_driver_rejects_a_bad_program_with_one_line() {
+    if let Some(message) = driver_rejection("bad-program", b"not a program") {
+        assert!(message.contains("bad magic"), "{message}");
+    }
 }
 
 #[test]
@@ -93,16 +101,7 @@ fn the_driver_rejects_a_truncated_program_with_one_line() {
     let trace = cpython::record_trace(&workload, 1).unwrap();
     let mut bytes = peers::pyprogram::compile_trace(&trace).unwrap().to_bytes();
     bytes.truncate(bytes.len() - 3);
-    let path = std::env::temp_dir().join(format!("gclab-short-prog-{}", std::process::id()));
-    std::fs::write(&path, &bytes).unwrap();
-    let out = std::process::Command::new("python3")
-        .arg(cpython::driver_path())
-        .arg(&path)
-        .output();
-    let _ = std::fs::remove_file(&path);
-    let Ok(out) = out else { return };
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("the header announces"), "{stderr}");
+    if let Some(message) = driver_rejection("short-program", &bytes) {
+        assert!(message.contains("the header announces"), "{message}");
+    }
 }

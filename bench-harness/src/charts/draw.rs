@@ -333,6 +333,12 @@ fn draw_bars<DB: DrawingBackend>(
         .fold(1.0, f64::max);
     let keys: Vec<f64> = (0..groups).map(|g| g as f64 + 0.5).collect();
     let names = c.groups.clone();
+    // The legend sits in the upper right over the bars: leave the share of the plot it covers
+    // (about 19 px per row plus its frame, of a plot area about 494 px high) above the
+    // tallest bar, so a matrix with peers (ten rows) hides no bar.
+    let rows = c.series.len() + usize::from(c.note.is_some());
+    let covered = (rows as f64 * 19.0 + 30.0) / 494.0;
+    let headroom = (1.0 / (1.0 - covered.min(0.7))).max(1.45);
     let mut chart = ChartBuilder::on(root)
         .caption(&c.title, (FONT, 24))
         .margin(18)
@@ -343,7 +349,7 @@ fn draw_bars<DB: DrawingBackend>(
                 range: 0.0..groups as f64,
                 keys,
             },
-            0.0..max * 1.45,
+            0.0..max * headroom,
         )
         .map_err(err)?;
     chart

@@ -16,16 +16,11 @@ use gc_core::{GcResult, Reclaims, Shape};
 
 use crate::census::Census;
 use crate::heap::PeerHeap;
-use crate::storage::{new_fields, new_payload, INLINE_FIELDS, INLINE_PAYLOAD};
+use crate::storage::Storage;
 
 /// A node: strong fields, payload, and for a weak reference object, the `Weak`.
 pub(crate) struct CcNode {
-    inline_fields: [Option<CcPtr>; INLINE_FIELDS],
-    spill_fields: Box<[Option<CcPtr>]>,
-    field_count: u32,
-    inline_payload: [u8; INLINE_PAYLOAD],
-    spill_payload: Box<[u8]>,
-    payload_len: u32,
+    storage: Storage<CcPtr>,
     weak: Option<Weak<RefCell<CcNode>>>,
     census: Census,
 }
@@ -37,8 +32,7 @@ crate::node_accessors!(CcNode, CcPtr);
 impl Trace for CcNode {
     fn trace(&self, tracer: &mut Tracer) {
         // The weak pointer is not an edge: the collector must not follow it.
-        self.inline_fields[..].trace(tracer);
-        self.spill_fields.trace(tracer);
+        self.storage.fields().trace(tracer);
     }
 }
 
@@ -56,15 +50,8 @@ impl PeerHeap for BaconHeap {
     }
 
     fn alloc(&mut self, census: Census, shape: Shape) -> CcPtr {
-        let (inline_fields, spill_fields) = new_fields(shape.fields);
-        let (inline_payload, spill_payload) = new_payload(shape.payload);
         Cc::new(RefCell::new(CcNode {
-            inline_fields,
-            spill_fields,
-            field_count: shape.fields,
-            inline_payload,
-            spill_payload,
-            payload_len: shape.payload,
+            storage: Storage::new(shape),
             weak: None,
             census,
         }))
@@ -84,12 +71,7 @@ impl PeerHeap for BaconHeap {
 
     fn new_weak(&mut self, census: Census, target: &CcPtr) -> GcResult<CcPtr> {
         Ok(Cc::new(RefCell::new(CcNode {
-            inline_fields: [None, None],
-            spill_fields: Box::default(),
-            field_count: 0,
-            inline_payload: [0; INLINE_PAYLOAD],
-            spill_payload: Box::default(),
-            payload_len: 0,
+            storage: Storage::empty(),
             weak: Some(target.downgrade()),
             census,
         })))

@@ -18,7 +18,7 @@ use gc_core::{Reclaims, Shape};
 
 use crate::census::Census;
 use crate::heap::PeerHeap;
-use crate::storage::{new_fields, new_payload, INLINE_FIELDS, INLINE_PAYLOAD};
+use crate::storage::Storage;
 
 thread_local! {
     static AUTO_COLLECT: Cell<bool> = const { Cell::new(true) };
@@ -37,12 +37,7 @@ fn deferring_condition(info: &CollectInfo) -> bool {
 /// numbers and reported from the node's own `Drop`.
 #[derive(dumpster::Trace)]
 pub(crate) struct DNode {
-    inline_fields: [Option<DPtr>; INLINE_FIELDS],
-    spill_fields: Box<[Option<DPtr>]>,
-    field_count: u32,
-    inline_payload: [u8; INLINE_PAYLOAD],
-    spill_payload: Box<[u8]>,
-    payload_len: u32,
+    storage: Storage<DPtr>,
     id: u32,
     finalizer: Option<u32>,
 }
@@ -78,18 +73,11 @@ impl PeerHeap for DumpsterHeap {
     }
 
     fn alloc(&mut self, census: Census, shape: Shape) -> DPtr {
-        let (inline_fields, spill_fields) = new_fields(shape.fields);
-        let (inline_payload, spill_payload) = new_payload(shape.payload);
         // The census moves into plain fields; its own drop must not count.
         let (id, finalizer) = (census.id, census.finalizer);
         std::mem::forget(census);
         Gc::new(RefCell::new(DNode {
-            inline_fields,
-            spill_fields,
-            field_count: shape.fields,
-            inline_payload,
-            spill_payload,
-            payload_len: shape.payload,
+            storage: Storage::new(shape),
             id,
             finalizer,
         }))

@@ -7,23 +7,37 @@
 use gc_core::{GcError, GcResult, Reclaims, Shape};
 
 use crate::census::Census;
+use crate::storage::Storage;
 
 /// A node's contents, whatever smart pointer wraps it.
 pub(crate) trait Node {
     /// The crate's strong pointer to a node.
     type Ptr;
-    /// The reference fields.
-    fn fields(&self) -> &[Option<Self::Ptr>];
-    /// The reference fields, mutably.
-    fn fields_mut(&mut self) -> &mut [Option<Self::Ptr>];
-    /// The payload bytes.
-    fn payload(&self) -> &[u8];
-    /// The payload bytes, mutably.
-    fn payload_mut(&mut self) -> &mut [u8];
+    /// The fields and payload.
+    fn storage(&self) -> &Storage<Self::Ptr>;
+    /// The fields and payload, mutably.
+    fn storage_mut(&mut self) -> &mut Storage<Self::Ptr>;
     /// The node's identity.
     fn id(&self) -> u32;
     /// Arms a report-only finalizer: a notice with `tag` when the node is dropped.
     fn set_finalizer(&mut self, tag: u32);
+
+    /// The reference fields.
+    fn fields(&self) -> &[Option<Self::Ptr>] {
+        self.storage().fields()
+    }
+    /// The reference fields, mutably.
+    fn fields_mut(&mut self) -> &mut [Option<Self::Ptr>] {
+        self.storage_mut().fields_mut()
+    }
+    /// The payload bytes.
+    fn payload(&self) -> &[u8] {
+        self.storage().payload()
+    }
+    /// The payload bytes, mutably.
+    fn payload_mut(&mut self) -> &mut [u8] {
+        self.storage_mut().payload_mut()
+    }
 }
 
 /// One crate's smart pointers and collector, as the adapter drives them.

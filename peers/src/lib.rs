@@ -34,9 +34,8 @@ use workloads::Workload;
 
 pub use run::RUN_STACK_BYTES;
 
-/// Implements [`heap::Node`] for a node struct with the storage fields of [`storage`]
-/// (`inline_fields`, `spill_fields`, `field_count`, `inline_payload`, `spill_payload`,
-/// `payload_len`) and a `census`.
+/// Implements [`heap::Node`] for a node struct with a `storage` field
+/// ([`storage::Storage`]) and a `census` (or, with `plain`, its own `id` and `finalizer`).
 #[macro_export]
 #[doc(hidden)]
 macro_rules! node_accessors {
@@ -47,25 +46,11 @@ macro_rules! node_accessors {
     ($node:ty, $ptr:ty $(, $census:ident)?) => {
         impl $crate::heap::Node for $node {
             type Ptr = $ptr;
-            fn fields(&self) -> &[Option<$ptr>] {
-                $crate::storage::view(&self.inline_fields, &self.spill_fields, self.field_count)
+            fn storage(&self) -> &$crate::storage::Storage<$ptr> {
+                &self.storage
             }
-            fn fields_mut(&mut self) -> &mut [Option<$ptr>] {
-                $crate::storage::view_mut(
-                    &mut self.inline_fields,
-                    &mut self.spill_fields,
-                    self.field_count,
-                )
-            }
-            fn payload(&self) -> &[u8] {
-                $crate::storage::view(&self.inline_payload, &self.spill_payload, self.payload_len)
-            }
-            fn payload_mut(&mut self) -> &mut [u8] {
-                $crate::storage::view_mut(
-                    &mut self.inline_payload,
-                    &mut self.spill_payload,
-                    self.payload_len,
-                )
+            fn storage_mut(&mut self) -> &mut $crate::storage::Storage<$ptr> {
+                &mut self.storage
             }
             fn id(&self) -> u32 {
                 $crate::node_accessors!(@id self $($census)?)

@@ -12,16 +12,11 @@ use gc_core::{GcResult, Reclaims, Shape};
 
 use crate::census::Census;
 use crate::heap::PeerHeap;
-use crate::storage::{new_fields, new_payload, INLINE_FIELDS, INLINE_PAYLOAD};
+use crate::storage::Storage;
 
 /// A node: strong fields, payload, and for a weak reference object, the `Weak`.
 pub(crate) struct RcNode {
-    inline_fields: [Option<RcPtr>; INLINE_FIELDS],
-    spill_fields: Box<[Option<RcPtr>]>,
-    field_count: u32,
-    inline_payload: [u8; INLINE_PAYLOAD],
-    spill_payload: Box<[u8]>,
-    payload_len: u32,
+    storage: Storage<RcPtr>,
     weak: Option<Weak<RefCell<RcNode>>>,
     census: Census,
 }
@@ -44,15 +39,8 @@ impl PeerHeap for RcHeap {
     }
 
     fn alloc(&mut self, census: Census, shape: Shape) -> RcPtr {
-        let (inline_fields, spill_fields) = new_fields(shape.fields);
-        let (inline_payload, spill_payload) = new_payload(shape.payload);
         Rc::new(RefCell::new(RcNode {
-            inline_fields,
-            spill_fields,
-            field_count: shape.fields,
-            inline_payload,
-            spill_payload,
-            payload_len: shape.payload,
+            storage: Storage::new(shape),
             weak: None,
             census,
         }))
@@ -72,12 +60,7 @@ impl PeerHeap for RcHeap {
 
     fn new_weak(&mut self, census: Census, target: &RcPtr) -> GcResult<RcPtr> {
         Ok(Rc::new(RefCell::new(RcNode {
-            inline_fields: [None, None],
-            spill_fields: Box::default(),
-            field_count: 0,
-            inline_payload: [0; INLINE_PAYLOAD],
-            spill_payload: Box::default(),
-            payload_len: 0,
+            storage: Storage::empty(),
             weak: Some(Rc::downgrade(target)),
             census,
         })))

@@ -20,17 +20,12 @@ use gc_core::{Reclaims, Shape};
 
 use crate::census::Census;
 use crate::heap::PeerHeap;
-use crate::storage::{new_fields, new_payload, INLINE_FIELDS, INLINE_PAYLOAD};
+use crate::storage::Storage;
 
 /// A node: strong fields, payload and the census record (not traced: it holds no `Gc`).
 #[derive(Trace, Finalize)]
 pub(crate) struct GNode {
-    inline_fields: [Option<GPtr>; INLINE_FIELDS],
-    spill_fields: Box<[Option<GPtr>]>,
-    field_count: u32,
-    inline_payload: [u8; INLINE_PAYLOAD],
-    spill_payload: Box<[u8]>,
-    payload_len: u32,
+    storage: Storage<GPtr>,
     #[unsafe_ignore_trace]
     census: Census,
 }
@@ -64,15 +59,8 @@ impl PeerHeap for RustGcHeap {
     }
 
     fn alloc(&mut self, census: Census, shape: Shape) -> GPtr {
-        let (inline_fields, spill_fields) = new_fields(shape.fields);
-        let (inline_payload, spill_payload) = new_payload(shape.payload);
         Gc::new(GcCell::new(GNode {
-            inline_fields,
-            spill_fields,
-            field_count: shape.fields,
-            inline_payload,
-            spill_payload,
-            payload_len: shape.payload,
+            storage: Storage::new(shape),
             census,
         }))
     }

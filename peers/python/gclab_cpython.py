@@ -33,8 +33,8 @@ import time
 import weakref
 
 PROGRAM_MAGIC = b"GCPYPROG 1\n"
-HEADER_KEYS = ("source_bytes", "calls", "payload_bytes", "payload_writes", "allocated",
-               "functions", "operations")
+HEADER_KEYS = ("source_bytes", "calls", "payload_bytes", "payload_writes", "tags",
+               "allocated", "functions", "operations")
 
 
 class ProgramError(Exception):
@@ -43,7 +43,7 @@ class ProgramError(Exception):
 
 def read_program(data):
     """Splits a program file (format in peers/src/pyprogram.rs) into (header, source, calls,
-    payload, payload lengths), checking every section against the header."""
+    payload, payload lengths, finalizer tags), checking every section against the header."""
     if not data.startswith(PROGRAM_MAGIC):
         raise ProgramError("bad magic: not a gclab replay program (expected 'GCPYPROG 1')")
     newline = data.find(b"\n", len(PROGRAM_MAGIC))
@@ -58,7 +58,7 @@ def read_program(data):
         raise ProgramError(f"header needs non-negative integers {', '.join(HEADER_KEYS)}")
     pos = newline + 1
     sizes = (header["source_bytes"], 4 * header["calls"], header["payload_bytes"],
-             4 * header["payload_writes"])
+             4 * header["payload_writes"], 4 * header["tags"])
     if len(data) - pos != sum(sizes):
         raise ProgramError(f"{len(data) - pos} bytes after the header, the header announces "
                            f"{sum(sizes)}")
@@ -66,19 +66,19 @@ def read_program(data):
     for size in sizes:
         sections.append(data[pos:pos + size])
         pos += size
-    source, call_bytes, payload, length_bytes = sections
-    calls = array.array("I")
-    calls.frombytes(call_bytes)
-    lengths = array.array("I")
-    lengths.frombytes(length_bytes)
-    if sys.byteorder != "little":
-        calls.byteswap()
-        lengths.byteswap()
+    source, call_bytes, payload, length_bytes, tag_bytes = sections
+    if array.array("I").itemsize != 4:
+        raise ProgramError("this interpreter's array('I') is not 32 bits wide")
+    calls, lengths, tags = (array.array("I"), array.array("I"), array.array("I"))
+    for values, raw in ((calls, call_bytes), (lengths, length_bytes), (tags, tag_bytes)):
+        values.frombytes(raw)
+        if sys.byteorder != "little":
+            values.byteswap()
     if sum(lengths) != len(payload):
         raise ProgramError("payload lengths do not add up to the payload bytes")
     if calls and max(calls) >= header["functions"]:
         raise ProgramError(f"a call to function {max(calls)} of {header['functions']}")
-    return header, source.decode("utf-8"), calls, payload, lengths
+    return header, source.decode("utf-8"), calls, payload, lengths, tags
 
 
 class NodeBase:
@@ -148,7 +148,7 @@ def payload_stream(payload, lengths):
 def run_program(program, flags):
     """Compiles the program's functions, then calls them in order; returns (slots,
     allocated, explicit collections)."""
-    header, source, calls, payload, lengths = program
+    header, source, calls, payload, lengths, tags = program
     counts = {"explicit": 0}
 
     def collect(generation):
@@ -172,7 +172,8 @@ def run_program(program, flags):
 
     env = {"gc": gc, "WeakNode": WeakNode, "weak_callback": weak_callback,
            "collect": collect, "reserve": reserve, "upgrade": upgrade,
-           "set_finalizer": set_finalizer, "nxt": payload_stream(payload, lengths)}
+           "set_finalizer": set_finalizer, "nxt": payload_stream(payload, lengths),
+           "tag": iter(tags).__next__}
     for fields in sorted({int(m) for m in NODE_NAME.findall(source)}):
         env[f"N{fields}"] = node_class(fields)
     try:

@@ -20,10 +20,11 @@
 //! # File format (`GCPYPROG`, version 1)
 //!
 //! A first line `GCPYPROG 1`, then one line of JSON (`source_bytes`, `calls`, `payload_bytes`,
-//! `payload_writes`, `allocated`, `functions`, `operations`), then `source_bytes` of Python
+//! `payload_writes`, `tags`, `allocated`, `functions`, `operations`), then `source_bytes` of Python
 //! source defining `f0` .. `f{functions-1}`, then `calls` little-endian `u32` function indices,
 //! then the payload bytes, then `payload_writes` little-endian `u32` lengths (one per
-//! `nxt()` call, in order).
+//! `nxt()` call, in order), then `tags` little-endian `u32` finalizer tags (one per `tag()`
+//! call, in order).
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -53,8 +54,10 @@ pub struct ProgramHeader {
     pub calls: u64,
     /// Bytes of payload data.
     pub payload_bytes: u64,
-    /// Payload writes (`u32` lengths at the end).
+    /// Payload writes (`u32` lengths after the payload bytes).
     pub payload_writes: u64,
+    /// Finalizer tags (`u32`s at the end).
+    pub tags: u64,
     /// Objects the program allocates (nodes and weak references).
     pub allocated: u64,
     /// Functions the source defines.
@@ -71,6 +74,7 @@ pub struct ProgramBuilder {
     sequence: Vec<u32>,
     payload: Vec<u8>,
     payload_lengths: Vec<u32>,
+    tags: Vec<u32>,
     field_counts: BTreeSet<u32>,
     slots: usize,
     allocated: u64,
@@ -90,6 +94,8 @@ pub struct Program {
     pub payload: Vec<u8>,
     /// The length of each `nxt()` value.
     pub payload_lengths: Vec<u32>,
+    /// The finalizer tags, consumed in order by `tag()`.
+    pub tags: Vec<u32>,
     /// Field counts of the node classes the program instantiates (`N{fields}`).
     pub field_counts: Vec<u32>,
 }
@@ -109,8 +115,8 @@ impl Program {
             out.extend_from_slice(&call.to_le_bytes());
         }
         out.extend_from_slice(&self.payload);
-        for len in &self.payload_lengths {
-            out.extend_from_slice(&len.to_le_bytes());
+        for value in self.payload_lengths.iter().chain(&self.tags) {
+            out.extend_from_slice(&value.to_le_bytes());
         }
         out
     }
@@ -198,6 +204,7 @@ impl ProgramBuilder {
                 calls: calls.len() as u64,
                 payload_bytes: self.payload.len() as u64,
                 payload_writes: self.payload_lengths.len() as u64,
+                tags: self.tags.len() as u64,
                 allocated: self.allocated,
                 functions: functions as u64,
                 operations: self.sequence.len() as u64,
@@ -206,6 +213,7 @@ impl ProgramBuilder {
             calls,
             payload: self.payload,
             payload_lengths: self.payload_lengths,
+            tags: self.tags,
             field_counts: self.field_counts.into_iter().collect(),
         }
     }
@@ -344,13 +352,13 @@ impl Mutator for ProgramBuilder {
     }
 
     fn set_finalizer(&mut self, obj: Slot, finalizer: Finalizer) -> GcResult<()> {
-        let resurrect = finalizer
-            .resurrect_into
-            .map_or_else(|| "None".to_string(), |s| s.to_string());
-        self.emit(format_args!(
-            "set_finalizer(s[{}], {}, {resurrect})",
-            obj, finalizer.tag
-        ));
+        // Tags are usually unique per object: kept out of the line (read with `tag()`) so the
+        // line stays one of a few.
+        self.tags.push(finalizer.tag);
+        match finalizer.resurrect_into {
+            Some(slot) => self.emit(format_args!("set_finalizer(s[{obj}], tag(), {slot})")),
+            None => self.emit(format_args!("set_finalizer(s[{obj}], tag(), None)")),
+        }
         Ok(())
     }
 
@@ -478,6 +486,16 @@ mod tests {
             b.new_weak(0, 0, Some(3)).unwrap();
             b.collect(Some(1)).unwrap();
             b.set_auto_collect(false);
+            for tag in [7, 9] {
+                b.set_finalizer(
+                    0,
+                    Finalizer {
+                        tag,
+                        resurrect_into: Some(0),
+                    },
+                )
+                .unwrap();
+            }
         });
         let bytes = p.to_bytes();
         let text = String::from_utf8_lossy(&bytes);
@@ -489,7 +507,7 @@ mod tests {
         assert_eq!(
             bytes.len() - body,
             (header.source_bytes + header.calls * 4 + header.payload_bytes) as usize
-                + header.payload_writes as usize * 4
+                + (header.payload_writes + header.tags) as usize * 4
         );
         assert!(p
             .source
@@ -497,6 +515,9 @@ mod tests {
         assert!(p.source.contains("s[0] = WeakNode(s[0], weak_callback)"));
         assert!(p.source.contains("collect(1)"));
         assert!(p.source.contains("gc.disable()"));
+        assert!(p.source.contains("set_finalizer(s[0], tag(), 0)"));
+        assert_eq!(p.tags, vec![7, 9]);
+        assert_eq!(header.tags, 2);
         assert_eq!(header.allocated, 2);
     }
 }

@@ -3,11 +3,12 @@
 //! CPython compiles source at about 12 µs per line, so turning a default-size trace (10 to 60
 //! million operations) into one straight-line program would take minutes before the run could
 //! start. Traces are repetitive, though: a workload's loop body recurs with the same slots and
-//! shapes, and only its payload bytes change. So each operation becomes one line of Python
-//! whose payload bytes are not written into it (they are read from a side stream, `nxt()`),
-//! identical lines are interned, and the line sequence is cut into blocks at content-defined
-//! points (after a line pair whose hash hits [`CUT_MODULUS`], or at [`MAX_BLOCK`] lines), so
-//! the same run of lines gives the same block wherever it occurs. A block seen at least
+//! shapes, and only its payload bytes (and finalizer tags) change. So each operation becomes
+//! one line of Python whose payload bytes and tags are not written into it (they are read
+//! from side streams, `nxt()` and `tag()`), identical lines are interned, and the line
+//! sequence is cut into blocks at content-defined points (after a line pair whose hash hits
+//! [`CUT_MODULUS`], or at [`MAX_BLOCK`] lines), so the same run of lines gives the same block
+//! wherever it occurs. A block seen at least
 //! [`MIN_REPEATS`] times becomes one Python function (within a budget of
 //! [`COMPILED_LINE_BUDGET`] lines); every other block is replayed line by line, each distinct
 //! line being its own one-line function. The driver calls the functions in order: one call per

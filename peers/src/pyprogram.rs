@@ -315,6 +315,10 @@ impl Mutator for ProgramBuilder {
     }
 
     fn write_payload(&mut self, slot: Slot, offset: usize, data: &[u8]) -> GcResult<()> {
+        if data.is_empty() {
+            // Changes nothing, and a payload-less object's payload is `None` in Python.
+            return Ok(());
+        }
         // A fresh bytes object per write (a slice of the payload stream), as a program
         // computing the value would make; the payload is immutable bytes, replaced on write.
         self.payload.extend_from_slice(data);

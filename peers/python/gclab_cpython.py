@@ -78,7 +78,11 @@ def read_program(data):
         raise ProgramError("payload lengths do not add up to the payload bytes")
     if calls and max(calls) >= header["functions"]:
         raise ProgramError(f"a call to function {max(calls)} of {header['functions']}")
-    return header, source.decode("utf-8"), calls, payload, lengths, tags
+    try:
+        text = source.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ProgramError(f"source is not UTF-8: {e}") from None
+    return header, text, calls, payload, lengths, tags
 
 
 class NodeBase:

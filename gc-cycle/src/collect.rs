@@ -63,9 +63,39 @@ fn region(r: ObjRef) -> usize {
     }
 }
 
+/// Candidates sampled by [`scattered`].
+const LOCALITY_SAMPLES: usize = 4096;
+
+/// Whether the references of a large candidate set are scattered enough for the region
+/// sort to pay: a sample of evenly spaced candidates, and the share of their references
+/// that land outside the referrer's own region. Objects built together and referring to
+/// each other (pairs, lists, trees made in order) stay local, and for them sorting only
+/// adds two copies of every reference: 1,000,000 garbage pairs took 122 ms with the sort
+/// and 78 ms without, while a random live graph took 115 ms with it and 135 ms without.
+fn scattered(heap: &Heap, candidates: &[ObjRef]) -> bool {
+    let step = (candidates.len() / LOCALITY_SAMPLES).max(1);
+    let (mut far, mut total) = (0usize, 0usize);
+    for &obj in candidates.iter().step_by(step) {
+        let home = region(obj);
+        let w = heap.words(obj);
+        let head = head_of(w);
+        for raw in [head.first, head.second].into_iter().take(head.fields) {
+            if let Some(child) = ObjRef::from_raw(raw) {
+                total += 1;
+                far += usize::from(region(child) != home);
+            }
+        }
+    }
+    // More than half the references leave their region.
+    2 * far > total
+}
+
 /// Reusable buffers for [`subtract_refs`] and [`mark_reachable_by_region`].
 #[derive(Debug, Default)]
 pub struct SubtractScratch {
+    /// The decision of [`scattered`] for the set [`subtract_refs`] last saw, reused by
+    /// [`mark_reachable_by_region`] for the same set.
+    sort_by_region: bool,
     region_starts: Vec<u32>,
     unsorted: Vec<ObjRef>,
     references: Vec<ObjRef>,
@@ -78,11 +108,12 @@ pub struct SubtractScratch {
 ///
 /// The decrements can run in any order, and in a large set the referents are scattered
 /// over the whole heap: one cache and TLB miss per reference. So a large set first sorts
-/// its references by 256 KiB region (a counting sort: one pass over the candidates that
+/// its references by 256 KiB region, when a sample shows they are scattered ([`scattered`]), (a counting sort: one pass over the candidates that
 /// copies their references out, one over the copy) and then decrements region by region,
 /// where the misses become hits.
 pub fn subtract_refs(heap: &mut Heap, candidates: &[ObjRef], scratch: &mut SubtractScratch) {
-    if candidates.len() < REGION_SORT_MIN {
+    scratch.sort_by_region = candidates.len() >= REGION_SORT_MIN && scattered(heap, candidates);
+    if !scratch.sort_by_region {
         for &obj in candidates {
             for_each_child(heap, obj, decrement_if_collecting);
         }
@@ -241,18 +272,18 @@ pub fn mark_reachable(heap: &mut Heap, candidates: &[ObjRef], stack: &mut Vec<Ob
 /// [`mark_reachable`] for a set of any size: the same marks, found level by level.
 ///
 /// Which candidates are reachable does not depend on the order they are found in (garbage
-/// and survivors keep candidate order either way), so a large set is marked breadth
-/// first: each level's references are gathered and sorted by memory region, as in
+/// and survivors keep candidate order either way), so a large set whose references are
+/// scattered ([`subtract_refs`] decided, for the same set) is marked breadth first: each level's references are gathered and sorted by memory region, as in
 /// [`subtract_refs`], and marked region by region. A depth-first scan instead marks
 /// referents in random order, one cache miss each, which dominates a large collection.
-/// Small sets and small levels skip the sort.
+/// Small or local sets and small levels skip the sort.
 pub fn mark_reachable_by_region(
     heap: &mut Heap,
     candidates: &[ObjRef],
     stack: &mut Vec<ObjRef>,
     scratch: &mut SubtractScratch,
 ) {
-    if candidates.len() < REGION_SORT_MIN {
+    if !scratch.sort_by_region {
         mark_reachable(heap, candidates, stack);
         return;
     }

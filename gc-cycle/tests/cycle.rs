@@ -465,8 +465,9 @@ fn ten_million_ring_in_one_collect() {
     assert_eq!(live(&m), 0);
 }
 
-/// A large collection (over 65,536 candidates, where references are sorted by region and
-/// marking goes level by level) finds exactly the garbage the oracle finds: a random graph
+/// A large collection whose references are scattered (over 65,536 candidates and most
+/// references leave their region, so they are sorted by region and marking goes level by
+/// level) finds exactly the garbage the oracle finds: a random graph
 /// of live nodes and garbage nodes pointing into each other.
 #[test]
 fn large_random_graph_matches_the_oracle() {

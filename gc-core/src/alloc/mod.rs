@@ -21,14 +21,18 @@ pub struct Space {
     limit: Option<usize>,
     /// The limit as a plain number (`usize::MAX` for none), for a branch-light check.
     limit_bytes: usize,
-    bytes_in_use: usize,
+    /// Bytes allocated and bytes freed so far; bytes in use are their difference. Counters
+    /// that only grow, one per direction, keep a back-to-back allocation and free from
+    /// chaining two store-to-load forwards through one word (the same holds for the object
+    /// counts).
+    total_bytes_allocated: usize,
+    total_bytes_freed: usize,
     peak_bytes_in_use: usize,
     large_bytes: usize,
     peak_bytes_held: usize,
     arenas_seen: usize,
     total_allocated: u64,
     total_freed: u64,
-    total_bytes_freed: u64,
 }
 
 impl Space {
@@ -40,14 +44,14 @@ impl Space {
             large: LargeSpace::default(),
             limit,
             limit_bytes: limit.unwrap_or(usize::MAX),
-            bytes_in_use: 0,
+            total_bytes_allocated: 0,
+            total_bytes_freed: 0,
             peak_bytes_in_use: 0,
             large_bytes: 0,
             peak_bytes_held: 0,
             arenas_seen: 0,
             total_allocated: 0,
             total_freed: 0,
-            total_bytes_freed: 0,
         })
     }
 
@@ -70,7 +74,7 @@ impl Space {
     /// Bytes in use now.
     #[inline]
     pub fn bytes_in_use(&self) -> usize {
-        self.bytes_in_use
+        self.total_bytes_allocated - self.total_bytes_freed
     }
 
     /// The bytes an allocation of `words` words takes against the limit.
@@ -87,7 +91,7 @@ impl Space {
     /// Whether an allocation of `bytes` (as charged) fits under the limit.
     #[inline]
     pub fn fits(&self, bytes: usize) -> bool {
-        self.bytes_in_use + bytes <= self.limit_bytes
+        self.bytes_in_use() + bytes <= self.limit_bytes
     }
 
     /// Allocates memory for an object of `words` words (its contents are stale: the caller
@@ -102,7 +106,8 @@ impl Space {
     #[inline(always)]
     pub fn alloc_charged(&mut self, words: usize) -> Result<(ObjRef, usize), GcError> {
         let bytes = self.charge_for(words);
-        if self.bytes_in_use + bytes > self.limit_bytes {
+        let in_use = self.bytes_in_use() + bytes;
+        if in_use > self.limit_bytes {
             return Err(self.exhausted(bytes));
         }
         let r = if bytes <= self.small.geometry.small_limit {
@@ -113,10 +118,10 @@ impl Space {
         } else {
             self.alloc_large(words, bytes)?
         };
-        self.bytes_in_use += bytes;
+        self.total_bytes_allocated += bytes;
         self.total_allocated += 1;
-        if self.bytes_in_use > self.peak_bytes_in_use {
-            self.peak_bytes_in_use = self.bytes_in_use;
+        if in_use > self.peak_bytes_in_use {
+            self.peak_bytes_in_use = in_use;
         }
         // Memory held grows only when an arena is added or a large object allocated.
         if self.small.arenas_held != self.arenas_seen {
@@ -148,7 +153,7 @@ impl Space {
     fn exhausted(&self, requested: usize) -> GcError {
         GcError::OutOfMemory {
             requested,
-            in_use: self.bytes_in_use,
+            in_use: self.bytes_in_use(),
             limit: self.limit.unwrap_or(usize::MAX),
         }
     }
@@ -163,9 +168,8 @@ impl Space {
         } else {
             self.small.free(r.0)
         };
-        self.bytes_in_use -= bytes;
+        self.total_bytes_freed += bytes;
         self.total_freed += 1;
-        self.total_bytes_freed += bytes as u64;
         bytes
     }
 
@@ -177,9 +181,8 @@ impl Space {
             return None;
         }
         let bytes = self.small.free_unless(r.0, refuse_bits)?;
-        self.bytes_in_use -= bytes;
+        self.total_bytes_freed += bytes;
         self.total_freed += 1;
-        self.total_bytes_freed += bytes as u64;
         Some(bytes)
     }
 
@@ -282,7 +285,7 @@ impl Space {
     pub fn stats(&self) -> AllocStats {
         AllocStats {
             objects_in_use: self.total_allocated - self.total_freed,
-            bytes_in_use: self.bytes_in_use as u64,
+            bytes_in_use: self.bytes_in_use() as u64,
             peak_bytes_in_use: self.peak_bytes_in_use as u64,
             bytes_held: self.bytes_held() as u64,
             peak_bytes_held: self.peak_bytes_held.max(self.bytes_held()) as u64,
@@ -291,9 +294,9 @@ impl Space {
             pools_in_use: self.small.pools_in_use as u64,
             large_objects: self.large.count as u64,
             total_allocated: self.total_allocated,
-            total_bytes_allocated: self.bytes_in_use as u64 + self.total_bytes_freed,
+            total_bytes_allocated: self.total_bytes_allocated as u64,
             total_freed: self.total_freed,
-            total_bytes_freed: self.total_bytes_freed,
+            total_bytes_freed: self.total_bytes_freed as u64,
             class_objects: self.small.class_objects(),
         }
     }

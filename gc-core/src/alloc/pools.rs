@@ -27,7 +27,12 @@ struct PoolMeta {
     // widths cost store-forwarding stalls.
     class: u32,
     cell_granules: u32,
-    allocated: u32,
+    /// Cells handed out and cells returned since the pool was set up, wrapping: the cells
+    /// in use are their difference. Two counters that only grow, rather than one that goes
+    /// up on allocation and down on free, so that a back-to-back allocation and free do not
+    /// chain two store-to-load forwards through one word.
+    allocs: u32,
+    frees: u32,
     capacity: u32,
     carved: u32,
     /// Granule (inside the arena) of the first free cell, or NONE.
@@ -41,13 +46,20 @@ impl PoolMeta {
         state: PoolState::Empty,
         class: 0,
         cell_granules: 0,
-        allocated: 0,
+        allocs: 0,
+        frees: 0,
         capacity: 0,
         carved: 0,
         free_head: NONE,
         prev: NONE,
         next: NONE,
     };
+
+    /// Cells in use.
+    #[inline(always)]
+    fn in_use(&self) -> u32 {
+        self.allocs.wrapping_sub(self.frees)
+    }
 }
 
 /// One arena: its memory and the stack of its free pools.
@@ -119,24 +131,26 @@ impl SmallSpace {
     /// be addressed.
     #[inline(always)]
     pub fn alloc(&mut self, class: usize) -> Option<u32> {
-        // Fast path: the class's current pool has a freed cell on its free list.
+        // Fast path: the class's current pool has a cell to give that is not its last.
         let p = self.used_head[class];
         if p != NONE {
             let pool = &mut self.pools[p as usize];
-            if pool.allocated + 1 < pool.capacity {
-                let arena = p as usize >> self.ppa_shift;
-                let g = pool.free_head;
-                if g != NONE {
-                    pool.free_head = self.arenas[arena].words[g as usize * GRANULE_WORDS + 1];
-                    pool.allocated += 1;
+            let arena = p as usize >> self.ppa_shift;
+            let g = pool.free_head;
+            if g != NONE {
+                let next = self.arenas[arena].words[g as usize * GRANULE_WORDS + 1];
+                if next != NONE || pool.carved < pool.capacity {
+                    pool.free_head = next;
+                    pool.allocs = pool.allocs.wrapping_add(1);
                     return Some(((arena as u32) << self.shift) | g);
                 }
+            } else if pool.carved + 1 < pool.capacity {
                 // Carving the next never-used cell is as cheap as popping the free list;
                 // a pool reused after emptying carves every cell, so this stays inline.
                 let base = (p as usize & (self.pools_per_arena - 1)) << self.pool_shift;
                 let g = base + pool.carved as usize * pool.cell_granules as usize;
                 pool.carved += 1;
-                pool.allocated += 1;
+                pool.allocs = pool.allocs.wrapping_add(1);
                 return Some(((arena as u32) << self.shift) | g as u32);
             }
         }
@@ -169,8 +183,8 @@ impl SmallSpace {
             pool.carved += 1;
             g as u32
         };
-        pool.allocated += 1;
-        if pool.allocated == pool.capacity {
+        pool.allocs = pool.allocs.wrapping_add(1);
+        if pool.in_use() == pool.capacity {
             pool.state = PoolState::Full;
             self.unlink_used(p, class);
         }
@@ -204,10 +218,10 @@ impl SmallSpace {
         cell[0] = 0;
         cell[1] = pool.free_head;
         pool.free_head = granule;
-        pool.allocated -= 1;
+        pool.frees = pool.frees.wrapping_add(1);
         let bytes = pool.cell_granules as usize * super::geometry::GRANULE_BYTES;
         if pool.state == PoolState::Full
-            || (pool.allocated == 0 && (pool.prev != NONE || pool.next != NONE))
+            || (pool.allocs == pool.frees && (pool.prev != NONE || pool.next != NONE))
         {
             self.free_slow(p as u32);
         }
@@ -249,7 +263,7 @@ impl SmallSpace {
                 self.release_pool(p);
             }
             let head = self.used_head[class];
-            if head != NONE && self.pools[head as usize].allocated == 0 {
+            if head != NONE && self.pools[head as usize].in_use() == 0 {
                 self.unlink_used(head, class);
                 self.release_pool(head);
             }
@@ -311,7 +325,8 @@ impl SmallSpace {
             state: PoolState::Used,
             class: class as u32,
             cell_granules: cell_granules as u32,
-            allocated: 0,
+            allocs: 0,
+            frees: 0,
             capacity: (self.granules_per_pool / cell_granules) as u32,
             carved: 0,
             free_head: NONE,
@@ -438,8 +453,8 @@ impl SmallSpace {
     pub fn class_objects(&self) -> Vec<u64> {
         let mut counts = vec![0u64; self.geometry.size_classes()];
         for pool in &self.pools {
-            if pool.allocated > 0 {
-                counts[pool.class as usize] += u64::from(pool.allocated);
+            if pool.in_use() > 0 {
+                counts[pool.class as usize] += u64::from(pool.in_use());
             }
         }
         counts

@@ -178,22 +178,19 @@ impl Heap {
         let words = layout::object_words(self.header_words, shape.fields, shape.payload);
         let (r, cell_bytes) = self.space.alloc_charged(words)?;
         let fa = self.fields_at;
-        // Small cells of one or two granules (most objects) are written whole from a
-        // template: two vector stores instead of three `fill` calls (memset calls, each more
-        // costly than the object).
+        // Small cells of one or two granules (most objects) are written whole, each word
+        // computed in registers: three `fill` calls would be memset calls, each more costly
+        // than the object, and a template built on the stack and copied costs a failed
+        // store-to-load forward (scalar stores read back as vectors) on every allocation.
         let cell_words = cell_bytes / 4;
         if (cell_words == 4 || cell_words == 8) && fa + shape.fields as usize <= cell_words {
-            let mut template = [0u32; 8];
-            template[0] = layout::shape_word(shape.fields, flags | FLAG_ALLOCATED);
-            template[1] = shape.payload;
-            for field in &mut template[fa..fa + shape.fields as usize] {
-                *field = NULL;
-            }
+            let shape_word = layout::shape_word(shape.fields, flags | FLAG_ALLOCATED);
+            let fields = fa..fa + shape.fields as usize;
             let w = self.space.words_mut(r);
             if cell_words == 4 {
-                w[..4].copy_from_slice(&template[..4]);
+                init_cell::<4>(&mut w[..4], shape_word, shape.payload, fields);
             } else {
-                w[..8].copy_from_slice(&template);
+                init_cell::<8>(&mut w[..8], shape_word, shape.payload, fields);
             }
             return Ok(r);
         }
@@ -849,5 +846,29 @@ impl Heap {
     /// The collector's name, for messages.
     pub fn collector_name(&self) -> &'static str {
         self.collector_name
+    }
+}
+
+/// Writes a fresh small object's `N` words: shape word, payload length, zeroed collector
+/// header, null `fields`, zeroed payload. Every word is chosen by position, so the
+/// compiler builds the cell in vector registers and stores it whole.
+#[inline(always)]
+fn init_cell<const N: usize>(
+    cell: &mut [u32],
+    shape_word: u32,
+    payload: u32,
+    fields: std::ops::Range<usize>,
+) {
+    let cell: &mut [u32; N] = cell.try_into().expect("cell of N words");
+    for (i, word) in cell.iter_mut().enumerate() {
+        *word = if i == 0 {
+            shape_word
+        } else if i == 1 {
+            payload
+        } else if fields.contains(&i) {
+            NULL
+        } else {
+            0
+        };
     }
 }

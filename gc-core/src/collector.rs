@@ -117,6 +117,16 @@ pub trait Collector {
         Ok(())
     }
 
+    /// The collector header word holding a reference count that [`Collector::retain`]
+    /// raises by one, if the collector counts that way. The runtime then writes a new
+    /// object's count as 1 while it initialises the object and stores it into its slot
+    /// without calling `retain`: the same result, one look-up of the object fewer on every
+    /// allocation. `None` (the default) means every reference is retained through the hook.
+    #[inline]
+    fn born_count_word(&self) -> Option<usize> {
+        None
+    }
+
     /// Called after `obj` is allocated, before any reference to it is stored.
     #[inline]
     fn on_alloc(&mut self, _heap: &mut Heap, _obj: ObjRef) {}

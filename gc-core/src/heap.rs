@@ -168,13 +168,20 @@ impl Heap {
     #[inline]
     pub fn alloc_object(&mut self, shape: Shape, flags: u16) -> GcResult<ObjRef> {
         shape.validate()?;
-        self.alloc_valid_object(shape, flags)
+        self.alloc_valid_object(shape, flags, None)
     }
 
     /// [`Heap::alloc_object`] for a shape the caller has validated (the runtime validates
-    /// once per allocation, before asking the collector for room).
+    /// once per allocation, before asking the collector for room). With `born_count`, that
+    /// collector header word starts at 1 instead of 0 (see
+    /// [`crate::Collector::born_count_word`]).
     #[inline(always)]
-    pub(crate) fn alloc_valid_object(&mut self, shape: Shape, flags: u16) -> GcResult<ObjRef> {
+    pub(crate) fn alloc_valid_object(
+        &mut self,
+        shape: Shape,
+        flags: u16,
+        born_count: Option<usize>,
+    ) -> GcResult<ObjRef> {
         let words = layout::object_words(self.header_words, shape.fields, shape.payload);
         let (r, cell_bytes) = self.space.alloc_charged(words)?;
         let fa = self.fields_at;
@@ -186,11 +193,13 @@ impl Heap {
         if (cell_words == 4 || cell_words == 8) && fa + shape.fields as usize <= cell_words {
             let shape_word = layout::shape_word(shape.fields, flags | FLAG_ALLOCATED);
             let fields = fa..fa + shape.fields as usize;
+            // usize::MAX matches no word: no count to set.
+            let count_at = born_count.map_or(usize::MAX, |k| layout::BASE_WORDS + k);
             let w = self.space.words_mut(r);
             if cell_words == 4 {
-                init_cell::<4>(&mut w[..4], shape_word, shape.payload, fields);
+                init_cell::<4>(&mut w[..4], shape_word, shape.payload, fields, count_at);
             } else {
-                init_cell::<8>(&mut w[..8], shape_word, shape.payload, fields);
+                init_cell::<8>(&mut w[..8], shape_word, shape.payload, fields, count_at);
             }
             return Ok(r);
         }
@@ -201,6 +210,9 @@ impl Heap {
         let (fields, payload) = w[fa..].split_at_mut(shape.fields as usize);
         fields.fill(NULL);
         payload.fill(0);
+        if let Some(k) = born_count {
+            w[layout::BASE_WORDS + k] = 1;
+        }
         Ok(r)
     }
 
@@ -850,25 +862,27 @@ impl Heap {
 }
 
 /// Writes a fresh small object's `N` words: shape word, payload length, zeroed collector
-/// header, null `fields`, zeroed payload. Every word is chosen by position, so the
-/// compiler builds the cell in vector registers and stores it whole.
+/// header (but 1 at word `count_at`), null `fields`, zeroed payload. Every word is chosen
+/// by position, so the compiler builds the cell in vector registers and stores it whole.
 #[inline(always)]
 fn init_cell<const N: usize>(
     cell: &mut [u32],
     shape_word: u32,
     payload: u32,
     fields: std::ops::Range<usize>,
+    count_at: usize,
 ) {
     let cell: &mut [u32; N] = cell.try_into().expect("cell of N words");
+    // One unsigned compare per word for the field range (`start` is at least 2, past the
+    // shape and payload words written last), so the loop becomes a few vector operations.
+    let span = fields.end - fields.start;
     for (i, word) in cell.iter_mut().enumerate() {
-        *word = if i == 0 {
-            shape_word
-        } else if i == 1 {
-            payload
-        } else if fields.contains(&i) {
+        *word = if i.wrapping_sub(fields.start) < span {
             NULL
         } else {
-            0
+            u32::from(i == count_at)
         };
     }
+    cell[0] = shape_word;
+    cell[1] = payload;
 }

@@ -81,22 +81,43 @@ impl<C: Collector> Runtime<C> {
         Ok(())
     }
 
+    /// Allocates an object (`born_count`: see [`Collector::born_count_word`]).
     #[inline]
-    fn alloc_with_flags(&mut self, shape: Shape, flags: u16) -> GcResult<ObjRef> {
+    fn alloc_with_flags(
+        &mut self,
+        shape: Shape,
+        flags: u16,
+        born_count: Option<usize>,
+    ) -> GcResult<ObjRef> {
         shape.validate()?;
         let bytes = self.heap.charge_for(shape);
         self.collector
             .before_alloc_flagged(&mut self.heap, shape, flags, bytes)?;
-        let obj = match self.heap.alloc_valid_object(shape, flags) {
+        let obj = match self.heap.alloc_valid_object(shape, flags, born_count) {
             Ok(obj) => obj,
-            Err(GcError::OutOfMemory { .. }) => {
-                self.collector.on_heap_full(&mut self.heap, bytes)?;
-                self.heap.alloc_valid_object(shape, flags)?
-            }
-            Err(e) => return Err(e),
+            Err(e) => self.alloc_after_refusal(shape, flags, born_count, bytes, e)?,
         };
         self.collector.on_alloc(&mut self.heap, obj);
         Ok(obj)
+    }
+
+    /// The heap refused an allocation: if for want of room, the collector may make some and
+    /// the allocation is retried once. Out of line: the common allocation stays small.
+    #[cold]
+    #[inline(never)]
+    fn alloc_after_refusal(
+        &mut self,
+        shape: Shape,
+        flags: u16,
+        born: Option<usize>,
+        bytes: usize,
+        refusal: GcError,
+    ) -> GcResult<ObjRef> {
+        if !matches!(refusal, GcError::OutOfMemory { .. }) {
+            return Err(refusal);
+        }
+        self.collector.on_heap_full(&mut self.heap, bytes)?;
+        self.heap.alloc_valid_object(shape, flags, born)
     }
 
     /// A store's value was bad: report a freed target first, as checking the target
@@ -130,8 +151,17 @@ impl<C: Collector> Mutator for Runtime<C> {
     #[inline]
     fn alloc(&mut self, dst: Slot, shape: Shape) -> GcResult<()> {
         self.check_slot(dst)?;
-        let obj = self.alloc_with_flags(shape, 0)?;
-        self.set_slot(dst, Some(obj))?;
+        // A collector that names its count word gets the object born with count 1 for the
+        // slot's reference; any other is asked to retain it.
+        let born = self.collector.born_count_word();
+        let obj = self.alloc_with_flags(shape, 0, born)?;
+        let old = self.heap.replace_slot(dst, Some(obj))?;
+        if born.is_none() {
+            self.collector.retain(&mut self.heap, obj);
+        }
+        if let Some(old) = old {
+            self.collector.release(&mut self.heap, old);
+        }
         self.settle()
     }
 
@@ -213,7 +243,7 @@ impl<C: Collector> Mutator for Runtime<C> {
     fn new_weak(&mut self, dst: Slot, target: Slot, callback: Option<u32>) -> GcResult<()> {
         self.check_slot(dst)?;
         self.heap.slot_object(target)?;
-        let weak = self.alloc_with_flags(Shape::new(0, 0), FLAG_IS_WEAKREF)?;
+        let weak = self.alloc_with_flags(Shape::new(0, 0), FLAG_IS_WEAKREF, None)?;
         // The allocation may have collected; the target is rooted in its slot, so it is
         // still there, but re-read it rather than assume.
         let referent = self.heap.slot_object(target)?;

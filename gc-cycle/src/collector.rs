@@ -373,6 +373,11 @@ impl Collector for CycleGc {
     }
 
     #[inline]
+    fn born_count_word(&self) -> Option<usize> {
+        Some(header::COUNT_HEADER)
+    }
+
+    #[inline]
     fn retain(&mut self, heap: &mut Heap, obj: ObjRef) {
         self.counting.retain(heap, obj)
     }

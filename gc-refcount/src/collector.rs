@@ -4,7 +4,7 @@ use gc_core::{
     Capabilities, CollectOutcome, Collector, GcResult, Heap, LeakReport, ObjRef, Reclaims,
 };
 
-use crate::counting::{Counting, PlainCount, SATURATED};
+use crate::counting::{CountHooks, Counting, PlainCount, SATURATED};
 
 /// Plain reference counting: prompt, precise for acyclic garbage, blind to cycles.
 #[derive(Debug, Default)]
@@ -48,6 +48,11 @@ impl Collector for RefCount {
 
     fn header_words(&self) -> usize {
         1
+    }
+
+    #[inline]
+    fn born_count_word(&self) -> Option<usize> {
+        Some(<PlainCount as CountHooks>::COUNT_WORD)
     }
 
     #[inline]

@@ -47,8 +47,15 @@ fn main() {
     }
     let start = std::time::Instant::now();
     let bytes = match (trace, workload) {
-        (Some(path), None) => workloads::trace::read_trace_file(Path::new(&path))
-            .unwrap_or_else(|e| fail(format!("{path}: {e}"))),
+        (Some(path), None) => {
+            let bytes = workloads::trace::read_trace_file(Path::new(&path))
+                .unwrap_or_else(|e| fail(format!("{path}: {e}")));
+            // The compiler only decodes; a trace from elsewhere gets gc-core's object-level
+            // checks first, so CPython never runs what gclab's own heaps would reject.
+            workloads::trace::check_against_heap(&bytes)
+                .unwrap_or_else(|e| fail(format!("{path}: {e}")));
+            bytes
+        }
         (None, Some(name)) => {
             let w = workloads::Workload::parse(&name, workloads::Size::Default, &overrides)
                 .unwrap_or_else(|e| fail(e));
@@ -63,7 +70,7 @@ fn main() {
     let program = peers::pyprogram::compile_trace(&bytes).unwrap_or_else(|e| fail(e));
     let h = &program.header;
     println!(
-        "{} operations -> {} calls of {} functions ({} source lines, {} KiB), {} payload \
+        "{} lines of operations -> {} calls of {} functions ({} source lines, {} KiB), {} payload \
          writes, in {:.2?}",
         h.operations,
         h.calls,
@@ -74,6 +81,7 @@ fn main() {
         start.elapsed()
     );
     if let Some(path) = out {
-        std::fs::write(&path, program.to_bytes()).unwrap_or_else(|e| fail(format!("{path}: {e}")));
+        workloads::trace::write_file_atomically(Path::new(&path), &program.to_bytes())
+            .unwrap_or_else(|e| fail(format!("{path}: {e}")));
     }
 }

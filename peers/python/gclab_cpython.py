@@ -91,8 +91,9 @@ class NodeBase:
 
 
 class WeakNode(weakref.ref):
-    """A weak reference object (gc-core models weak references as heap objects)."""
-    __slots__ = ("tag",)
+    """A weak reference object (gc-core models weak references as heap objects, so one can
+    carry a finalizer and be the referent of another weak reference)."""
+    __slots__ = ("tag", "fin", "__weakref__")
 
 
 NODE_CLASSES = {}
@@ -104,8 +105,22 @@ STATE = {"finalized": 0, "callbacks": 0, "slots": None}
 def _finalizer(self):
     tag, slot = self.fin
     STATE["finalized"] += 1
-    if slot is not None:
+    # No resurrection once the slots are torn down after the run (slots is None then).
+    if slot is not None and STATE["slots"] is not None:
         STATE["slots"][slot] = self  # resurrection (PEP 442: __del__ runs once)
+
+
+UNRAISABLE = []
+
+
+def on_unraisable(unraisable):
+    """An exception inside __del__ or a weak-reference callback, which CPython would only
+    print and ignore: recorded, so the run fails with one line instead of passing."""
+    exc = unraisable.exc_value
+    UNRAISABLE.append(f"{type(exc).__name__}: {exc}")
+
+
+FIN_WEAK_NODE = type("FinWeakNode", (WeakNode,), {"__slots__": (), "__del__": _finalizer})
 
 
 def node_class(fields):
@@ -166,13 +181,16 @@ def run_program(program, flags):
             slots.extend([None] * (count - len(slots)))
 
     def upgrade(wr):
-        if type(wr) is not WeakNode:
+        if not isinstance(wr, WeakNode):
             raise ProgramError("upgrade of an object that is not a weak reference")
         return wr()
 
     def set_finalizer(obj, tag, slot):
         obj.fin = (tag, slot)
-        obj.__class__ = FIN_CLASSES[FIELD_COUNT[type(obj)]]
+        if isinstance(obj, WeakNode):
+            obj.__class__ = FIN_WEAK_NODE
+        else:
+            obj.__class__ = FIN_CLASSES[FIELD_COUNT[type(obj)]]
 
     env = {"gc": gc, "WeakNode": WeakNode, "weak_callback": weak_callback,
            "collect": collect, "reserve": reserve, "upgrade": upgrade,
@@ -200,7 +218,7 @@ def run_program(program, flags):
 
 
 def census():
-    kinds = set(NODE_CLASSES.values()) | set(FIN_CLASSES.values()) | {WeakNode}
+    kinds = set(NODE_CLASSES.values()) | set(FIN_CLASSES.values()) | {WeakNode, FIN_WEAK_NODE}
     return sum(1 for o in gc.get_objects() if type(o) in kinds)
 
 
@@ -221,7 +239,7 @@ def main(argv):
     if args.threshold:
         try:
             gc.set_threshold(*[int(t) for t in args.threshold.split(",")])
-        except (ValueError, TypeError) as e:
+        except (ValueError, TypeError, OverflowError) as e:
             print(f"gclab_cpython: bad --threshold {args.threshold!r}: {e}", file=sys.stderr)
             return 2
 
@@ -242,10 +260,18 @@ def main(argv):
                            "automatic": not flags["explicit"], "freed": freed})
 
     gc.callbacks.append(on_gc)
+    sys.unraisablehook = on_unraisable
     try:
         slots, allocated, explicit = run_program(program, flags)
+    except StopIteration:
+        print("gclab_cpython: replay failed: the program reads more payload values or "
+              "finalizer tags than it carries", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print("gclab_cpython: replay failed: out of memory", file=sys.stderr)
+        return 1
     except (ProgramError, AttributeError, TypeError, IndexError, KeyError, NameError,
-            ValueError) as e:
+            ValueError, OverflowError, RecursionError) as e:
         print(f"gclab_cpython: replay failed: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
     wall_ns = time.perf_counter_ns() - flags["origin"]
@@ -257,10 +283,15 @@ def main(argv):
     gc.collect()
     final_collect_ns = time.perf_counter_ns() - start
     alive = census()
+    STATE["slots"] = None
     slots.clear()
     gc.collect()
     leaked = census()
     gc.callbacks.remove(on_gc)
+    if UNRAISABLE:
+        print(f"gclab_cpython: replay failed: {len(UNRAISABLE)} exception(s) inside finalizers "
+              f"or weak-reference callbacks, the first: {UNRAISABLE[0]}", file=sys.stderr)
+        return 1
 
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     result = {

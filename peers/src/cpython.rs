@@ -77,8 +77,11 @@ pub fn run(
         workload.name(),
         std::process::id()
     ));
-    std::fs::write(&path, program.to_bytes())
-        .map_err(|e| PeerError::Driver(format!("{}: {e}", path.display())))?;
+    if let Err(e) = std::fs::write(&path, program.to_bytes()) {
+        // A partial program (a full disk) must not stay behind in the temp directory.
+        let _ = std::fs::remove_file(&path);
+        return Err(PeerError::Driver(format!("{}: {e}", path.display())));
+    }
     drop(program);
     let output = run_driver(&path, workload, seed, config);
     let _ = std::fs::remove_file(&path);

@@ -59,11 +59,16 @@ pub struct ProgramHeader {
     pub payload_writes: u64,
     /// Finalizer tags (`u32`s at the end).
     pub tags: u64,
-    /// Objects the program allocates (nodes and weak references).
+    /// Objects the program allocates (nodes and weak references). The driver reports this
+    /// figure as CPython's `allocated`: the allocations are straight-line code compiled from
+    /// the trace, so the count is fixed by construction rather than measured (counting in
+    /// `__init__` would add a Python-level increment to every allocation being timed).
     pub allocated: u64,
     /// Functions the source defines.
     pub functions: u64,
-    /// Trace operations the program performs.
+    /// Lines of operations in the program: trace operations that do something in Python
+    /// (safepoints, notice drains, reserves that do not grow and empty payload writes emit
+    /// no line, so this can be below the trace's operation count).
     pub operations: u64,
 }
 

@@ -105,3 +105,95 @@ fn the_driver_rejects_a_truncated_program_with_one_line() {
         assert!(message.contains("the header announces"), "{message}");
     }
 }
+
+/// A program file written by hand: `source` defining `f0`..., called in the order `calls`,
+/// with finalizer `tags` and no payload (the format of `peers::pyprogram`).
+fn hand_program(source: &str, functions: u32, calls: &[u32], tags: &[u32]) -> Vec<u8> {
+    let header = serde_json::json!({
+        "source_bytes": source.len(), "calls": calls.len(), "payload_bytes": 0,
+        "payload_writes": 0, "tags": tags.len(), "allocated": 0,
+        "functions": functions, "operations": 0,
+    });
+    let mut bytes = b"GCPYPROG 1\n".to_vec();
+    bytes.extend_from_slice(header.to_string().as_bytes());
+    bytes.push(b'\n');
+    bytes.extend_from_slice(source.as_bytes());
+    for v in calls.iter().chain(tags) {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    bytes
+}
+
+/// Runs the driver on `bytes`: (exit code, stdout, stderr), or `None` without python3.
+fn drive(name: &str, bytes: &[u8]) -> Option<(Option<i32>, String, String)> {
+    let path = std::env::temp_dir().join(format!("gclab-{name}-{}", std::process::id()));
+    std::fs::write(&path, bytes).unwrap();
+    let out = std::process::Command::new("python3")
+        .arg(cpython::driver_path())
+        .arg(&path)
+        .output();
+    let _ = std::fs::remove_file(&path);
+    let out = out.ok()?;
+    Some((
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}
+
+#[test]
+fn weak_references_can_carry_finalizers_and_be_weakly_referenced() {
+    let source = "def f0(s):\n    reserve(s, 3)\n    s[0] = N0(0)\n    s[1] = WeakNode(s[0])\n    \
+                  s[2] = WeakNode(s[1])\n    set_finalizer(s[1], tag(), None)\n    s[1] = None\n    \
+                  assert s[2]() is None\n";
+    let Some((code, stdout, stderr)) = drive("weak-fin", &hand_program(source, 1, &[0], &[7]))
+    else {
+        return;
+    };
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    let result: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(result["finalizers_run"], 1, "{stdout}");
+}
+
+#[test]
+fn a_resurrecting_finalizer_still_alive_at_the_end_tears_down_quietly() {
+    let source =
+        "def f0(s):\n    reserve(s, 2)\n    s[0] = N0(0)\n    set_finalizer(s[0], tag(), 1)\n";
+    let Some((code, stdout, stderr)) = drive("resurrect-end", &hand_program(source, 1, &[0], &[1]))
+    else {
+        return;
+    };
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    let result: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(result["finalizers_run"], 1, "{stdout}");
+}
+
+#[test]
+fn a_program_reading_past_its_payload_values_fails_with_one_line() {
+    let source = "def f0(s):\n    reserve(s, 1)\n    s[0] = N0(4)\n    s[0].payload = nxt()\n";
+    let Some((code, _, stderr)) = drive("short-payload", &hand_program(source, 1, &[0], &[]))
+    else {
+        return;
+    };
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("more payload values"), "{stderr}");
+}
+
+#[test]
+fn an_exception_inside_a_finalizer_fails_the_run_with_one_line() {
+    // The finalizer resurrects into slot 5 of a one-slot array: an IndexError in __del__,
+    // which CPython alone would print and ignore.
+    let source =
+        "def f0(s):\n    reserve(s, 1)\n    s[0] = N0(0)\n    set_finalizer(s[0], tag(), 5)\n    \
+                  s[0] = None\n";
+    let Some((code, _, stderr)) = drive("bad-finalizer", &hand_program(source, 1, &[0], &[3]))
+    else {
+        return;
+    };
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("inside finalizers"), "{stderr}");
+}

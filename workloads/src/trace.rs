@@ -564,10 +564,16 @@ impl<'b> Reader<'b> {
 
 /// Writes a trace to `path` atomically (a temporary file beside it, then a rename).
 pub fn write_trace_file(path: &Path, bytes: &[u8]) -> Result<(), TraceError> {
-    let io = |e: std::io::Error| TraceError::Io {
+    write_file_atomically(path, bytes).map_err(|e| TraceError::Io {
         path: path.display().to_string(),
         reason: e.to_string(),
-    };
+    })
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it, synced and then renamed
+/// over `path`, so a reader sees the old file or the whole new one, never half of it; the
+/// temporary file is removed if anything fails.
+pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
     tmp_name.push(format!(".tmp{}", std::process::id()));
     let tmp = path.with_file_name(tmp_name);
@@ -577,7 +583,16 @@ pub fn write_trace_file(path: &Path, bytes: &[u8]) -> Result<(), TraceError> {
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
-    result.map_err(io)
+    result
+}
+
+/// Replays a trace of unknown origin against a heap that never frees, so every operation
+/// gets gc-core's full checks (slots, fields, payload ranges, freed objects); a trace that
+/// passes is one every collector can run. Returns the replay's statistics.
+pub fn check_against_heap(bytes: &[u8]) -> Result<ReplayStats, String> {
+    let mut runtime = gc_core::Runtime::new(gc_core::HeapConfig::default(), gc_core::NoGc)
+        .map_err(|e| format!("cannot make the checking heap: {e}"))?;
+    replay_with_stats(bytes, &mut runtime).map_err(|e| e.to_string())
 }
 
 /// Reads a trace file's bytes (validated when replayed).

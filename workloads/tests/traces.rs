@@ -309,3 +309,16 @@ fn corrupted_bytes_never_panic() {
     }
     assert!(rejected > 0, "some corruption is detected");
 }
+
+#[test]
+fn checking_against_a_heap_catches_what_decoding_alone_accepts() {
+    // alloc slot 0 (no fields, 4 payload bytes); write 4 bytes at offset 2: well formed,
+    // but past the object's payload.
+    let bytes = with_header(&[0x02, 0, 0, 4, 0x07, 0, 2, 4, 1, 2, 3, 4, 0x00]);
+    trace::validate(&bytes).unwrap();
+    let reason = trace::check_against_heap(&bytes).unwrap_err();
+    assert!(reason.contains("payload"), "{reason}");
+    // The same write inside the payload passes.
+    let ok = with_header(&[0x02, 0, 0, 4, 0x07, 0, 0, 4, 1, 2, 3, 4, 0x00]);
+    assert_eq!(trace::check_against_heap(&ok).unwrap().operations, 2);
+}

@@ -13,8 +13,9 @@
 //! freed by reference counting alone are not counted (CPython does not report them). The
 //! wall time is that of the calls: about one call per 16-128 operations where the trace
 //! repeats itself (seed-cycles, binary-trees, dll-churn), one per operation where it does
-//! not (random-graph's random field indices), which costs up to 1.7x the straight-line
-//! program's time (see the peers README).
+//! not (random-graph's and weak-cache's random field indices: weak-cache's 28.8 million
+//! operations are as many calls), which costs up to 1.7x the straight-line program's time
+//! (see the peers README).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

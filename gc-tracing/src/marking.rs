@@ -35,16 +35,13 @@ impl MarkBitmap {
     #[inline(always)]
     pub fn mark(&mut self, r: ObjRef) -> bool {
         let raw = r.raw();
-        let (words, index) = if raw & ObjRef::LARGE_BIT == 0 {
-            (&mut self.small, raw)
+        // Two branches rather than a select of the bitmap: large objects are rare, so the
+        // branch predicts and the small bitmap's pointer stays in a register.
+        if raw & ObjRef::LARGE_BIT == 0 {
+            set_bit(&mut self.small, raw)
         } else {
-            (&mut self.large, raw & !ObjRef::LARGE_BIT)
-        };
-        let word = &mut words[(index >> 6) as usize];
-        let bit = 1u64 << (index & 63);
-        let was_clear = *word & bit == 0;
-        *word |= bit;
-        was_clear
+            set_bit(&mut self.large, raw & !ObjRef::LARGE_BIT)
+        }
     }
 
     /// Whether `r` is marked.
@@ -62,6 +59,20 @@ impl MarkBitmap {
     }
 }
 
+/// Sets bit `index` of `words`; true if it was clear.
+#[inline(always)]
+fn set_bit(words: &mut [u64], index: u32) -> bool {
+    let word = &mut words[(index >> 6) as usize];
+    let bit = 1u64 << (index & 63);
+    let was_clear = *word & bit == 0;
+    // Most references found while marking point at objects already marked: test first, so
+    // those cost no store.
+    if was_clear {
+        *word |= bit;
+    }
+    was_clear
+}
+
 fn reset_words(words: &mut Vec<u64>, bits: usize) {
     let len = bits.div_ceil(64);
     words.clear();
@@ -72,6 +83,10 @@ fn reset_words(words: &mut Vec<u64>, bits: usize) {
 /// batch causes are all in flight together (16 of them measured best on the chased graph;
 /// see the crate's benchmark).
 const TOUCH_BATCH: usize = 16;
+
+/// Queue entries at most this many granules after the entry before them are not touched
+/// ahead: consecutive objects from one array (the indexed graph) stream in order.
+const NEIGHBOUR_GRANULES: u32 = 8;
 
 /// Once this many processed entries sit at the front of the mark queue, and they are at least
 /// half of it, they are dropped, so the queue holds about the frontier, not every object.
@@ -115,8 +130,19 @@ pub fn mark_from(
         if touched_to <= head + TOUCH_BATCH {
             let from = touched_to.max(head);
             let to = (head + 2 * TOUCH_BATCH).min(mark_queue.len()).max(from);
+            // An entry within a few granules after the one before it is on a line the
+            // previous touch (or the hardware prefetcher, following a run of neighbours)
+            // brings in: only entries that jump are looked up and touched.
+            let mut previous = if from > 0 {
+                mark_queue[from - 1].raw()
+            } else {
+                u32::MAX
+            };
             for &ahead in &mark_queue[from..to] {
-                touched = touched.wrapping_add(heap.words(ahead)[0]);
+                if ahead.raw().wrapping_sub(previous) > NEIGHBOUR_GRANULES {
+                    touched = touched.wrapping_add(heap.words(ahead)[0]);
+                }
+                previous = ahead.raw();
             }
             touched_to = to;
         }

@@ -35,7 +35,8 @@ struct PoolMeta {
     frees: u32,
     capacity: u32,
     carved: u32,
-    /// Granule (inside the arena) of the first free cell, or NONE.
+    /// Reference of the first free cell, or NONE; each free cell's second word holds the
+    /// next one's. Whole references, so that popping one hands it out as it is.
     free_head: u32,
     prev: u32,
     next: u32,
@@ -79,9 +80,9 @@ pub struct SmallSpace {
     pub(crate) mask: u32,
     pools_per_arena: usize,
     granules_per_pool: usize,
-    /// log2 of `pools_per_arena` and `granules_per_pool`: geometry is powers of two, so the
-    /// hot paths shift instead of dividing.
-    ppa_shift: u32,
+    /// log2 of `granules_per_pool`: geometry is powers of two, so a reference shifted down
+    /// by it is the number of its pool (arena index times pools per arena plus the pool
+    /// within the arena), and the hot paths shift instead of dividing.
     pool_shift: u32,
     pub(crate) arenas: Vec<Arena>,
     pools: Vec<PoolMeta>,
@@ -112,7 +113,6 @@ impl SmallSpace {
             mask: (1u32 << shift) - 1,
             pools_per_arena: geometry.pools_per_arena(),
             granules_per_pool: geometry.granules_per_pool(),
-            ppa_shift: geometry.pools_per_arena().trailing_zeros(),
             pool_shift: geometry.granules_per_pool().trailing_zeros(),
             arenas: Vec::new(),
             pools: Vec::new(),
@@ -132,26 +132,29 @@ impl SmallSpace {
     #[inline(always)]
     pub fn alloc(&mut self, class: usize) -> Option<u32> {
         // Fast path: the class's current pool has a cell to give that is not its last.
+        // A pool's number is its first granule's reference shifted down (an arena holds
+        // 2^ppa_shift pools of 2^pool_shift granules), so references and pool numbers
+        // convert with one shift.
         let p = self.used_head[class];
         if p != NONE {
             let pool = &mut self.pools[p as usize];
-            let arena = p as usize >> self.ppa_shift;
-            let g = pool.free_head;
-            if g != NONE {
-                let next = self.arenas[arena].words[g as usize * GRANULE_WORDS + 1];
+            let r = pool.free_head;
+            if r != NONE {
+                let arena = (r >> self.shift) as usize;
+                let link = (r & self.mask) as usize * GRANULE_WORDS + 1;
+                let next = self.arenas[arena].words[link];
                 if next != NONE || pool.carved < pool.capacity {
                     pool.free_head = next;
                     pool.allocs = pool.allocs.wrapping_add(1);
-                    return Some(((arena as u32) << self.shift) | g);
+                    return Some(r);
                 }
             } else if pool.carved + 1 < pool.capacity {
                 // Carving the next never-used cell is as cheap as popping the free list;
                 // a pool reused after emptying carves every cell, so this stays inline.
-                let base = (p as usize & (self.pools_per_arena - 1)) << self.pool_shift;
-                let g = base + pool.carved as usize * pool.cell_granules as usize;
+                let r = (p << self.pool_shift) + pool.carved * pool.cell_granules;
                 pool.carved += 1;
                 pool.allocs = pool.allocs.wrapping_add(1);
-                return Some(((arena as u32) << self.shift) | g as u32);
+                return Some(r);
             }
         }
         self.alloc_slow(class)
@@ -171,24 +174,24 @@ impl SmallSpace {
                 p = self.fresh_pool(class)?;
             }
         }
-        let arena = p as usize >> self.ppa_shift;
         let pool = &mut self.pools[p as usize];
-        let granule = if pool.free_head != NONE {
-            let g = pool.free_head;
-            pool.free_head = self.arenas[arena].words[g as usize * GRANULE_WORDS + 1];
-            g
+        let r = if pool.free_head != NONE {
+            let r = pool.free_head;
+            let arena = (r >> self.shift) as usize;
+            let link = (r & self.mask) as usize * GRANULE_WORDS + 1;
+            pool.free_head = self.arenas[arena].words[link];
+            r
         } else {
-            let base = (p as usize & (self.pools_per_arena - 1)) << self.pool_shift;
-            let g = base + pool.carved as usize * pool.cell_granules as usize;
+            let r = (p << self.pool_shift) + pool.carved * pool.cell_granules;
             pool.carved += 1;
-            g as u32
+            r
         };
         pool.allocs = pool.allocs.wrapping_add(1);
         if pool.in_use() == pool.capacity {
             pool.state = PoolState::Full;
             self.unlink_used(p, class);
         }
-        Some(((arena as u32) << self.shift) | granule)
+        Some(r)
     }
 
     /// Returns a cell to its pool; returns the cell size in bytes. The caller has checked
@@ -207,17 +210,16 @@ impl SmallSpace {
     #[inline(always)]
     pub fn free_unless(&mut self, r: u32, refuse_bits: u32) -> Option<usize> {
         let arena = (r >> self.shift) as usize;
-        let granule = r & self.mask;
-        let p = (arena << self.ppa_shift) + (granule as usize >> self.pool_shift);
+        let p = (r >> self.pool_shift) as usize;
         let pool = &mut self.pools[p];
-        let w = granule as usize * GRANULE_WORDS;
+        let w = (r & self.mask) as usize * GRANULE_WORDS;
         let cell = &mut self.arenas[arena].words[w..w + 2];
         if cell[0] & refuse_bits != 0 {
             return None;
         }
         cell[0] = 0;
         cell[1] = pool.free_head;
-        pool.free_head = granule;
+        pool.free_head = r;
         pool.frees = pool.frees.wrapping_add(1);
         let bytes = pool.cell_granules as usize * super::geometry::GRANULE_BYTES;
         if pool.state == PoolState::Full
@@ -405,7 +407,7 @@ impl SmallSpace {
         if !a.live {
             return false;
         }
-        let pool = &self.pools[(arena << self.ppa_shift) + (granule >> self.pool_shift)];
+        let pool = &self.pools[(r >> self.pool_shift) as usize];
         if pool.state == PoolState::Empty {
             return false;
         }
@@ -419,9 +421,7 @@ impl SmallSpace {
 
     /// Cell size in bytes of the allocated small object `r`.
     pub fn cell_bytes(&self, r: u32) -> usize {
-        let arena = (r >> self.shift) as usize;
-        let granule = (r & self.mask) as usize;
-        let pool = &self.pools[(arena << self.ppa_shift) + (granule >> self.pool_shift)];
+        let pool = &self.pools[(r >> self.pool_shift) as usize];
         pool.cell_granules as usize * super::geometry::GRANULE_BYTES
     }
 

@@ -78,6 +78,11 @@ pub struct Heap {
     space: Space,
     header_words: usize,
     fields_at: usize,
+    /// `cell_templates[n]`: the first two granules of a fresh object with `n` reference
+    /// fields (collector header zero, fields null, payload zero), for every `n` whose fields
+    /// end within them. Built once, so initialising a small object is a copy of 32 bytes
+    /// from memory no store is still pending on, plus the shape and payload-length words.
+    cell_templates: Vec<[u32; TEMPLATE_WORDS]>,
     slots: Vec<u32>,
     max_slots: usize,
     weak: WeakTable,
@@ -129,6 +134,7 @@ impl Heap {
             space: Space::new(config.geometry, config.heap_limit)?,
             header_words,
             fields_at: layout::fields_offset(header_words),
+            cell_templates: cell_templates(layout::fields_offset(header_words)),
             slots: vec![NULL; config.initial_slots],
             max_slots: config.max_slots,
             weak: WeakTable::default(),
@@ -185,21 +191,20 @@ impl Heap {
         let words = layout::object_words(self.header_words, shape.fields, shape.payload);
         let (r, cell_bytes) = self.space.alloc_charged(words)?;
         let fa = self.fields_at;
-        // Small cells of one or two granules (most objects) are written whole, each word
-        // computed in registers: three `fill` calls would be memset calls, each more costly
-        // than the object, and a template built on the stack and copied costs a failed
-        // store-to-load forward (scalar stores read back as vectors) on every allocation.
+        // Small cells of one or two granules (most objects) are written whole from a
+        // template: three `fill` calls would be memset calls, each more costly than the
+        // object; computing each word by position took 33 instructions; a template built
+        // on the stack just before its copy costs a failed store-to-load forward.
         let cell_words = cell_bytes / 4;
-        if (cell_words == 4 || cell_words == 8) && fa + shape.fields as usize <= cell_words {
-            let shape_word = layout::shape_word(shape.fields, flags | FLAG_ALLOCATED);
-            let fields = fa..fa + shape.fields as usize;
-            // usize::MAX matches no word: no count to set.
-            let count_at = born_count.map_or(usize::MAX, |k| layout::BASE_WORDS + k);
-            let w = self.space.words_mut(r);
-            if cell_words == 4 {
-                init_cell::<4>(&mut w[..4], shape_word, shape.payload, fields, count_at);
-            } else {
-                init_cell::<8>(&mut w[..8], shape_word, shape.payload, fields, count_at);
+        if let (4 | 8, Some(template)) =
+            (cell_words, self.cell_templates.get(shape.fields as usize))
+        {
+            let w = &mut self.space.words_mut(r)[..cell_words];
+            w.copy_from_slice(&template[..cell_words]);
+            w[0] = layout::shape_word(shape.fields, flags | FLAG_ALLOCATED);
+            w[1] = shape.payload;
+            if let Some(k) = born_count {
+                w[layout::BASE_WORDS + k] = 1;
             }
             return Ok(r);
         }
@@ -861,28 +866,22 @@ impl Heap {
     }
 }
 
-/// Writes a fresh small object's `N` words: shape word, payload length, zeroed collector
-/// header (but 1 at word `count_at`), null `fields`, zeroed payload. Every word is chosen
-/// by position, so the compiler builds the cell in vector registers and stores it whole.
-#[inline(always)]
-fn init_cell<const N: usize>(
-    cell: &mut [u32],
-    shape_word: u32,
-    payload: u32,
-    fields: std::ops::Range<usize>,
-    count_at: usize,
-) {
-    let cell: &mut [u32; N] = cell.try_into().expect("cell of N words");
-    // One unsigned compare per word for the field range (`start` is at least 2, past the
-    // shape and payload words written last), so the loop becomes a few vector operations.
-    let span = fields.end - fields.start;
-    for (i, word) in cell.iter_mut().enumerate() {
-        *word = if i.wrapping_sub(fields.start) < span {
-            NULL
-        } else {
-            u32::from(i == count_at)
-        };
+/// Words in a cell template: two granules.
+const TEMPLATE_WORDS: usize = 8;
+
+/// The templates of [`Heap::alloc_valid_object`] for objects whose fields start at word
+/// `fields_at`: one per field count that ends within [`TEMPLATE_WORDS`]. An object with
+/// more fields than that, or in a larger cell, is initialised word range by word range.
+fn cell_templates(fields_at: usize) -> Vec<[u32; TEMPLATE_WORDS]> {
+    if fields_at > TEMPLATE_WORDS {
+        // A collector header this large leaves no room for fields in two granules.
+        return Vec::new();
     }
-    cell[0] = shape_word;
-    cell[1] = payload;
+    (0..=TEMPLATE_WORDS - fields_at)
+        .map(|n| {
+            let mut t = [0u32; TEMPLATE_WORDS];
+            t[fields_at..fields_at + n].fill(NULL);
+            t
+        })
+        .collect()
 }

@@ -245,3 +245,46 @@ fn bad_geometry_is_an_error() {
     };
     assert!(matches!(Space::new(g, None), Err(GcError::BadConfig(_))));
 }
+
+/// Fresh objects read as fresh whatever the collector header size and however the cell is
+/// initialised (whole-cell templates for small objects, word ranges otherwise), including
+/// cells reused after a free left old contents behind.
+#[test]
+fn fresh_objects_have_zero_headers_null_fields_and_zero_payload() {
+    use gc_core::{Heap, HeapConfig, Shape};
+    for header_words in [0, 1, 3, 6, 7, 9] {
+        let mut heap = Heap::new(&HeapConfig::default(), header_words, 1, false, "t").unwrap();
+        for round in 0..2 {
+            let mut made = Vec::new();
+            for fields in [0u32, 1, 2, 3, 6, 9, 40] {
+                for payload in [0u32, 3, 8, 24, 600] {
+                    let obj = heap.alloc_object(Shape::new(fields, payload), 0).unwrap();
+                    assert_eq!(heap.shape(obj), Shape::new(fields, payload));
+                    for k in 0..header_words {
+                        assert_eq!(heap.header(obj, k), 0, "header {k} of {header_words}");
+                    }
+                    assert!(heap.fields(obj).iter().all(|&f| f == gc_core::NULL));
+                    assert_eq!(heap.fields(obj).len(), fields as usize);
+                    let mut bytes = vec![0xAAu8; payload as usize];
+                    heap.read_payload(obj, 0, &mut bytes).unwrap();
+                    assert!(bytes.iter().all(|&b| b == 0), "payload {payload}");
+                    // Dirty everything, so the next round's reused cells start dirty.
+                    for k in 0..header_words {
+                        *heap.header_mut(obj, k) = 0xDEAD;
+                    }
+                    heap.write_payload(obj, 0, &vec![0x55; payload as usize])
+                        .unwrap();
+                    for i in 0..fields as usize {
+                        heap.replace_field(obj, i, Some(obj)).unwrap();
+                    }
+                    made.push(obj);
+                }
+            }
+            if round == 0 {
+                for obj in made {
+                    heap.free(obj);
+                }
+            }
+        }
+    }
+}

@@ -21,18 +21,14 @@ pub struct Space {
     limit: Option<usize>,
     /// The limit as a plain number (`usize::MAX` for none), for a branch-light check.
     limit_bytes: usize,
-    /// Bytes allocated and bytes freed so far; bytes in use are their difference. Counters
-    /// that only grow, one per direction, keep a back-to-back allocation and free from
-    /// chaining two store-to-load forwards through one word (the same holds for the object
-    /// counts).
-    total_bytes_allocated: usize,
-    total_bytes_freed: usize,
+    bytes_in_use: usize,
     peak_bytes_in_use: usize,
     large_bytes: usize,
     peak_bytes_held: usize,
     arenas_seen: usize,
     total_allocated: u64,
     total_freed: u64,
+    total_bytes_freed: u64,
 }
 
 impl Space {
@@ -44,14 +40,14 @@ impl Space {
             large: LargeSpace::default(),
             limit,
             limit_bytes: limit.unwrap_or(usize::MAX),
-            total_bytes_allocated: 0,
-            total_bytes_freed: 0,
+            bytes_in_use: 0,
             peak_bytes_in_use: 0,
             large_bytes: 0,
             peak_bytes_held: 0,
             arenas_seen: 0,
             total_allocated: 0,
             total_freed: 0,
+            total_bytes_freed: 0,
         })
     }
 
@@ -74,7 +70,7 @@ impl Space {
     /// Bytes in use now.
     #[inline]
     pub fn bytes_in_use(&self) -> usize {
-        self.total_bytes_allocated - self.total_bytes_freed
+        self.bytes_in_use
     }
 
     /// The bytes an allocation of `words` words takes against the limit.
@@ -91,7 +87,7 @@ impl Space {
     /// Whether an allocation of `bytes` (as charged) fits under the limit.
     #[inline]
     pub fn fits(&self, bytes: usize) -> bool {
-        self.bytes_in_use() + bytes <= self.limit_bytes
+        self.bytes_in_use + bytes <= self.limit_bytes
     }
 
     /// Allocates memory for an object of `words` words (its contents are stale: the caller
@@ -106,8 +102,7 @@ impl Space {
     #[inline(always)]
     pub fn alloc_charged(&mut self, words: usize) -> Result<(ObjRef, usize), GcError> {
         let bytes = self.charge_for(words);
-        let in_use = self.bytes_in_use() + bytes;
-        if in_use > self.limit_bytes {
+        if self.bytes_in_use + bytes > self.limit_bytes {
             return Err(self.exhausted(bytes));
         }
         let r = if bytes <= self.small.geometry.small_limit {
@@ -118,10 +113,10 @@ impl Space {
         } else {
             self.alloc_large(words, bytes)?
         };
-        self.total_bytes_allocated += bytes;
+        self.bytes_in_use += bytes;
         self.total_allocated += 1;
-        if in_use > self.peak_bytes_in_use {
-            self.peak_bytes_in_use = in_use;
+        if self.bytes_in_use > self.peak_bytes_in_use {
+            self.peak_bytes_in_use = self.bytes_in_use;
         }
         // Memory held grows only when an arena is added or a large object allocated.
         if self.small.arenas_held != self.arenas_seen {
@@ -153,7 +148,7 @@ impl Space {
     fn exhausted(&self, requested: usize) -> GcError {
         GcError::OutOfMemory {
             requested,
-            in_use: self.bytes_in_use(),
+            in_use: self.bytes_in_use,
             limit: self.limit.unwrap_or(usize::MAX),
         }
     }
@@ -168,8 +163,9 @@ impl Space {
         } else {
             self.small.free(r.0)
         };
-        self.total_bytes_freed += bytes;
+        self.bytes_in_use -= bytes;
         self.total_freed += 1;
+        self.total_bytes_freed += bytes as u64;
         bytes
     }
 
@@ -181,8 +177,9 @@ impl Space {
             return None;
         }
         let bytes = self.small.free_unless(r.0, refuse_bits)?;
-        self.total_bytes_freed += bytes;
+        self.bytes_in_use -= bytes;
         self.total_freed += 1;
+        self.total_bytes_freed += bytes as u64;
         Some(bytes)
     }
 
@@ -285,7 +282,7 @@ impl Space {
     pub fn stats(&self) -> AllocStats {
         AllocStats {
             objects_in_use: self.total_allocated - self.total_freed,
-            bytes_in_use: self.bytes_in_use() as u64,
+            bytes_in_use: self.bytes_in_use as u64,
             peak_bytes_in_use: self.peak_bytes_in_use as u64,
             bytes_held: self.bytes_held() as u64,
             peak_bytes_held: self.peak_bytes_held.max(self.bytes_held()) as u64,
@@ -294,9 +291,9 @@ impl Space {
             pools_in_use: self.small.pools_in_use as u64,
             large_objects: self.large.count as u64,
             total_allocated: self.total_allocated,
-            total_bytes_allocated: self.total_bytes_allocated as u64,
+            total_bytes_allocated: self.bytes_in_use as u64 + self.total_bytes_freed,
             total_freed: self.total_freed,
-            total_bytes_freed: self.total_bytes_freed as u64,
+            total_bytes_freed: self.total_bytes_freed,
             class_objects: self.small.class_objects(),
         }
     }

@@ -27,16 +27,10 @@ struct PoolMeta {
     // widths cost store-forwarding stalls.
     class: u32,
     cell_granules: u32,
-    /// Cells handed out and cells returned since the pool was set up, wrapping: the cells
-    /// in use are their difference. Two counters that only grow, rather than one that goes
-    /// up on allocation and down on free, so that a back-to-back allocation and free do not
-    /// chain two store-to-load forwards through one word.
-    allocs: u32,
-    frees: u32,
+    allocated: u32,
     capacity: u32,
     carved: u32,
-    /// Reference of the first free cell, or NONE; each free cell's second word holds the
-    /// next one's. Whole references, so that popping one hands it out as it is.
+    /// Granule (inside the arena) of the first free cell, or NONE.
     free_head: u32,
     prev: u32,
     next: u32,
@@ -47,20 +41,13 @@ impl PoolMeta {
         state: PoolState::Empty,
         class: 0,
         cell_granules: 0,
-        allocs: 0,
-        frees: 0,
+        allocated: 0,
         capacity: 0,
         carved: 0,
         free_head: NONE,
         prev: NONE,
         next: NONE,
     };
-
-    /// Cells in use.
-    #[inline(always)]
-    fn in_use(&self) -> u32 {
-        self.allocs.wrapping_sub(self.frees)
-    }
 }
 
 /// One arena: its memory and the stack of its free pools.
@@ -80,9 +67,9 @@ pub struct SmallSpace {
     pub(crate) mask: u32,
     pools_per_arena: usize,
     granules_per_pool: usize,
-    /// log2 of `granules_per_pool`: geometry is powers of two, so a reference shifted down
-    /// by it is the number of its pool (arena index times pools per arena plus the pool
-    /// within the arena), and the hot paths shift instead of dividing.
+    /// log2 of `pools_per_arena` and `granules_per_pool`: geometry is powers of two, so the
+    /// hot paths shift instead of dividing.
+    ppa_shift: u32,
     pool_shift: u32,
     pub(crate) arenas: Vec<Arena>,
     pools: Vec<PoolMeta>,
@@ -113,6 +100,7 @@ impl SmallSpace {
             mask: (1u32 << shift) - 1,
             pools_per_arena: geometry.pools_per_arena(),
             granules_per_pool: geometry.granules_per_pool(),
+            ppa_shift: geometry.pools_per_arena().trailing_zeros(),
             pool_shift: geometry.granules_per_pool().trailing_zeros(),
             arenas: Vec::new(),
             pools: Vec::new(),
@@ -131,30 +119,25 @@ impl SmallSpace {
     /// be addressed.
     #[inline(always)]
     pub fn alloc(&mut self, class: usize) -> Option<u32> {
-        // Fast path: the class's current pool has a cell to give that is not its last.
-        // A pool's number is its first granule's reference shifted down (an arena holds
-        // 2^ppa_shift pools of 2^pool_shift granules), so references and pool numbers
-        // convert with one shift.
+        // Fast path: the class's current pool has a freed cell on its free list.
         let p = self.used_head[class];
         if p != NONE {
             let pool = &mut self.pools[p as usize];
-            let r = pool.free_head;
-            if r != NONE {
-                let arena = (r >> self.shift) as usize;
-                let link = (r & self.mask) as usize * GRANULE_WORDS + 1;
-                let next = self.arenas[arena].words[link];
-                if next != NONE || pool.carved < pool.capacity {
-                    pool.free_head = next;
-                    pool.allocs = pool.allocs.wrapping_add(1);
-                    return Some(r);
+            if pool.allocated + 1 < pool.capacity {
+                let arena = p as usize >> self.ppa_shift;
+                let g = pool.free_head;
+                if g != NONE {
+                    pool.free_head = self.arenas[arena].words[g as usize * GRANULE_WORDS + 1];
+                    pool.allocated += 1;
+                    return Some(((arena as u32) << self.shift) | g);
                 }
-            } else if pool.carved + 1 < pool.capacity {
                 // Carving the next never-used cell is as cheap as popping the free list;
                 // a pool reused after emptying carves every cell, so this stays inline.
-                let r = (p << self.pool_shift) + pool.carved * pool.cell_granules;
+                let base = (p as usize & (self.pools_per_arena - 1)) << self.pool_shift;
+                let g = base + pool.carved as usize * pool.cell_granules as usize;
                 pool.carved += 1;
-                pool.allocs = pool.allocs.wrapping_add(1);
-                return Some(r);
+                pool.allocated += 1;
+                return Some(((arena as u32) << self.shift) | g as u32);
             }
         }
         self.alloc_slow(class)
@@ -174,24 +157,24 @@ impl SmallSpace {
                 p = self.fresh_pool(class)?;
             }
         }
+        let arena = p as usize >> self.ppa_shift;
         let pool = &mut self.pools[p as usize];
-        let r = if pool.free_head != NONE {
-            let r = pool.free_head;
-            let arena = (r >> self.shift) as usize;
-            let link = (r & self.mask) as usize * GRANULE_WORDS + 1;
-            pool.free_head = self.arenas[arena].words[link];
-            r
+        let granule = if pool.free_head != NONE {
+            let g = pool.free_head;
+            pool.free_head = self.arenas[arena].words[g as usize * GRANULE_WORDS + 1];
+            g
         } else {
-            let r = (p << self.pool_shift) + pool.carved * pool.cell_granules;
+            let base = (p as usize & (self.pools_per_arena - 1)) << self.pool_shift;
+            let g = base + pool.carved as usize * pool.cell_granules as usize;
             pool.carved += 1;
-            r
+            g as u32
         };
-        pool.allocs = pool.allocs.wrapping_add(1);
-        if pool.in_use() == pool.capacity {
+        pool.allocated += 1;
+        if pool.allocated == pool.capacity {
             pool.state = PoolState::Full;
             self.unlink_used(p, class);
         }
-        Some(r)
+        Some(((arena as u32) << self.shift) | granule)
     }
 
     /// Returns a cell to its pool; returns the cell size in bytes. The caller has checked
@@ -210,20 +193,21 @@ impl SmallSpace {
     #[inline(always)]
     pub fn free_unless(&mut self, r: u32, refuse_bits: u32) -> Option<usize> {
         let arena = (r >> self.shift) as usize;
-        let p = (r >> self.pool_shift) as usize;
+        let granule = r & self.mask;
+        let p = (arena << self.ppa_shift) + (granule as usize >> self.pool_shift);
         let pool = &mut self.pools[p];
-        let w = (r & self.mask) as usize * GRANULE_WORDS;
+        let w = granule as usize * GRANULE_WORDS;
         let cell = &mut self.arenas[arena].words[w..w + 2];
         if cell[0] & refuse_bits != 0 {
             return None;
         }
         cell[0] = 0;
         cell[1] = pool.free_head;
-        pool.free_head = r;
-        pool.frees = pool.frees.wrapping_add(1);
+        pool.free_head = granule;
+        pool.allocated -= 1;
         let bytes = pool.cell_granules as usize * super::geometry::GRANULE_BYTES;
         if pool.state == PoolState::Full
-            || (pool.allocs == pool.frees && (pool.prev != NONE || pool.next != NONE))
+            || (pool.allocated == 0 && (pool.prev != NONE || pool.next != NONE))
         {
             self.free_slow(p as u32);
         }
@@ -265,7 +249,7 @@ impl SmallSpace {
                 self.release_pool(p);
             }
             let head = self.used_head[class];
-            if head != NONE && self.pools[head as usize].in_use() == 0 {
+            if head != NONE && self.pools[head as usize].allocated == 0 {
                 self.unlink_used(head, class);
                 self.release_pool(head);
             }
@@ -327,8 +311,7 @@ impl SmallSpace {
             state: PoolState::Used,
             class: class as u32,
             cell_granules: cell_granules as u32,
-            allocs: 0,
-            frees: 0,
+            allocated: 0,
             capacity: (self.granules_per_pool / cell_granules) as u32,
             carved: 0,
             free_head: NONE,
@@ -407,7 +390,7 @@ impl SmallSpace {
         if !a.live {
             return false;
         }
-        let pool = &self.pools[(r >> self.pool_shift) as usize];
+        let pool = &self.pools[(arena << self.ppa_shift) + (granule >> self.pool_shift)];
         if pool.state == PoolState::Empty {
             return false;
         }
@@ -421,7 +404,9 @@ impl SmallSpace {
 
     /// Cell size in bytes of the allocated small object `r`.
     pub fn cell_bytes(&self, r: u32) -> usize {
-        let pool = &self.pools[(r >> self.pool_shift) as usize];
+        let arena = (r >> self.shift) as usize;
+        let granule = (r & self.mask) as usize;
+        let pool = &self.pools[(arena << self.ppa_shift) + (granule >> self.pool_shift)];
         pool.cell_granules as usize * super::geometry::GRANULE_BYTES
     }
 
@@ -453,8 +438,8 @@ impl SmallSpace {
     pub fn class_objects(&self) -> Vec<u64> {
         let mut counts = vec![0u64; self.geometry.size_classes()];
         for pool in &self.pools {
-            if pool.in_use() > 0 {
-                counts[pool.class as usize] += u64::from(pool.in_use());
+            if pool.allocated > 0 {
+                counts[pool.class as usize] += u64::from(pool.allocated);
             }
         }
         counts

@@ -74,16 +74,8 @@ fn a_missing_interpreter_is_a_skip_not_an_error() {
 /// Runs the driver on a program file holding `bytes`; the one line it printed to stderr
 /// after exiting with code 2, or `None` when python3 cannot be started here.
 fn driver_rejection(name: &str, bytes: &[u8]) -> Option<String> {
-    let path = std::env::temp_dir().join(format!("gclab-{name}-{}", std::process::id()));
-    std::fs::write(&path, bytes).unwrap();
-    let out = std::process::Command::new("python3")
-        .arg(cpython::driver_path())
-        .arg(&path)
-        .output();
-    let _ = std::fs::remove_file(&path);
-    let out = out.ok()?;
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let (code, _, stderr) = drive(name, bytes)?;
+    assert_eq!(code, Some(2), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     Some(stderr)
 }
@@ -141,59 +133,57 @@ fn drive(name: &str, bytes: &[u8]) -> Option<(Option<i32>, String, String)> {
     ))
 }
 
+/// Drives the one-function program `source` and expects a quiet success: its JSON result.
+fn quiet_run(name: &str, source: &str, tags: &[u32]) -> Option<serde_json::Value> {
+    let (code, stdout, stderr) = drive(name, &hand_program(source, 1, &[0], tags))?;
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+    Some(serde_json::from_str(&stdout).unwrap())
+}
+
+/// Drives the one-function program `source` and expects the replay to fail (exit code 1)
+/// with one line on stderr: that line.
+fn failed_run(name: &str, source: &str, tags: &[u32]) -> Option<String> {
+    let (code, _, stderr) = drive(name, &hand_program(source, 1, &[0], tags))?;
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    Some(stderr)
+}
+
 #[test]
 fn weak_references_can_carry_finalizers_and_be_weakly_referenced() {
     let source = "def f0(s):\n    reserve(s, 3)\n    s[0] = N0(0)\n    s[1] = WeakNode(s[0])\n    \
                   s[2] = WeakNode(s[1])\n    set_finalizer(s[1], tag(), None)\n    s[1] = None\n    \
                   assert s[2]() is None\n";
-    let Some((code, stdout, stderr)) = drive("weak-fin", &hand_program(source, 1, &[0], &[7]))
-    else {
-        return;
-    };
-    assert_eq!(code, Some(0), "{stderr}");
-    assert!(stderr.is_empty(), "{stderr}");
-    let result: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(result["finalizers_run"], 1, "{stdout}");
+    if let Some(result) = quiet_run("weak-fin", source, &[7]) {
+        assert_eq!(result["finalizers_run"], 1, "{result}");
+    }
 }
 
 #[test]
 fn a_resurrecting_finalizer_still_alive_at_the_end_tears_down_quietly() {
     let source =
         "def f0(s):\n    reserve(s, 2)\n    s[0] = N0(0)\n    set_finalizer(s[0], tag(), 1)\n";
-    let Some((code, stdout, stderr)) = drive("resurrect-end", &hand_program(source, 1, &[0], &[1]))
-    else {
-        return;
-    };
-    assert_eq!(code, Some(0), "{stderr}");
-    assert!(stderr.is_empty(), "{stderr}");
-    let result: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(result["finalizers_run"], 1, "{stdout}");
+    if let Some(result) = quiet_run("resurrect-end", source, &[1]) {
+        assert_eq!(result["finalizers_run"], 1, "{result}");
+    }
 }
 
 #[test]
 fn a_program_reading_past_its_payload_values_fails_with_one_line() {
     let source = "def f0(s):\n    reserve(s, 1)\n    s[0] = N0(4)\n    s[0].payload = nxt()\n";
-    let Some((code, _, stderr)) = drive("short-payload", &hand_program(source, 1, &[0], &[]))
-    else {
-        return;
-    };
-    assert_eq!(code, Some(1), "{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("more payload values"), "{stderr}");
+    if let Some(message) = failed_run("short-payload", source, &[]) {
+        assert!(message.contains("more payload values"), "{message}");
+    }
 }
 
 #[test]
 fn an_exception_inside_a_finalizer_fails_the_run_with_one_line() {
     // The finalizer resurrects into slot 5 of a one-slot array: an IndexError in __del__,
     // which CPython alone would print and ignore.
-    let source =
-        "def f0(s):\n    reserve(s, 1)\n    s[0] = N0(0)\n    set_finalizer(s[0], tag(), 5)\n    \
-                  s[0] = None\n";
-    let Some((code, _, stderr)) = drive("bad-finalizer", &hand_program(source, 1, &[0], &[3]))
-    else {
-        return;
-    };
-    assert_eq!(code, Some(1), "{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("inside finalizers"), "{stderr}");
+    let source = "def f0(s):\n    reserve(s, 1)\n    s[0] = N0(0)\n    \
+                  set_finalizer(s[0], tag(), 5)\n    s[0] = None\n";
+    if let Some(message) = failed_run("bad-finalizer", source, &[3]) {
+        assert!(message.contains("inside finalizers"), "{message}");
+    }
 }

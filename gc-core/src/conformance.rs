@@ -5,7 +5,7 @@
 //! ```
 //!
 //! expands to one `#[test]` per check below, each building fresh runtimes from the given
-//! constructor. Expectations come from the collector's [`Capabilities`]: a collector that
+//! constructor. Expectations come from the collector's [`Capabilities`](crate::Capabilities): a collector that
 //! reclaims everything must free cyclic garbage exactly; one that reclaims only acyclic
 //! garbage must leak exactly the cyclic part (checked against the oracle); NoGC frees nothing.
 

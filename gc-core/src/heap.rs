@@ -482,6 +482,26 @@ impl Heap {
         self.space.reference_bounds()
     }
 
+    /// How a small (not [`ObjRef::is_large`]) reference `r` splits: its arena is
+    /// `r >> shift` and its first word is at `(r & mask) * GRANULE_WORDS` in that arena's
+    /// words ([`Heap::small_arena`]). For scan loops that visit runs of objects in one arena
+    /// and look the arena up once per run rather than once per object.
+    #[inline]
+    pub fn small_ref_layout(&self) -> (u32, u32) {
+        (self.space.small.shift, self.space.small.mask)
+    }
+
+    /// The words of small-object arena `arena` (empty once the arena is released, or if
+    /// there is no such arena); see [`Heap::small_ref_layout`].
+    #[inline]
+    pub fn small_arena(&self, arena: usize) -> &[u32] {
+        self.space
+            .small
+            .arenas
+            .get(arena)
+            .map_or(&[][..], |a| &a.words[..])
+    }
+
     /// Bytes in use.
     #[inline]
     pub fn bytes_in_use(&self) -> usize {

@@ -10,6 +10,7 @@
 //! bitmap of a 1,000,000-object heap (about 280 KiB) stays in L2. The queue is a plain `Vec`
 //! of references, so a ten-million-long list is an ordinary loop, not a stack overflow.
 
+use gc_core::alloc::GRANULE_WORDS;
 use gc_core::{layout, Heap, ObjRef};
 
 /// One mark bit per possible object: small objects by granule, large ones by table index.
@@ -122,6 +123,8 @@ pub fn mark_from(
         }
     }
     let fields_at = layout::fields_offset(heap.header_words());
+    let (arena_shift, granule_mask) = heap.small_ref_layout();
+    let (mut arena_at, mut arena): (usize, &[u32]) = (usize::MAX, &[]);
     let mut head = 0usize;
     // Entries below this index have been touched (or scanned).
     let mut touched_to = 0usize;
@@ -149,8 +152,19 @@ pub fn mark_from(
         let parent = mark_queue[head];
         head += 1;
         // The fields, parsed here rather than through `Heap::fields` (which the compiler does
-        // not inline across crates) so the whole scan is one loop body.
-        let words = heap.words(parent);
+        // not inline across crates) so the whole scan is one loop body. Objects queued
+        // together mostly share an arena, looked up once per run of them.
+        let raw = parent.raw();
+        let words = if raw & ObjRef::LARGE_BIT == 0 {
+            let index = (raw >> arena_shift) as usize;
+            if index != arena_at {
+                arena = heap.small_arena(index);
+                arena_at = index;
+            }
+            &arena[(raw & granule_mask) as usize * GRANULE_WORDS..]
+        } else {
+            heap.words(parent)
+        };
         let n = layout::fields_of(words[0]);
         for &raw in &words[fields_at..fields_at + n] {
             if let Some(child) = ObjRef::from_raw(raw) {

@@ -106,11 +106,12 @@ pub struct SubtractScratch {
 /// `subtract_refs`: every reference from one candidate to another is internal; what is
 /// left in gc_refs counts references from outside the set.
 ///
-/// The decrements can run in any order, and in a large set the referents are scattered
-/// over the whole heap: one cache and TLB miss per reference. So a large set first sorts
-/// its references by 256 KiB region, when a sample shows they are scattered ([`scattered`]), (a counting sort: one pass over the candidates that
-/// copies their references out, one over the copy) and then decrements region by region,
-/// where the misses become hits.
+/// The decrements can run in any order, and in a large set the referents may be scattered
+/// over the whole heap: one cache and TLB miss per reference. So a large set whose sampled
+/// references mostly leave their own region first sorts its references by 256 KiB region
+/// (a counting sort: one pass over the candidates that copies their references out, one
+/// over the copy) and then decrements region by region, where the misses become hits. A set
+/// whose references stay local (objects built together, such as pairs) skips the sort.
 pub fn subtract_refs(heap: &mut Heap, candidates: &[ObjRef], scratch: &mut SubtractScratch) {
     scratch.sort_by_region = candidates.len() >= REGION_SORT_MIN && scattered(heap, candidates);
     if !scratch.sort_by_region {
@@ -273,7 +274,7 @@ pub fn mark_reachable(heap: &mut Heap, candidates: &[ObjRef], stack: &mut Vec<Ob
 ///
 /// Which candidates are reachable does not depend on the order they are found in (garbage
 /// and survivors keep candidate order either way), so a large set whose references are
-/// scattered ([`subtract_refs`] decided, for the same set) is marked breadth first: each level's references are gathered and sorted by memory region, as in
+/// scattered (as [`subtract_refs`] decided for the same set) is marked breadth first: each level's references are gathered and sorted by memory region, as in
 /// [`subtract_refs`], and marked region by region. A depth-first scan instead marks
 /// referents in random order, one cache miss each, which dominates a large collection.
 /// Small or local sets and small levels skip the sort.

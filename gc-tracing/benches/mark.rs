@@ -1,8 +1,9 @@
 #![allow(missing_docs)]
 //! Marking a 1,000,000-object live random graph (two references per object), beside plain
 //! traversals of the same heap (depth-first with a stack, breadth-first with a queue, each
-//! with a visited bitmap) as the limit; and the pause of one collection over 1,000,000
-//! garbage cycle pairs.
+//! with a visited bitmap sized like the collector's; `bare_bfs` also parses fields inline as
+//! the collector does) as the limit; and the pause of one collection over 1,000,000 garbage
+//! cycle pairs.
 //!
 //! The graph comes in two forms with the same edges. `chased`: the objects are reachable only
 //! through their random references (a random spanning tree from one root, the other fields
@@ -80,28 +81,44 @@ fn random_graph(n: usize, seed: u64, indexed: bool) -> Runtime<MarkSweep> {
     m
 }
 
-fn visit(r: ObjRef, visited: &mut [u64]) -> bool {
-    let i = (r.raw() & !ObjRef::LARGE_BIT) as usize + if r.is_large() { LARGE_OFFSET } else { 0 };
-    let (w, bit) = (i >> 6, 1u64 << (i & 63));
-    let fresh = visited[w] & bit == 0;
-    visited[w] |= bit;
-    fresh
+/// The traversals' visited bitmap: one bit per small-object granule, then one per large
+/// object, sized from the heap's reference bounds as the collector's own bitmap is (a
+/// bitmap sized for every possible reference would be 128 MiB to clear per traversal, and
+/// the clearing, not the traversal, would be measured).
+#[derive(Default)]
+struct Visited {
+    bits: Vec<u64>,
+    large_offset: usize,
 }
 
-/// Large objects' visited bits sit after the small ones.
-const LARGE_OFFSET: usize = 1 << 30;
+impl Visited {
+    fn reset(&mut self, heap: &Heap) {
+        let (small, large) = heap.reference_bounds();
+        self.large_offset = small.next_multiple_of(64);
+        self.bits.clear();
+        self.bits
+            .resize((self.large_offset + large).div_ceil(64), 0);
+    }
 
-fn fresh_visited(heap: &Heap, visited: &mut Vec<u64>) {
-    let (_, large) = heap.reference_bounds();
-    visited.clear();
-    visited.resize((LARGE_OFFSET + large).div_ceil(64), 0);
+    #[inline(always)]
+    fn visit(&mut self, r: ObjRef) -> bool {
+        let i = if r.is_large() {
+            (r.raw() & !ObjRef::LARGE_BIT) as usize + self.large_offset
+        } else {
+            r.raw() as usize
+        };
+        let (w, bit) = (i >> 6, 1u64 << (i & 63));
+        let fresh = self.bits[w] & bit == 0;
+        self.bits[w] |= bit;
+        fresh
+    }
 }
 
 /// The depth-first limit: an explicit stack and a visited bitmap, nothing else.
-fn plain_dfs(heap: &Heap, visited: &mut [u64], stack: &mut Vec<ObjRef>) -> u64 {
+fn plain_dfs(heap: &Heap, visited: &mut Visited, stack: &mut Vec<ObjRef>) -> u64 {
     let mut seen = 0u64;
     for r in heap.roots() {
-        if visit(r, visited) {
+        if visited.visit(r) {
             seen += 1;
             stack.push(r);
         }
@@ -109,7 +126,7 @@ fn plain_dfs(heap: &Heap, visited: &mut [u64], stack: &mut Vec<ObjRef>) -> u64 {
     while let Some(r) = stack.pop() {
         for &raw in heap.fields(r) {
             if let Some(c) = ObjRef::from_raw(raw) {
-                if visit(c, visited) {
+                if visited.visit(c) {
                     seen += 1;
                     stack.push(c);
                 }
@@ -120,10 +137,10 @@ fn plain_dfs(heap: &Heap, visited: &mut [u64], stack: &mut Vec<ObjRef>) -> u64 {
 }
 
 /// The breadth-first limit: a queue (a vector read from the front) and a visited bitmap.
-fn plain_bfs(heap: &Heap, visited: &mut [u64], queue: &mut Vec<ObjRef>) -> u64 {
+fn plain_bfs(heap: &Heap, visited: &mut Visited, queue: &mut Vec<ObjRef>) -> u64 {
     queue.clear();
     for r in heap.roots() {
-        if visit(r, visited) {
+        if visited.visit(r) {
             queue.push(r);
         }
     }
@@ -133,7 +150,34 @@ fn plain_bfs(heap: &Heap, visited: &mut [u64], queue: &mut Vec<ObjRef>) -> u64 {
         head += 1;
         for &raw in heap.fields(r) {
             if let Some(c) = ObjRef::from_raw(raw) {
-                if visit(c, visited) {
+                if visited.visit(c) {
+                    queue.push(c);
+                }
+            }
+        }
+    }
+    queue.len() as u64
+}
+
+/// The tightest plain limit: [`plain_bfs`] with each object's fields parsed inline from its
+/// words, as the collector's loop does, but with no lookahead and no arena reuse.
+fn bare_bfs(heap: &Heap, visited: &mut Visited, queue: &mut Vec<ObjRef>) -> u64 {
+    let fields_at = layout::fields_offset(heap.header_words());
+    queue.clear();
+    for r in heap.roots() {
+        if visited.visit(r) {
+            queue.push(r);
+        }
+    }
+    let mut head = 0;
+    while head < queue.len() {
+        let r = queue[head];
+        head += 1;
+        let w = heap.words(r);
+        let n = layout::fields_of(w[0]);
+        for &raw in &w[fields_at..fields_at + n] {
+            if let Some(c) = ObjRef::from_raw(raw) {
+                if visited.visit(c) {
                     queue.push(c);
                 }
             }
@@ -225,17 +269,23 @@ fn live_graph(c: &mut Criterion) {
                 assert_eq!(mark_header_bits(heap, &mut stack), reachable);
             })
         });
-        let mut visited = Vec::new();
+        let mut visited = Visited::default();
         group.bench_function("plain_dfs", |b| {
             b.iter(|| {
-                fresh_visited(m.heap(), &mut visited);
+                visited.reset(m.heap());
                 assert_eq!(plain_dfs(m.heap(), &mut visited, &mut stack), reachable);
             })
         });
         group.bench_function("plain_bfs", |b| {
             b.iter(|| {
-                fresh_visited(m.heap(), &mut visited);
+                visited.reset(m.heap());
                 assert_eq!(plain_bfs(m.heap(), &mut visited, &mut stack), reachable);
+            })
+        });
+        group.bench_function("bare_bfs", |b| {
+            b.iter(|| {
+                visited.reset(m.heap());
+                assert_eq!(bare_bfs(m.heap(), &mut visited, &mut stack), reachable);
             })
         });
         group.finish();

@@ -48,8 +48,15 @@ impl<C: Collector> Runtime<C> {
 
     #[inline]
     fn set_slot(&mut self, s: Slot, v: Option<ObjRef>) -> GcResult<()> {
+        self.set_slot_retaining(s, v, true)
+    }
+
+    /// Stores `v` into slot `s`: retains it (unless `retain` is false: a new object born
+    /// with its count, see [`Collector::born_count_word`]) before releasing the old value.
+    #[inline]
+    fn set_slot_retaining(&mut self, s: Slot, v: Option<ObjRef>, retain: bool) -> GcResult<()> {
         let old = self.heap.replace_slot(s, v)?;
-        if let Some(new) = v {
+        if let (Some(new), true) = (v, retain) {
             self.collector.retain(&mut self.heap, new);
         }
         if let Some(old) = old {
@@ -155,13 +162,7 @@ impl<C: Collector> Mutator for Runtime<C> {
         // slot's reference; any other is asked to retain it.
         let born = self.collector.born_count_word();
         let obj = self.alloc_with_flags(shape, 0, born)?;
-        let old = self.heap.replace_slot(dst, Some(obj))?;
-        if born.is_none() {
-            self.collector.retain(&mut self.heap, obj);
-        }
-        if let Some(old) = old {
-            self.collector.release(&mut self.heap, old);
-        }
+        self.set_slot_retaining(dst, Some(obj), born.is_none())?;
         self.settle()
     }
 

@@ -1,8 +1,8 @@
 #![allow(missing_docs)]
 //! Marking a 1,000,000-object live random graph (two references per object), beside plain
 //! traversals of the same heap (depth-first with a stack, breadth-first with a queue, each
-//! with a visited bitmap sized like the collector's; `bare_bfs` also parses fields inline as
-//! the collector does) as the limit; and the pause of one collection over 1,000,000 garbage
+//! with a visited bitmap sized like the collector's; `bare_bfs` parses fields inline as the
+//! collector does) as the limit; and the pause of one collection over 1,000,000 garbage
 //! cycle pairs.
 //!
 //! The graph comes in two forms with the same edges. `chased`: the objects are reachable only
@@ -136,8 +136,12 @@ fn plain_dfs(heap: &Heap, visited: &mut Visited, stack: &mut Vec<ObjRef>) -> u64
     seen
 }
 
-/// The breadth-first limit: a queue (a vector read from the front) and a visited bitmap.
-fn plain_bfs(heap: &Heap, visited: &mut Visited, queue: &mut Vec<ObjRef>) -> u64 {
+/// The breadth-first limit: a queue (a vector read from the front), a visited bitmap, and
+/// `fields` to read an object's references.
+fn bfs<F>(heap: &Heap, visited: &mut Visited, queue: &mut Vec<ObjRef>, fields: F) -> u64
+where
+    F: Fn(&Heap, ObjRef) -> &[u32],
+{
     queue.clear();
     for r in heap.roots() {
         if visited.visit(r) {
@@ -148,7 +152,7 @@ fn plain_bfs(heap: &Heap, visited: &mut Visited, queue: &mut Vec<ObjRef>) -> u64
     while head < queue.len() {
         let r = queue[head];
         head += 1;
-        for &raw in heap.fields(r) {
+        for &raw in fields(heap, r) {
             if let Some(c) = ObjRef::from_raw(raw) {
                 if visited.visit(c) {
                     queue.push(c);
@@ -159,31 +163,18 @@ fn plain_bfs(heap: &Heap, visited: &mut Visited, queue: &mut Vec<ObjRef>) -> u64
     queue.len() as u64
 }
 
-/// The tightest plain limit: [`plain_bfs`] with each object's fields parsed inline from its
-/// words, as the collector's loop does, but with no lookahead and no arena reuse.
-fn bare_bfs(heap: &Heap, visited: &mut Visited, queue: &mut Vec<ObjRef>) -> u64 {
+/// Fields through the heap's public accessor (`plain_bfs`).
+fn api_fields(heap: &Heap, r: ObjRef) -> &[u32] {
+    heap.fields(r)
+}
+
+/// Fields parsed inline from the object's words, as the collector's loop does, but with no
+/// lookahead and no arena reuse (`bare_bfs`, the tightest plain limit).
+#[inline(always)]
+fn inline_fields(heap: &Heap, r: ObjRef) -> &[u32] {
     let fields_at = layout::fields_offset(heap.header_words());
-    queue.clear();
-    for r in heap.roots() {
-        if visited.visit(r) {
-            queue.push(r);
-        }
-    }
-    let mut head = 0;
-    while head < queue.len() {
-        let r = queue[head];
-        head += 1;
-        let w = heap.words(r);
-        let n = layout::fields_of(w[0]);
-        for &raw in &w[fields_at..fields_at + n] {
-            if let Some(c) = ObjRef::from_raw(raw) {
-                if visited.visit(c) {
-                    queue.push(c);
-                }
-            }
-        }
-    }
-    queue.len() as u64
+    let w = heap.words(r);
+    &w[fields_at..fields_at + layout::fields_of(w[0])]
 }
 
 /// The alternative the side bitmap is measured against: the mark bit in the object's own
@@ -279,13 +270,15 @@ fn live_graph(c: &mut Criterion) {
         group.bench_function("plain_bfs", |b| {
             b.iter(|| {
                 visited.reset(m.heap());
-                assert_eq!(plain_bfs(m.heap(), &mut visited, &mut stack), reachable);
+                let n = bfs(m.heap(), &mut visited, &mut stack, api_fields);
+                assert_eq!(n, reachable);
             })
         });
         group.bench_function("bare_bfs", |b| {
             b.iter(|| {
                 visited.reset(m.heap());
-                assert_eq!(bare_bfs(m.heap(), &mut visited, &mut stack), reachable);
+                let n = bfs(m.heap(), &mut visited, &mut stack, inline_fields);
+                assert_eq!(n, reachable);
             })
         });
         group.finish();

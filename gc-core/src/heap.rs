@@ -497,9 +497,9 @@ impl Heap {
     pub fn small_arena(&self, arena: usize) -> &[u32] {
         self.space
             .small
-            .arenas
+            .arena_words
             .get(arena)
-            .map_or(&[][..], |a| &a.words[..])
+            .map_or(&[][..], |a| &a[..])
     }
 
     /// Bytes in use.

@@ -58,6 +58,51 @@ fn freed_cells_are_reused_first() {
 }
 
 #[test]
+fn the_kept_cell_serves_its_class_only_and_goes_back_on_flush() {
+    let mut s = Space::new(Geometry::default(), None).unwrap();
+    let a = s.alloc(8).unwrap();
+    let b = s.alloc(8).unwrap();
+    let small = s.alloc(4).unwrap();
+    s.free(a); // kept
+    s.free(b); // the kept place is taken: onto the pool's free list
+    let st = s.stats();
+    assert_eq!(st.objects_in_use, 1);
+    assert_eq!(
+        st.class_objects[1], 0,
+        "a kept cell is free in the statistics"
+    );
+    assert_eq!(st.bytes_in_use, 16);
+    assert!(!s.is_allocated(a) && !s.is_allocated(b));
+    assert_ne!(
+        s.alloc(4).unwrap(),
+        a,
+        "another class never takes the kept cell"
+    );
+    assert_eq!(
+        s.alloc(8).unwrap(),
+        a,
+        "the kept cell serves its class first"
+    );
+    assert_eq!(s.alloc(8).unwrap(), b, "then the pool's free list");
+    s.free(a);
+    s.free(b);
+    s.free(small);
+    // Only the kept cell holds the 32-byte pool; flushing gives it back, and the pool then
+    // empties and returns to its arena.
+    assert_eq!(s.stats().pools_in_use, 2);
+    s.flush_empty_pools();
+    let st = s.stats();
+    assert_eq!(
+        st.pools_in_use, 1,
+        "the 16-byte class still holds one object"
+    );
+    assert_eq!(st.class_objects[1], 0);
+    s.alloc(8).unwrap();
+    assert_eq!(s.stats().objects_in_use, st.objects_in_use + 1);
+    assert_eq!(s.stats().pools_in_use, 2, "a fresh pool for the class");
+}
+
+#[test]
 fn cells_are_carved_in_address_order_and_pools_fill() {
     let g = Geometry::default();
     let mut s = Space::new(g, None).unwrap();

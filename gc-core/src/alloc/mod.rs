@@ -21,14 +21,18 @@ pub struct Space {
     limit: Option<usize>,
     /// The limit as a plain number (`usize::MAX` for none), for a branch-light check.
     limit_bytes: usize,
-    bytes_in_use: usize,
+    // Bytes in use are `bytes_allocated - bytes_freed`: two counters that only grow, rather
+    // than one that goes up on allocation and down on free, so a back-to-back allocation and
+    // free chain no store-to-load forward through one word (each adds one to its own).
+    bytes_allocated: usize,
+    bytes_freed: usize,
     peak_bytes_in_use: usize,
     large_bytes: usize,
     peak_bytes_held: usize,
     arenas_seen: usize,
     total_allocated: u64,
-    total_freed: u64,
-    total_bytes_freed: u64,
+    // No count of objects freed: it is `total_allocated` less the objects the pools and the
+    // large space hold, and not counting it keeps a read-modify-write off every free.
 }
 
 impl Space {
@@ -40,14 +44,13 @@ impl Space {
             large: LargeSpace::default(),
             limit,
             limit_bytes: limit.unwrap_or(usize::MAX),
-            bytes_in_use: 0,
+            bytes_allocated: 0,
+            bytes_freed: 0,
             peak_bytes_in_use: 0,
             large_bytes: 0,
             peak_bytes_held: 0,
             arenas_seen: 0,
             total_allocated: 0,
-            total_freed: 0,
-            total_bytes_freed: 0,
         })
     }
 
@@ -70,7 +73,7 @@ impl Space {
     /// Bytes in use now.
     #[inline]
     pub fn bytes_in_use(&self) -> usize {
-        self.bytes_in_use
+        self.bytes_allocated - self.bytes_freed
     }
 
     /// The bytes an allocation of `words` words takes against the limit.
@@ -87,7 +90,7 @@ impl Space {
     /// Whether an allocation of `bytes` (as charged) fits under the limit.
     #[inline]
     pub fn fits(&self, bytes: usize) -> bool {
-        self.bytes_in_use + bytes <= self.limit_bytes
+        self.bytes_in_use() + bytes <= self.limit_bytes
     }
 
     /// Allocates memory for an object of `words` words (its contents are stale: the caller
@@ -102,27 +105,40 @@ impl Space {
     #[inline(always)]
     pub fn alloc_charged(&mut self, words: usize) -> Result<(ObjRef, usize), GcError> {
         let bytes = self.charge_for(words);
-        if self.bytes_in_use + bytes > self.limit_bytes {
+        let in_use = self.bytes_in_use();
+        if in_use + bytes > self.limit_bytes {
             return Err(self.exhausted(bytes));
         }
         let r = if bytes <= self.small.geometry.small_limit {
-            match self.small.alloc((bytes - 1) / GRANULE_BYTES) {
+            let class = (bytes - 1) / GRANULE_BYTES;
+            match self.small.alloc_fast(class) {
                 Some(r) => ObjRef(r),
-                None => return Err(self.exhausted(bytes)),
+                None => self.alloc_small_slow(class, bytes)?,
             }
         } else {
             self.alloc_large(words, bytes)?
         };
-        self.bytes_in_use += bytes;
+        self.bytes_allocated += bytes;
         self.total_allocated += 1;
-        if self.bytes_in_use > self.peak_bytes_in_use {
-            self.peak_bytes_in_use = self.bytes_in_use;
-        }
-        // Memory held grows only when an arena is added or a large object allocated.
-        if self.small.arenas_held != self.arenas_seen {
-            self.note_held();
+        if in_use + bytes > self.peak_bytes_in_use {
+            self.peak_bytes_in_use = in_use + bytes;
         }
         Ok((r, bytes))
+    }
+
+    /// A small allocation that changes a pool's state, and may add an arena (memory held
+    /// grows only here and on the large path, so only they update its peak).
+    #[inline(never)]
+    fn alloc_small_slow(&mut self, class: usize, bytes: usize) -> Result<ObjRef, GcError> {
+        match self.small.alloc_slow(class) {
+            Some(r) => {
+                if self.small.arenas_held != self.arenas_seen {
+                    self.note_held();
+                }
+                Ok(ObjRef(r))
+            }
+            None => Err(self.exhausted(bytes)),
+        }
     }
 
     #[inline(never)]
@@ -148,7 +164,7 @@ impl Space {
     fn exhausted(&self, requested: usize) -> GcError {
         GcError::OutOfMemory {
             requested,
-            in_use: self.bytes_in_use,
+            in_use: self.bytes_in_use(),
             limit: self.limit.unwrap_or(usize::MAX),
         }
     }
@@ -156,16 +172,19 @@ impl Space {
     /// Frees an allocated object; returns the bytes it was charged.
     #[inline(always)]
     pub fn free(&mut self, r: ObjRef) -> usize {
-        let bytes = if r.is_large() {
-            let b = self.large.free(r.0 & !ObjRef::LARGE_BIT);
-            self.large_bytes -= b;
-            b
-        } else {
-            self.small.free(r.0)
+        // A large reference lies beyond every arena, so the small path turns it away.
+        let bytes = match self.small.free_unless(r.0, 0) {
+            Some(bytes) => bytes,
+            None => self.free_large(r),
         };
-        self.bytes_in_use -= bytes;
-        self.total_freed += 1;
-        self.total_bytes_freed += bytes as u64;
+        self.bytes_freed += bytes;
+        bytes
+    }
+
+    #[inline(never)]
+    fn free_large(&mut self, r: ObjRef) -> usize {
+        let bytes = self.large.free(r.0 & !ObjRef::LARGE_BIT);
+        self.large_bytes -= bytes;
         bytes
     }
 
@@ -173,13 +192,8 @@ impl Space {
     /// set; returns the bytes freed, or `None` (nothing changed) if refused or large.
     #[inline(always)]
     pub fn free_small_unless(&mut self, r: ObjRef, refuse_bits: u32) -> Option<usize> {
-        if r.is_large() {
-            return None;
-        }
         let bytes = self.small.free_unless(r.0, refuse_bits)?;
-        self.bytes_in_use -= bytes;
-        self.total_freed += 1;
-        self.total_bytes_freed += bytes as u64;
+        self.bytes_freed += bytes;
         Some(bytes)
     }
 
@@ -216,7 +230,7 @@ impl Space {
         if r.0 & ObjRef::LARGE_BIT == 0 {
             let arena = (r.0 >> self.small.shift) as usize;
             let offset = ((r.0 & self.small.mask) as usize) * GRANULE_WORDS;
-            &self.small.arenas[arena].words[offset..]
+            &self.small.arena_words[arena][offset..]
         } else {
             &self.large.objects[(r.0 & !ObjRef::LARGE_BIT) as usize]
         }
@@ -229,7 +243,7 @@ impl Space {
         if r.0 & ObjRef::LARGE_BIT == 0 {
             let arena = (r.0 >> self.small.shift) as usize;
             let offset = ((r.0 & self.small.mask) as usize) * GRANULE_WORDS;
-            self.small.arenas.get(arena)?.words.get(offset..)
+            self.small.arena_words.get(arena)?.get(offset..)
         } else {
             self.large
                 .objects
@@ -245,7 +259,7 @@ impl Space {
         if r.0 & ObjRef::LARGE_BIT == 0 {
             let arena = (r.0 >> self.small.shift) as usize;
             let offset = ((r.0 & self.small.mask) as usize) * GRANULE_WORDS;
-            self.small.arenas.get_mut(arena)?.words.get_mut(offset..)
+            self.small.arena_words.get_mut(arena)?.get_mut(offset..)
         } else {
             self.large
                 .objects
@@ -260,7 +274,7 @@ impl Space {
         if r.0 & ObjRef::LARGE_BIT == 0 {
             let arena = (r.0 >> self.small.shift) as usize;
             let offset = ((r.0 & self.small.mask) as usize) * GRANULE_WORDS;
-            &mut self.small.arenas[arena].words[offset..]
+            &mut self.small.arena_words[arena][offset..]
         } else {
             &mut self.large.objects[(r.0 & !ObjRef::LARGE_BIT) as usize]
         }
@@ -280,9 +294,11 @@ impl Space {
 
     /// A snapshot of every counter.
     pub fn stats(&self) -> AllocStats {
+        let class_objects = self.small.class_objects();
+        let objects_in_use = class_objects.iter().sum::<u64>() + self.large.count as u64;
         AllocStats {
-            objects_in_use: self.total_allocated - self.total_freed,
-            bytes_in_use: self.bytes_in_use as u64,
+            objects_in_use,
+            bytes_in_use: self.bytes_in_use() as u64,
             peak_bytes_in_use: self.peak_bytes_in_use as u64,
             bytes_held: self.bytes_held() as u64,
             peak_bytes_held: self.peak_bytes_held.max(self.bytes_held()) as u64,
@@ -291,10 +307,10 @@ impl Space {
             pools_in_use: self.small.pools_in_use as u64,
             large_objects: self.large.count as u64,
             total_allocated: self.total_allocated,
-            total_bytes_allocated: self.bytes_in_use as u64 + self.total_bytes_freed,
-            total_freed: self.total_freed,
-            total_bytes_freed: self.total_bytes_freed,
-            class_objects: self.small.class_objects(),
+            total_bytes_allocated: self.bytes_allocated as u64,
+            total_freed: self.total_allocated - objects_in_use,
+            total_bytes_freed: self.bytes_freed as u64,
+            class_objects,
         }
     }
 

@@ -5,6 +5,15 @@
 //! pool's free list (the link lives in the freed cell's second word), and a class allocates
 //! from the head of its list of used pools. Fresh pools come from the usable arena with the
 //! fewest free pools, so nearly empty arenas drain and can be released.
+//!
+//! In front of the pools sits one kept cell, like CPython's per-type free lists (a freed
+//! float or tuple is kept for the next one rather than returned to pymalloc): the most
+//! recently freed cell waits, still counted as allocated by its pool, for the next
+//! allocation of its class. A back-to-back free and allocation then pass one reference
+//! through two words at fixed places, instead of threading it through the pool's free-list
+//! head and the cell's link, which chained four store-to-load forwards per pair. The kept
+//! cell goes back to its pool at the end of every pause, so empty pools and arenas are still
+//! returned.
 
 use std::collections::BTreeSet;
 
@@ -50,11 +59,10 @@ impl PoolMeta {
     };
 }
 
-/// One arena: its memory and the stack of its free pools.
+/// One arena's bookkeeping: the stack of its free pools (its memory is in
+/// [`SmallSpace::arena_words`]).
 #[derive(Debug)]
-pub(crate) struct Arena {
-    /// The arena's memory; empty once the arena is released.
-    pub(crate) words: Box<[u32]>,
+struct Arena {
     free_pools: Vec<u16>,
     live: bool,
 }
@@ -70,9 +78,19 @@ pub struct SmallSpace {
     /// log2 of `pools_per_arena` and `granules_per_pool`: geometry is powers of two, so the
     /// hot paths shift instead of dividing.
     ppa_shift: u32,
+    /// Also the shift from a reference to its pool's number: a reference is the arena in
+    /// the high bits and the granule in the low ones, so `r >> pool_shift` is
+    /// `arena * pools_per_arena + pool in arena`.
     pool_shift: u32,
-    pub(crate) arenas: Vec<Arena>,
+    /// Each arena's memory (empty once the arena is released), apart from its bookkeeping
+    /// so that finding an object's words is one small-stride table look-up.
+    pub(crate) arena_words: Vec<Box<[u32]>>,
+    arenas: Vec<Arena>,
     pools: Vec<PoolMeta>,
+    /// The size class of the kept freed cell, or NONE when no cell is kept.
+    kept_class: u32,
+    /// The kept freed cell (meaningful only when `kept_class` is not NONE).
+    kept_cell: u32,
     used_head: Vec<u32>,
     /// Per class, a pool that emptied and was kept (not yet returned to its arena), so that
     /// alternating allocation and free does not bounce a pool between class and arena.
@@ -102,8 +120,11 @@ impl SmallSpace {
             granules_per_pool: geometry.granules_per_pool(),
             ppa_shift: geometry.pools_per_arena().trailing_zeros(),
             pool_shift: geometry.granules_per_pool().trailing_zeros(),
+            arena_words: Vec::new(),
             arenas: Vec::new(),
             pools: Vec::new(),
+            kept_class: NONE,
+            kept_cell: NONE,
             used_head: vec![NONE; geometry.size_classes()],
             empty_cache: vec![NONE; geometry.size_classes()],
             usable: BTreeSet::new(),
@@ -119,6 +140,23 @@ impl SmallSpace {
     /// be addressed.
     #[inline(always)]
     pub fn alloc(&mut self, class: usize) -> Option<u32> {
+        match self.alloc_fast(class) {
+            Some(r) => Some(r),
+            None => self.alloc_slow(class),
+        }
+    }
+
+    /// The allocations that need no pool to change state: the kept cell, a cell from the
+    /// free list of the class's current pool, or a carved one that is not the pool's last.
+    /// `None` means [`SmallSpace::alloc_slow`] must do it; it is the only path that can add
+    /// an arena.
+    #[inline(always)]
+    pub(crate) fn alloc_fast(&mut self, class: usize) -> Option<u32> {
+        // Fastest path: the kept cell is of this class.
+        if self.kept_class == class as u32 {
+            self.kept_class = NONE;
+            return Some(self.kept_cell);
+        }
         // Fast path: the class's current pool has a freed cell on its free list.
         let p = self.used_head[class];
         if p != NONE {
@@ -127,7 +165,7 @@ impl SmallSpace {
                 let arena = p as usize >> self.ppa_shift;
                 let g = pool.free_head;
                 if g != NONE {
-                    pool.free_head = self.arenas[arena].words[g as usize * GRANULE_WORDS + 1];
+                    pool.free_head = self.arena_words[arena][g as usize * GRANULE_WORDS + 1];
                     pool.allocated += 1;
                     return Some(((arena as u32) << self.shift) | g);
                 }
@@ -140,12 +178,12 @@ impl SmallSpace {
                 return Some(((arena as u32) << self.shift) | g as u32);
             }
         }
-        self.alloc_slow(class)
+        None
     }
 
     /// Allocation that carves a fresh cell, fills a pool, or needs another pool.
     #[inline(never)]
-    fn alloc_slow(&mut self, class: usize) -> Option<u32> {
+    pub(crate) fn alloc_slow(&mut self, class: usize) -> Option<u32> {
         let mut p = self.used_head[class];
         if p == NONE {
             p = self.empty_cache[class];
@@ -161,7 +199,7 @@ impl SmallSpace {
         let pool = &mut self.pools[p as usize];
         let granule = if pool.free_head != NONE {
             let g = pool.free_head;
-            pool.free_head = self.arenas[arena].words[g as usize * GRANULE_WORDS + 1];
+            pool.free_head = self.arena_words[arena][g as usize * GRANULE_WORDS + 1];
             g
         } else {
             let base = (p as usize & (self.pools_per_arena - 1)) << self.pool_shift;
@@ -177,41 +215,61 @@ impl SmallSpace {
         Some(((arena as u32) << self.shift) | granule)
     }
 
-    /// Returns a cell to its pool; returns the cell size in bytes. The caller has checked
-    /// `r` is an allocated small object.
-    #[inline(always)]
-    pub fn free(&mut self, r: u32) -> usize {
-        match self.free_unless(r, 0) {
-            Some(bytes) => bytes,
-            None => unreachable!("no flag bits to refuse on"),
-        }
-    }
-
     /// Frees `r` unless its first word (the shape word) has any of `refuse_bits` set, in
     /// which case nothing changes and `None` is returned: lets the heap test an object's
-    /// flags and free it in one look-up.
+    /// flags and free it in one look-up. `None` also for a reference beyond every arena,
+    /// which is how a large reference (bit 31 set, so past [`Geometry::max_arenas`]) is told
+    /// apart without a test of its own. The caller has checked `r` is an allocated object.
     #[inline(always)]
     pub fn free_unless(&mut self, r: u32, refuse_bits: u32) -> Option<usize> {
-        let arena = (r >> self.shift) as usize;
+        let words = self.arena_words.get_mut((r >> self.shift) as usize)?;
         let granule = r & self.mask;
-        let p = (arena << self.ppa_shift) + (granule as usize >> self.pool_shift);
-        let pool = &mut self.pools[p];
         let w = granule as usize * GRANULE_WORDS;
-        let cell = &mut self.arenas[arena].words[w..w + 2];
-        if cell[0] & refuse_bits != 0 {
+        if words[w] & refuse_bits != 0 {
             return None;
         }
-        cell[0] = 0;
-        cell[1] = pool.free_head;
+        words[w] = 0;
+        let p = (r >> self.pool_shift) as usize;
+        let pool = &self.pools[p];
+        let bytes = pool.cell_granules as usize * super::geometry::GRANULE_BYTES;
+        if self.kept_class == NONE {
+            // Keep the cell; its pool still counts it until it is reused or given back.
+            self.kept_class = pool.class;
+            self.kept_cell = r;
+        } else {
+            words[w + 1] = pool.free_head;
+            self.return_cell(p, granule);
+        }
+        Some(bytes)
+    }
+
+    /// Puts the cell at `granule` (whose link word already holds pool `p`'s free-list head)
+    /// on the pool's free list.
+    #[inline(always)]
+    fn return_cell(&mut self, p: usize, granule: u32) {
+        let pool = &mut self.pools[p];
         pool.free_head = granule;
         pool.allocated -= 1;
-        let bytes = pool.cell_granules as usize * super::geometry::GRANULE_BYTES;
         if pool.state == PoolState::Full
             || (pool.allocated == 0 && (pool.prev != NONE || pool.next != NONE))
         {
             self.free_slow(p as u32);
         }
-        Some(bytes)
+    }
+
+    /// Gives the kept cell, if any, back to its pool.
+    fn return_kept_cell(&mut self) {
+        if self.kept_class == NONE {
+            return;
+        }
+        self.kept_class = NONE;
+        let r = self.kept_cell;
+        let arena = (r >> self.shift) as usize;
+        let granule = r & self.mask;
+        let p = (r >> self.pool_shift) as usize;
+        let w = granule as usize * GRANULE_WORDS;
+        self.arena_words[arena][w + 1] = self.pools[p].free_head;
+        self.return_cell(p, granule);
     }
 
     /// A free that changes the pool's state: full to used, or used to empty. An emptied pool
@@ -243,6 +301,7 @@ impl SmallSpace {
     /// Returns every kept empty pool to its arena, releasing arenas that become empty.
     /// The heap calls this at the end of each pause.
     pub fn flush_empty_pools(&mut self) {
+        self.return_kept_cell();
         for class in 0..self.empty_cache.len() {
             let p = std::mem::replace(&mut self.empty_cache[class], NONE);
             if p != NONE {
@@ -341,8 +400,8 @@ impl SmallSpace {
     }
 
     fn release_arena(&mut self, arena: usize) {
+        self.arena_words[arena] = Box::new([]);
         let a = &mut self.arenas[arena];
-        a.words = Box::new([]);
         a.free_pools = Vec::new();
         a.live = false;
         self.arenas_held -= 1;
@@ -354,7 +413,6 @@ impl SmallSpace {
         let words = vec![0u32; self.geometry.arena_bytes / 4].into_boxed_slice();
         let free_pools: Vec<u16> = (0..self.pools_per_arena as u16).rev().collect();
         let arena = Arena {
-            words,
             free_pools,
             live: true,
         };
@@ -363,12 +421,14 @@ impl SmallSpace {
             if let Some(pos) = (0..self.dead_arenas.len()).min_by_key(|&i| self.dead_arenas[i]) {
                 let index = self.dead_arenas.swap_remove(pos) as usize;
                 self.arenas[index] = arena;
+                self.arena_words[index] = words;
                 index
             } else {
                 if self.arenas.len() >= self.geometry.max_arenas() {
                     return None;
                 }
                 self.arenas.push(arena);
+                self.arena_words.push(words);
                 self.pools
                     .extend(std::iter::repeat_n(PoolMeta::EMPTY, self.pools_per_arena));
                 self.arenas.len() - 1
@@ -399,14 +459,12 @@ impl SmallSpace {
         if !offset.is_multiple_of(cg) || offset / cg >= pool.carved as usize {
             return false;
         }
-        (a.words[granule * GRANULE_WORDS] >> 16) as u16 & FLAG_ALLOCATED != 0
+        (self.arena_words[arena][granule * GRANULE_WORDS] >> 16) as u16 & FLAG_ALLOCATED != 0
     }
 
     /// Cell size in bytes of the allocated small object `r`.
     pub fn cell_bytes(&self, r: u32) -> usize {
-        let arena = (r >> self.shift) as usize;
-        let granule = (r & self.mask) as usize;
-        let pool = &self.pools[(arena << self.ppa_shift) + (granule >> self.pool_shift)];
+        let pool = &self.pools[(r >> self.pool_shift) as usize];
         pool.cell_granules as usize * super::geometry::GRANULE_BYTES
     }
 
@@ -416,6 +474,7 @@ impl SmallSpace {
             if !arena.live {
                 continue;
             }
+            let words = &self.arena_words[ai];
             for pi in 0..self.pools_per_arena {
                 let pool = &self.pools[ai * self.pools_per_arena + pi];
                 if pool.state == PoolState::Empty {
@@ -425,7 +484,7 @@ impl SmallSpace {
                 let cg = pool.cell_granules as usize;
                 for cell in 0..pool.carved as usize {
                     let g = base + cell * cg;
-                    if (arena.words[g * GRANULE_WORDS] >> 16) as u16 & FLAG_ALLOCATED != 0 {
+                    if (words[g * GRANULE_WORDS] >> 16) as u16 & FLAG_ALLOCATED != 0 {
                         f(((ai as u32) << self.shift) | g as u32);
                     }
                 }
@@ -441,6 +500,10 @@ impl SmallSpace {
             if pool.allocated > 0 {
                 counts[pool.class as usize] += u64::from(pool.allocated);
             }
+        }
+        if self.kept_class != NONE {
+            // The kept cell is free, though its pool still counts it.
+            counts[self.kept_class as usize] -= 1;
         }
         counts
     }

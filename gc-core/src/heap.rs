@@ -272,6 +272,13 @@ impl Heap {
         }
     }
 
+    /// The words of `r` if it addresses memory the heap holds (the cell may be free: test
+    /// its allocated flag); `None`, never a panic, for a reference outside every arena.
+    #[inline]
+    pub fn try_words(&self, r: ObjRef) -> Option<&[u32]> {
+        self.space.try_words(r)
+    }
+
     /// The words of `r` from its first if `r` addresses memory the heap holds, without
     /// panicking on a stale reference (whether the cell holds an object is the caller's
     /// test of [`crate::layout::FLAG_ALLOCATED`]): a check and a mutable access in one

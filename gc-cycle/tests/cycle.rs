@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use gc_core::{
-    Finalizer, GcControl, HeapConfig, Mutator, Notice, PauseKind, Phase, Runtime, Shape,
+    Collector, Finalizer, GcControl, HeapConfig, Mutator, Notice, PauseKind, Phase, Runtime, Shape,
     DEBUG_SAVEALL,
 };
 use gc_cycle::CycleGc;
@@ -38,6 +38,35 @@ fn seed_example_collects_two() {
     assert_eq!(live(&m), 0);
     assert_eq!(m.get_stats()[2].collected, 2);
     assert_eq!(m.get_stats()[2].candidates, 2);
+}
+
+/// Garbage that refers out of itself: a leaf only the cycle holds dies with it (freed by
+/// counting, so not counted as collected, as in CPython), an object a slot also holds
+/// survives with its count back to one (the verified heap checks every count after the
+/// collection), and a tracked object only the cycle holds is collected with it.
+#[test]
+fn garbage_releases_what_it_refers_to_outside_itself() {
+    let mut m = runtime(CycleGc::default(), HeapConfig::verified());
+    m.alloc(0, Shape::new(3, 8)).unwrap(); // A
+    m.alloc(1, Shape::new(2, 8)).unwrap(); // B
+    m.store(0, 0, Some(1)).unwrap();
+    m.store(1, 0, Some(0)).unwrap();
+    m.alloc(3, Shape::new(0, 8)).unwrap(); // L, a leaf: never tracked
+    m.store(0, 1, Some(3)).unwrap();
+    m.alloc(4, Shape::new(1, 8)).unwrap(); // C, tracked, only A refers to it
+    m.store(0, 2, Some(4)).unwrap();
+    m.alloc(2, Shape::new(1, 8)).unwrap(); // K, also held by slot 2
+    m.store(1, 1, Some(2)).unwrap();
+    for s in [0, 1, 3, 4] {
+        m.clear(s).unwrap();
+    }
+    assert_eq!(live(&m), 5);
+    assert_eq!(m.collect(None).unwrap(), 3, "A, B and C");
+    assert_eq!(live(&m), 1, "K alone");
+    let k = m.heap().slot(2).unwrap().unwrap();
+    assert_eq!(m.collector().refcount(m.heap(), k), Some(1));
+    m.clear(2).unwrap();
+    assert_eq!(live(&m), 0);
 }
 
 /// What CPython's rules predict for the seed workload, modelled over object numbers alone

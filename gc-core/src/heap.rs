@@ -502,11 +502,7 @@ impl Heap {
     /// there is no such arena); see [`Heap::small_ref_layout`].
     #[inline]
     pub fn small_arena(&self, arena: usize) -> &[u32] {
-        self.space
-            .small
-            .arena_words
-            .get(arena)
-            .map_or(&[][..], |a| &a[..])
+        self.space.small.arena_memory(arena)
     }
 
     /// Bytes in use.

@@ -333,3 +333,40 @@ fn fresh_objects_have_zero_headers_null_fields_and_zero_payload() {
         }
     }
 }
+
+/// Small-object memory ends after the highest live arena: a reference into a released top
+/// arena finds no memory (no panic), and a released arena below a live one is reused by
+/// the next arena made, with the same references.
+#[test]
+fn released_arena_memory_is_cut_at_the_top_and_reused_below() {
+    let g = Geometry {
+        arena_bytes: 64 * 1024,
+        keep_empty_arenas: 0,
+        ..Geometry::default()
+    };
+    let mut s = Space::new(g, None).unwrap();
+    let per_arena = g.arena_bytes / 512;
+    let mut arenas: Vec<Vec<ObjRef>> = (0..3)
+        .map(|_| (0..per_arena).map(|_| s.alloc(128).unwrap()).collect())
+        .collect();
+    assert_eq!(s.stats().arenas_held, 3);
+    let top = arenas.pop().unwrap();
+    let bottom = arenas.remove(0);
+    for r in top.iter().chain(&bottom) {
+        s.free(*r);
+    }
+    s.flush_empty_pools();
+    assert_eq!(s.stats().arenas_held, 1);
+    for r in &top {
+        assert!(
+            s.try_words(*r).is_none_or(<[u32]>::is_empty),
+            "the top arena's memory is gone"
+        );
+    }
+    assert!(!s.is_allocated(top[0]) && !s.is_allocated(bottom[0]));
+    // The next arena takes the lowest released index: the bottom one, same references.
+    let again: Vec<ObjRef> = (0..per_arena).map(|_| s.alloc(128).unwrap()).collect();
+    assert_eq!(again[0], bottom[0]);
+    assert!(s.try_words(again[per_arena - 1]).is_some());
+    assert_eq!(s.stats().arenas_held, 2);
+}

@@ -223,14 +223,12 @@ impl Space {
         }
     }
 
-    /// The words of object `r`, from its first word (to the end of its arena for small
-    /// objects). Panics on a reference outside every arena: callers pass checked references.
+    /// The words of object `r`, from its first word (to the end of the small-object memory
+    /// for small objects). Panics on a reference outside it: callers pass checked references.
     #[inline]
     pub fn words(&self, r: ObjRef) -> &[u32] {
         if r.0 & ObjRef::LARGE_BIT == 0 {
-            let arena = (r.0 >> self.small.shift) as usize;
-            let offset = ((r.0 & self.small.mask) as usize) * GRANULE_WORDS;
-            &self.small.arena_words[arena][offset..]
+            &self.small.words[r.0 as usize * GRANULE_WORDS..]
         } else {
             &self.large.objects[(r.0 & !ObjRef::LARGE_BIT) as usize]
         }
@@ -241,9 +239,7 @@ impl Space {
     #[inline]
     pub fn try_words(&self, r: ObjRef) -> Option<&[u32]> {
         if r.0 & ObjRef::LARGE_BIT == 0 {
-            let arena = (r.0 >> self.small.shift) as usize;
-            let offset = ((r.0 & self.small.mask) as usize) * GRANULE_WORDS;
-            self.small.arena_words.get(arena)?.get(offset..)
+            self.small.words.get(r.0 as usize * GRANULE_WORDS..)
         } else {
             self.large
                 .objects
@@ -257,9 +253,7 @@ impl Space {
     #[inline]
     pub fn try_words_mut(&mut self, r: ObjRef) -> Option<&mut [u32]> {
         if r.0 & ObjRef::LARGE_BIT == 0 {
-            let arena = (r.0 >> self.small.shift) as usize;
-            let offset = ((r.0 & self.small.mask) as usize) * GRANULE_WORDS;
-            self.small.arena_words.get_mut(arena)?.get_mut(offset..)
+            self.small.words.get_mut(r.0 as usize * GRANULE_WORDS..)
         } else {
             self.large
                 .objects
@@ -272,9 +266,7 @@ impl Space {
     #[inline]
     pub fn words_mut(&mut self, r: ObjRef) -> &mut [u32] {
         if r.0 & ObjRef::LARGE_BIT == 0 {
-            let arena = (r.0 >> self.small.shift) as usize;
-            let offset = ((r.0 & self.small.mask) as usize) * GRANULE_WORDS;
-            &mut self.small.arena_words[arena][offset..]
+            &mut self.small.words[r.0 as usize * GRANULE_WORDS..]
         } else {
             &mut self.large.objects[(r.0 & !ObjRef::LARGE_BIT) as usize]
         }

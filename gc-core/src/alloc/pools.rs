@@ -59,8 +59,8 @@ impl PoolMeta {
     };
 }
 
-/// One arena's bookkeeping: the stack of its free pools (its memory is in
-/// [`SmallSpace::arena_words`]).
+/// One arena's bookkeeping: the stack of its free pools (its memory is a range of
+/// [`SmallSpace::words`]).
 #[derive(Debug)]
 struct Arena {
     free_pools: Vec<u16>,
@@ -82,9 +82,15 @@ pub struct SmallSpace {
     /// the high bits and the granule in the low ones, so `r >> pool_shift` is
     /// `arena * pools_per_arena + pool in arena`.
     pool_shift: u32,
-    /// Each arena's memory (empty once the arena is released), apart from its bookkeeping
-    /// so that finding an object's words is one small-stride table look-up.
-    pub(crate) arena_words: Vec<Box<[u32]>>,
+    /// Every arena's memory in one vector, arena `a` at words `a << (shift + 2)` onwards,
+    /// so a small reference's first word is simply at `r * GRANULE_WORDS`: finding an
+    /// object is one multiply and one bounds check, with no arena table between. The
+    /// vector ends after the highest live arena (see `release_arena` for when its memory
+    /// goes back to the system); a released arena below a live one keeps its words (every
+    /// cell in them freed), which the next arena made reuses, as the lowest released index
+    /// is reused first. Statistics count arenas as pymalloc does: a released arena is no
+    /// longer held, wherever its words are.
+    pub(crate) words: Vec<u32>,
     arenas: Vec<Arena>,
     pools: Vec<PoolMeta>,
     /// The size class of the kept freed cell, or NONE when no cell is kept.
@@ -120,7 +126,7 @@ impl SmallSpace {
             granules_per_pool: geometry.granules_per_pool(),
             ppa_shift: geometry.pools_per_arena().trailing_zeros(),
             pool_shift: geometry.granules_per_pool().trailing_zeros(),
-            arena_words: Vec::new(),
+            words: Vec::new(),
             arenas: Vec::new(),
             pools: Vec::new(),
             kept_class: NONE,
@@ -165,9 +171,10 @@ impl SmallSpace {
                 let arena = p as usize >> self.ppa_shift;
                 let g = pool.free_head;
                 if g != NONE {
-                    pool.free_head = self.arena_words[arena][g as usize * GRANULE_WORDS + 1];
+                    let r = ((arena as u32) << self.shift) | g;
+                    pool.free_head = self.words[r as usize * GRANULE_WORDS + 1];
                     pool.allocated += 1;
-                    return Some(((arena as u32) << self.shift) | g);
+                    return Some(r);
                 }
                 // Carving the next never-used cell is as cheap as popping the free list;
                 // a pool reused after emptying carves every cell, so this stays inline.
@@ -199,7 +206,8 @@ impl SmallSpace {
         let pool = &mut self.pools[p as usize];
         let granule = if pool.free_head != NONE {
             let g = pool.free_head;
-            pool.free_head = self.arena_words[arena][g as usize * GRANULE_WORDS + 1];
+            let r = ((arena as u32) << self.shift) | g;
+            pool.free_head = self.words[r as usize * GRANULE_WORDS + 1];
             g
         } else {
             let base = (p as usize & (self.pools_per_arena - 1)) << self.pool_shift;
@@ -217,18 +225,18 @@ impl SmallSpace {
 
     /// Frees `r` unless its first word (the shape word) has any of `refuse_bits` set, in
     /// which case nothing changes and `None` is returned: lets the heap test an object's
-    /// flags and free it in one look-up. `None` also for a reference beyond every arena,
-    /// which is how a large reference (bit 31 set, so past [`Geometry::max_arenas`]) is told
-    /// apart without a test of its own. The caller has checked `r` is an allocated object.
+    /// flags and free it in one look-up. `None` also for a reference beyond the small-object
+    /// memory, which is how a large reference (bit 31 set, so past [`Geometry::max_arenas`]
+    /// arenas) is told apart without a test of its own. The caller has checked `r` is an allocated object.
     #[inline(always)]
     pub fn free_unless(&mut self, r: u32, refuse_bits: u32) -> Option<usize> {
-        let words = self.arena_words.get_mut((r >> self.shift) as usize)?;
-        let granule = r & self.mask;
-        let w = granule as usize * GRANULE_WORDS;
-        if words[w] & refuse_bits != 0 {
+        let w = r as usize * GRANULE_WORDS;
+        let shape_word = self.words.get_mut(w)?;
+        if *shape_word & refuse_bits != 0 {
             return None;
         }
-        words[w] = 0;
+        *shape_word = 0;
+        let granule = r & self.mask;
         let p = (r >> self.pool_shift) as usize;
         let pool = &self.pools[p];
         let bytes = pool.cell_granules as usize * super::geometry::GRANULE_BYTES;
@@ -237,7 +245,7 @@ impl SmallSpace {
             self.kept_class = pool.class;
             self.kept_cell = r;
         } else {
-            words[w + 1] = pool.free_head;
+            self.words[w + 1] = pool.free_head;
             self.return_cell(p, granule);
         }
         Some(bytes)
@@ -264,11 +272,9 @@ impl SmallSpace {
         }
         self.kept_class = NONE;
         let r = self.kept_cell;
-        let arena = (r >> self.shift) as usize;
         let granule = r & self.mask;
         let p = (r >> self.pool_shift) as usize;
-        let w = granule as usize * GRANULE_WORDS;
-        self.arena_words[arena][w + 1] = self.pools[p].free_head;
+        self.words[r as usize * GRANULE_WORDS + 1] = self.pools[p].free_head;
         self.return_cell(p, granule);
     }
 
@@ -400,17 +406,32 @@ impl SmallSpace {
     }
 
     fn release_arena(&mut self, arena: usize) {
-        self.arena_words[arena] = Box::new([]);
         let a = &mut self.arenas[arena];
         a.free_pools = Vec::new();
         a.live = false;
         self.arenas_held -= 1;
         self.arenas_released += 1;
         self.dead_arenas.push(arena as u32);
+        // Memory above the highest live arena leaves the vector (a stale reference into it
+        // then fails its bounds check), and goes back to the system once the vector holds
+        // more than twice what it uses: a heap that empties and refills an arena or two,
+        // as a workload building and dropping trees does, would otherwise take fresh pages
+        // from the kernel for every refill.
+        let live_end = self
+            .arenas
+            .iter()
+            .rposition(|a| a.live)
+            .map_or(0, |a| a + 1);
+        let words_end = live_end << (self.shift + 2);
+        if self.words.len() > words_end {
+            self.words.truncate(words_end);
+            if self.words.capacity() > 2 * words_end {
+                self.words.shrink_to_fit();
+            }
+        }
     }
 
     fn new_arena(&mut self) -> Option<usize> {
-        let words = vec![0u32; self.geometry.arena_bytes / 4].into_boxed_slice();
         let free_pools: Vec<u16> = (0..self.pools_per_arena as u16).rev().collect();
         let arena = Arena {
             free_pools,
@@ -421,18 +442,22 @@ impl SmallSpace {
             if let Some(pos) = (0..self.dead_arenas.len()).min_by_key(|&i| self.dead_arenas[i]) {
                 let index = self.dead_arenas.swap_remove(pos) as usize;
                 self.arenas[index] = arena;
-                self.arena_words[index] = words;
                 index
             } else {
                 if self.arenas.len() >= self.geometry.max_arenas() {
                     return None;
                 }
                 self.arenas.push(arena);
-                self.arena_words.push(words);
                 self.pools
                     .extend(std::iter::repeat_n(PoolMeta::EMPTY, self.pools_per_arena));
                 self.arenas.len() - 1
             };
+        // Memory for the arena unless it is a released one below a live one, whose words
+        // (every cell freed) are still there; cells are initialised when allocated.
+        let words_end = (index + 1) << (self.shift + 2);
+        if self.words.len() < words_end {
+            self.words.resize(words_end, 0);
+        }
         self.arenas_held += 1;
         self.empty_arenas += 1;
         self.usable
@@ -459,7 +484,7 @@ impl SmallSpace {
         if !offset.is_multiple_of(cg) || offset / cg >= pool.carved as usize {
             return false;
         }
-        (self.arena_words[arena][granule * GRANULE_WORDS] >> 16) as u16 & FLAG_ALLOCATED != 0
+        (self.words[r as usize * GRANULE_WORDS] >> 16) as u16 & FLAG_ALLOCATED != 0
     }
 
     /// Cell size in bytes of the allocated small object `r`.
@@ -474,7 +499,7 @@ impl SmallSpace {
             if !arena.live {
                 continue;
             }
-            let words = &self.arena_words[ai];
+            let words = &self.words[ai << (self.shift + 2)..];
             for pi in 0..self.pools_per_arena {
                 let pool = &self.pools[ai * self.pools_per_arena + pi];
                 if pool.state == PoolState::Empty {
@@ -489,6 +514,17 @@ impl SmallSpace {
                     }
                 }
             }
+        }
+    }
+
+    /// The words of arena `arena`, empty if it is released or does not exist.
+    pub(crate) fn arena_memory(&self, arena: usize) -> &[u32] {
+        match self.arenas.get(arena) {
+            Some(a) if a.live => {
+                let start = arena << (self.shift + 2);
+                &self.words[start..start + (GRANULE_WORDS << self.shift)]
+            }
+            _ => &[],
         }
     }
 

@@ -199,8 +199,18 @@ impl Heap {
         if let (4 | 8, Some(template)) =
             (cell_words, self.cell_templates.get(shape.fields as usize))
         {
-            let w = &mut self.space.words_mut(r)[..cell_words];
-            w.copy_from_slice(&template[..cell_words]);
+            // Copies of a constant length, which compile to a few moves (a length known only
+            // at run time is a call to memcpy).
+            let w = self.space.words_mut(r);
+            let w = if cell_words == 4 {
+                let w = &mut w[..4];
+                w.copy_from_slice(&template[..4]);
+                w
+            } else {
+                let w = &mut w[..8];
+                w.copy_from_slice(&template[..8]);
+                w
+            };
             w[0] = layout::shape_word(shape.fields, flags | FLAG_ALLOCATED);
             w[1] = shape.payload;
             if let Some(k) = born_count {

@@ -159,7 +159,16 @@ impl<H: CountHooks> Counting<H> {
     #[inline(never)]
     fn cascade(&mut self, heap: &mut Heap, mut freed: u64, mut bytes: u64) {
         let mut pause = None;
-        while let Some(obj) = self.work.pop() {
+        // The work list is taken out of `self` and its length kept in `top`, a local: with
+        // the list behind `&mut self`, every push and pop loaded and stored its length
+        // through memory (the calls in the loop could, for all the compiler knew, change
+        // it), a chain of store-to-load forwards through every freed object. Entries at
+        // `top..` are stale; the list is given back, cleared, at the end.
+        let mut work = std::mem::take(&mut self.work);
+        let mut top = work.len();
+        while top > 0 {
+            top -= 1;
+            let obj = work[top];
             let begin = freed >= 1 && pause.is_none() && self.cascade_pauses;
             // One look-up of the object serves the decrement, the finalizer test and the
             // queueing of its referents.
@@ -177,17 +186,27 @@ impl<H: CountHooks> Counting<H> {
             if layout::flags_of(shape_word) & (FLAG_HAS_FINALIZER | FLAG_FINALIZED)
                 == FLAG_HAS_FINALIZER
             {
+                // A finalizer may queue work of its own (through `self.work`).
+                work.truncate(top);
+                self.work = work;
                 if let Some(b) = self.dispose(heap, obj, Some((begin, &mut pause))) {
                     bytes += b;
                     freed += 1;
                 }
+                work = std::mem::take(&mut self.work);
+                top = work.len();
                 continue;
             }
             let fields_at = layout::fields_offset(H::HEADER_WORDS);
             let n = layout::fields_of(shape_word);
             for &raw in w[fields_at..fields_at + n].iter().rev() {
                 if let Some(child) = ObjRef::from_raw(raw) {
-                    self.work.push(child);
+                    if top < work.len() {
+                        work[top] = child;
+                    } else {
+                        work.push(child);
+                    }
+                    top += 1;
                 }
             }
             if begin {
@@ -197,6 +216,8 @@ impl<H: CountHooks> Counting<H> {
             bytes += heap.free(obj) as u64;
             freed += 1;
         }
+        work.clear();
+        self.work = work;
         if let Some(start) = pause {
             heap.end_pause(
                 start,

@@ -334,11 +334,12 @@ fn fresh_objects_have_zero_headers_null_fields_and_zero_payload() {
     }
 }
 
-/// Small-object memory ends after the highest live arena: a reference into a released top
-/// arena finds no memory (no panic), and a released arena below a live one is reused by
-/// the next arena made, with the same references.
+/// Small-object memory: a released arena keeps its words (every cell reads as free) and the
+/// next arena made reuses the lowest released index, with the same references; memory above
+/// the highest live arena is cut once it outgrows the live part, and a reference into it then
+/// finds no memory (no panic).
 #[test]
-fn released_arena_memory_is_cut_at_the_top_and_reused_below() {
+fn released_arena_memory_is_reused_then_cut() {
     let g = Geometry {
         arena_bytes: 64 * 1024,
         keep_empty_arenas: 0,
@@ -346,27 +347,38 @@ fn released_arena_memory_is_cut_at_the_top_and_reused_below() {
     };
     let mut s = Space::new(g, None).unwrap();
     let per_arena = g.arena_bytes / 512;
-    let mut arenas: Vec<Vec<ObjRef>> = (0..3)
+    let arenas: Vec<Vec<ObjRef>> = (0..4)
         .map(|_| (0..per_arena).map(|_| s.alloc(128).unwrap()).collect())
         .collect();
-    assert_eq!(s.stats().arenas_held, 3);
-    let top = arenas.pop().unwrap();
-    let bottom = arenas.remove(0);
-    for r in top.iter().chain(&bottom) {
-        s.free(*r);
+    assert_eq!(s.stats().arenas_held, 4);
+    for a in [0, 2, 3] {
+        for r in &arenas[a] {
+            s.free(*r);
+        }
     }
     s.flush_empty_pools();
     assert_eq!(s.stats().arenas_held, 1);
-    for r in &top {
+    assert!(!s.is_allocated(arenas[0][0]) && !s.is_allocated(arenas[3][0]));
+    assert!(
+        s.try_words(arenas[3][0]).is_some(),
+        "two released arenas above one live one: kept for reuse"
+    );
+    let again: Vec<ObjRef> = (0..per_arena).map(|_| s.alloc(128).unwrap()).collect();
+    assert_eq!(
+        again, arenas[0],
+        "the lowest released index, same references"
+    );
+    assert_eq!(s.stats().arenas_held, 2);
+    for r in again.iter().chain(&arenas[1]) {
+        s.free(*r);
+    }
+    s.flush_empty_pools();
+    assert_eq!(s.stats().arenas_held, 0);
+    for r in arenas.iter().flatten() {
         assert!(
             s.try_words(*r).is_none_or(<[u32]>::is_empty),
-            "the top arena's memory is gone"
+            "no live arena: the memory is gone"
         );
+        assert!(!s.is_allocated(*r));
     }
-    assert!(!s.is_allocated(top[0]) && !s.is_allocated(bottom[0]));
-    // The next arena takes the lowest released index: the bottom one, same references.
-    let again: Vec<ObjRef> = (0..per_arena).map(|_| s.alloc(128).unwrap()).collect();
-    assert_eq!(again[0], bottom[0]);
-    assert!(s.try_words(again[per_arena - 1]).is_some());
-    assert_eq!(s.stats().arenas_held, 2);
 }

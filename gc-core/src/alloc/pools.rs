@@ -84,11 +84,11 @@ pub struct SmallSpace {
     pool_shift: u32,
     /// Every arena's memory in one vector, arena `a` at words `a << (shift + 2)` onwards,
     /// so a small reference's first word is simply at `r * GRANULE_WORDS`: finding an
-    /// object is one multiply and one bounds check, with no arena table between. The
-    /// vector ends after the highest live arena (see `release_arena` for when its memory
-    /// goes back to the system); a released arena below a live one keeps its words (every
-    /// cell in them freed), which the next arena made reuses, as the lowest released index
-    /// is reused first. Statistics count arenas as pymalloc does: a released arena is no
+    /// object is one multiply and one bounds check, with no arena table between. Memory
+    /// above the highest live arena is cut once it outgrows the live part (see
+    /// `release_arena`); until then, and always below a live arena, a released arena keeps
+    /// its words (every cell in them freed), which the next arena made at its index reuses,
+    /// as the lowest released index is reused first. Statistics count arenas as pymalloc does: a released arena is no
     /// longer held, wherever its words are.
     pub(crate) words: Vec<u32>,
     arenas: Vec<Arena>,
@@ -412,22 +412,20 @@ impl SmallSpace {
         self.arenas_held -= 1;
         self.arenas_released += 1;
         self.dead_arenas.push(arena as u32);
-        // Memory above the highest live arena leaves the vector (a stale reference into it
-        // then fails its bounds check), and goes back to the system once the vector holds
-        // more than twice what it uses: a heap that empties and refills an arena or two,
-        // as a workload building and dropping trees does, would otherwise take fresh pages
-        // from the kernel for every refill.
+        // Memory above the highest live arena goes back to the system once it is more than
+        // the live part: a heap that empties and refills an arena or two, as a workload
+        // building and dropping trees does, would otherwise zero (or fault in) a fresh
+        // arena for every refill. Until then a released arena's words stay, every cell in
+        // them freed, and the next arena made at that index reuses them.
         let live_end = self
             .arenas
             .iter()
             .rposition(|a| a.live)
             .map_or(0, |a| a + 1);
         let words_end = live_end << (self.shift + 2);
-        if self.words.len() > words_end {
+        if self.words.len() > 2 * words_end {
             self.words.truncate(words_end);
-            if self.words.capacity() > 2 * words_end {
-                self.words.shrink_to_fit();
-            }
+            self.words.shrink_to_fit();
         }
     }
 
@@ -452,8 +450,8 @@ impl SmallSpace {
                     .extend(std::iter::repeat_n(PoolMeta::EMPTY, self.pools_per_arena));
                 self.arenas.len() - 1
             };
-        // Memory for the arena unless it is a released one below a live one, whose words
-        // (every cell freed) are still there; cells are initialised when allocated.
+        // Memory for the arena unless the vector still holds a released arena's words at
+        // this index (every cell freed); cells are initialised when allocated.
         let words_end = (index + 1) << (self.shift + 2);
         if self.words.len() < words_end {
             self.words.resize(words_end, 0);

@@ -282,8 +282,9 @@ impl Heap {
         }
     }
 
-    /// The words of `r` if it addresses memory the heap holds (the cell may be free: test
-    /// its allocated flag); `None`, never a panic, for a reference outside every arena.
+    /// The words of `r` if it addresses memory the heap holds (the cell may be free, or in
+    /// a released arena whose words are kept: test its allocated flag); `None` or an empty
+    /// slice, never a panic, for a reference beyond the memory.
     #[inline]
     pub fn try_words(&self, r: ObjRef) -> Option<&[u32]> {
         self.space.try_words(r)

@@ -17,6 +17,10 @@
 //! runs the whole contract against a collector with one macro call.
 #![forbid(unsafe_code)]
 
+// A small reference times four indexes the small-object memory, up to 8 GiB of it.
+#[cfg(not(target_pointer_width = "64"))]
+compile_error!("gclab's heap needs a 64-bit target");
+
 pub mod alloc;
 mod collector;
 mod control;

@@ -363,6 +363,10 @@ fn released_arena_memory_is_reused_then_cut() {
         s.try_words(arenas[3][0]).is_some(),
         "two released arenas above one live one: kept for reuse"
     );
+    assert!(
+        s.stats().bytes_reserved >= 4 * g.arena_bytes as u64,
+        "and reported"
+    );
     let again: Vec<ObjRef> = (0..per_arena).map(|_| s.alloc(128).unwrap()).collect();
     assert_eq!(
         again, arenas[0],
@@ -374,6 +378,7 @@ fn released_arena_memory_is_reused_then_cut() {
     }
     s.flush_empty_pools();
     assert_eq!(s.stats().arenas_held, 0);
+    assert_eq!(s.stats().bytes_reserved, 0);
     for r in arenas.iter().flatten() {
         assert!(
             s.try_words(*r).is_none_or(<[u32]>::is_empty),
@@ -381,4 +386,21 @@ fn released_arena_memory_is_reused_then_cut() {
         );
         assert!(!s.is_allocated(*r));
     }
+}
+
+/// A released pool's granules all read as free: a stale reference to a granule inside an
+/// earlier cell (where a payload word sat) cannot pass for an allocated object once the pool
+/// serves another size class.
+#[test]
+fn a_released_pool_reads_free_at_every_granule() {
+    let mut s = Space::new(Geometry::default(), None).unwrap();
+    let cell = s.alloc(12).unwrap(); // 48 bytes: three granules
+    let inner = gc_core::ObjRef::from_raw(cell.raw() + 1).unwrap();
+    // Payload with the allocated flag's bit pattern, where the next granule starts.
+    s.try_words_mut(cell).unwrap()[4] = u32::MAX;
+    s.free(cell);
+    s.flush_empty_pools();
+    assert_eq!(s.stats().pools_in_use, 0);
+    assert_eq!(s.try_words(inner).map(|w| w[0]), Some(0));
+    assert!(!s.is_allocated(inner));
 }

@@ -11,8 +11,10 @@
 //! minus references from inside the set, and whatever is reachable from an object with
 //! gc_refs > 0 survives and is promoted. Then, in CPython's order: weak references in or to
 //! the garbage are cleared (callbacks only for those still reachable), finalizers run once,
-//! resurrection is re-checked, and the rest have their fields cleared so counting frees them
-//! (or, under `DEBUG_SAVEALL`, go to `gc.garbage`). Every pass uses explicit work lists.
+//! resurrection is re-checked, and the rest die (or, under `DEBUG_SAVEALL`, go to
+//! `gc.garbage`): CPython clears their fields so counting frees them; here they are freed at
+//! once and only their references out of the garbage are released through counting, which
+//! ends in the same state. Every pass uses explicit work lists.
 //! The results (which objects, how many, in which order finalizers run, when collections
 //! trigger) follow CPython 3.11/3.12; the passes differ only in bookkeeping that CPython's
 //! results do not depend on (see [`collect`]).

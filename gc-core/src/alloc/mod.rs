@@ -294,6 +294,7 @@ impl Space {
             peak_bytes_in_use: self.peak_bytes_in_use as u64,
             bytes_held: self.bytes_held() as u64,
             peak_bytes_held: self.peak_bytes_held.max(self.bytes_held()) as u64,
+            bytes_reserved: (self.small.bytes_reserved() + self.large_bytes) as u64,
             arenas_held: self.small.arenas_held as u64,
             arenas_released: self.small.arenas_released,
             pools_in_use: self.small.pools_in_use as u64,

@@ -1,6 +1,7 @@
 //! The small-object space: pymalloc's arenas, pools and size classes over indexed memory.
 //!
-//! An arena is one boxed slice of words. It is cut into pools; a pool serves one size class
+//! An arena is a range of one vector of words (all arenas side by side, so a reference finds
+//! its object with one index). It is cut into pools; a pool serves one size class
 //! and is empty, used or full. Cells are carved from a pool lazily, freed cells go on the
 //! pool's free list (the link lives in the freed cell's second word), and a class allocates
 //! from the head of its list of used pools. Fresh pools come from the usable arena with the
@@ -88,10 +89,13 @@ pub struct SmallSpace {
     /// above the highest live arena is cut once it outgrows the live part (see
     /// `release_arena`); until then, and always below a live arena, a released arena keeps
     /// its words (every cell in them freed), which the next arena made at its index reuses,
-    /// as the lowest released index is reused first. Statistics count arenas as pymalloc does: a released arena is no
-    /// longer held, wherever its words are.
+    /// as the lowest released index is reused first. Statistics count arenas as pymalloc
+    /// does: a released arena is no longer held, wherever its words are; what the vector
+    /// keeps from the system is reported apart, as `bytes_reserved`.
     pub(crate) words: Vec<u32>,
     arenas: Vec<Arena>,
+    /// One past the highest live arena.
+    live_end: usize,
     pools: Vec<PoolMeta>,
     /// The size class of the kept freed cell, or NONE when no cell is kept.
     kept_class: u32,
@@ -128,6 +132,7 @@ impl SmallSpace {
             pool_shift: geometry.granules_per_pool().trailing_zeros(),
             words: Vec::new(),
             arenas: Vec::new(),
+            live_end: 0,
             pools: Vec::new(),
             kept_class: NONE,
             kept_cell: NONE,
@@ -221,6 +226,16 @@ impl SmallSpace {
             self.unlink_used(p, class);
         }
         Some(((arena as u32) << self.shift) | granule)
+    }
+
+    /// Returns the cell of the allocated small object `r` (the caller has checked it); returns
+    /// the cell size in bytes.
+    #[inline(always)]
+    pub fn free(&mut self, r: u32) -> usize {
+        match self.free_unless(r, 0) {
+            Some(bytes) => bytes,
+            None => panic!("{r} is not a small-object reference"),
+        }
     }
 
     /// Frees `r` unless its first word (the shape word) has any of `refuse_bits` set, in
@@ -322,6 +337,16 @@ impl SmallSpace {
     }
 
     fn release_pool(&mut self, p: u32) {
+        // The pool may next serve another size class, whose cells start at other granules:
+        // clear the first word of every granule, so a stale reference to any granule of the
+        // pool reads as free (the allocated flag lives there) instead of landing on a field
+        // or payload word of the pool's earlier life.
+        let start = self.base_of_pool(p as usize);
+        for granule in self.words[start..start + (self.granules_per_pool * GRANULE_WORDS)]
+            .chunks_exact_mut(GRANULE_WORDS)
+        {
+            granule[0] = 0;
+        }
         self.pools[p as usize] = PoolMeta::EMPTY;
         self.pools_in_use -= 1;
         let arena = p as usize / self.pools_per_arena;
@@ -417,12 +442,12 @@ impl SmallSpace {
         // building and dropping trees does, would otherwise zero (or fault in) a fresh
         // arena for every refill. Until then a released arena's words stay, every cell in
         // them freed, and the next arena made at that index reuses them.
-        let live_end = self
-            .arenas
-            .iter()
-            .rposition(|a| a.live)
-            .map_or(0, |a| a + 1);
-        let words_end = live_end << (self.shift + 2);
+        if arena + 1 == self.live_end {
+            while self.live_end > 0 && !self.arenas[self.live_end - 1].live {
+                self.live_end -= 1;
+            }
+        }
+        let words_end = self.live_end << (self.shift + 2);
         if self.words.len() > 2 * words_end {
             self.words.truncate(words_end);
             self.words.shrink_to_fit();
@@ -454,8 +479,12 @@ impl SmallSpace {
         // this index (every cell freed); cells are initialised when allocated.
         let words_end = (index + 1) << (self.shift + 2);
         if self.words.len() < words_end {
+            // Exactly: doubling would hold up to as much again, unseen by the statistics
+            // (the system allocator grows a vector this large by remapping, not copying).
+            self.words.reserve_exact(words_end - self.words.len());
             self.words.resize(words_end, 0);
         }
+        self.live_end = self.live_end.max(index + 1);
         self.arenas_held += 1;
         self.empty_arenas += 1;
         self.usable
@@ -513,6 +542,17 @@ impl SmallSpace {
                 }
             }
         }
+    }
+
+    /// Where pool `p`'s first word is in [`SmallSpace::words`].
+    fn base_of_pool(&self, p: usize) -> usize {
+        (p << self.pool_shift) * GRANULE_WORDS
+    }
+
+    /// Bytes the small-object memory holds from the system (the vector's capacity), which
+    /// can exceed the arenas held: released arenas below a live one keep their words.
+    pub(crate) fn bytes_reserved(&self) -> usize {
+        self.words.capacity() * 4
     }
 
     /// The words of arena `arena`, empty if it is released or does not exist.

@@ -13,6 +13,10 @@ pub struct AllocStats {
     pub bytes_held: u64,
     /// Highest `bytes_held` seen.
     pub peak_bytes_held: u64,
+    /// Bytes the heap's memory holds from the system: the small-object vector's capacity
+    /// plus large objects. More than `bytes_held` when released arenas below a live one
+    /// keep their words (see ARCHITECTURE.md, "Small-object memory").
+    pub bytes_reserved: u64,
     /// Arenas currently held.
     pub arenas_held: u64,
     /// Arenas released back to the system so far.

@@ -7,7 +7,7 @@ use gc_core::{
     Capabilities, CollectOutcome, Collector, GcError, GcResult, Heap, ObjRef, PauseCounts,
     PauseKind, Reclaims, Shape, DEBUG_COLLECTABLE, DEBUG_SAVEALL,
 };
-use gc_refcount::{CountHooks, Counting, SATURATED};
+use gc_refcount::{Counting, SATURATED};
 
 use crate::collect;
 use crate::header::{self, FIELDS, HEADER_WORDS, REACHABLE, UNREACHABLE};
@@ -240,13 +240,21 @@ impl CycleGc {
                 }
             }
         } else {
-            let lists = self.counting.hooks_mut();
+            let mut freed = 0;
             for &obj in &scratch.garbage {
-                let Some(shape_word) = allocated_shape_word(heap, obj) else {
+                // One look-up: the allocated test and the read of the fields.
+                let Some(w) = heap.try_words(obj) else {
                     continue;
                 };
+                let Some(&shape_word) = w.first() else {
+                    continue;
+                };
+                if layout::flags_of(shape_word) & FLAG_ALLOCATED == 0 {
+                    continue;
+                }
+                debug_assert_eq!(header::state(shape_word), UNREACHABLE);
                 let n = header::field_count(shape_word);
-                for &raw in &heap.words(obj)[FIELDS..FIELDS + n] {
+                for &raw in &w[FIELDS..FIELDS + n] {
                     let Some(child) = ObjRef::from_raw(raw) else {
                         continue;
                     };
@@ -260,9 +268,11 @@ impl CycleGc {
                         _ => {}
                     }
                 }
-                lists.on_free(heap, obj, shape_word);
                 heap.free(obj);
+                freed += 1;
             }
+            // What `on_free` does for each object found unreachable, for all of them at once.
+            self.counting.hooks_mut().unreachable_freed_now(freed);
         }
         self.counting.release_all(heap, scratch.children.drain(..));
         self.counting.set_cascade_pauses(true);

@@ -241,6 +241,15 @@ impl Lists {
     }
 }
 
+impl Lists {
+    /// `k` objects the running collection found unreachable were freed: counted as
+    /// [`CountHooks::on_free`] counts each (against count 0, as `PyObject_GC_Del` does).
+    pub(crate) fn unreachable_freed_now(&mut self, k: u64) {
+        self.unreachable_freed += k;
+        self.count[0] = self.count[0].saturating_sub(k);
+    }
+}
+
 impl CountHooks for Lists {
     const COUNT_WORD: usize = COUNT_HEADER;
     const HEADER_WORDS: usize = HEADER_WORDS;

@@ -19,12 +19,16 @@ use crate::header::{self, COLLECTING, COUNT, FIELDS, NEXT, PREV, REACHABLE};
 
 /// `update_refs` while gathering: walks the detached list from `first`, marks each object
 /// as collecting with gc_refs = its count and its index in `out`, and appends it to `out`.
-pub fn gather(heap: &mut Heap, first: Option<ObjRef>, out: &mut Vec<ObjRef>) {
+/// Returns the union of the candidates' shape words (whose flags tell whether any has a
+/// weak reference or a finalizer).
+pub fn gather(heap: &mut Heap, first: Option<ObjRef>, out: &mut Vec<ObjRef>) -> u32 {
     let mut at = first;
+    let mut union = 0;
     while let Some(obj) = at {
         let index = out.len() as u32;
         let w = heap.words_mut(obj);
         let next = w[NEXT];
+        union |= w[0];
         w[0] = header::with_state(w[0], COLLECTING);
         w[PREV] = w[COUNT];
         w[NEXT] = index;
@@ -33,6 +37,7 @@ pub fn gather(heap: &mut Heap, first: Option<ObjRef>, out: &mut Vec<ObjRef>) {
         // reference; `from_raw` maps NULL to None and the mark check stops at the end.
         at = ObjRef::from_raw(next).filter(|_| next < 0xFFFF_FFF0);
     }
+    union
 }
 
 /// `update_refs` for candidates already in a vector (the resurrection re-check).

@@ -10,7 +10,7 @@ use gc_core::{
 use gc_refcount::{Counting, SATURATED};
 
 use crate::collect;
-use crate::header::{self, FIELDS, HEADER_WORDS, REACHABLE, UNREACHABLE};
+use crate::header::{self, COLLECTING, FIELDS, HEADER_WORDS, REACHABLE, UNREACHABLE};
 use crate::lists::{Generation, Lists};
 
 const GENERATIONS: usize = 3;
@@ -122,7 +122,7 @@ impl CycleGc {
 
         // Trial deletion over the merged generation.
         scratch.candidates.clear();
-        collect::gather(heap, lists.take(young), &mut scratch.candidates);
+        let candidate_words = collect::gather(heap, lists.take(young), &mut scratch.candidates);
         let candidates = scratch.candidates.len() as u64;
         let mut scanned = candidates;
         collect::subtract_refs(heap, &scratch.candidates, &mut scratch.subtract);
@@ -132,49 +132,21 @@ impl CycleGc {
             &mut scratch.stack,
             &mut scratch.subtract,
         );
-        let (survivors, special) = split(
-            heap,
-            &scratch.candidates,
-            &mut scratch.survivors,
-            &mut scratch.garbage,
-        );
-        lists.append_all(heap, old, &scratch.survivors);
+        let plain = layout::flags_of(candidate_words)
+            & (FLAG_HAS_WEAKREFS | FLAG_IS_WEAKREF | FLAG_HAS_FINALIZER)
+            == 0
+            && heap.debug() & (DEBUG_COLLECTABLE | DEBUG_SAVEALL) == 0;
+        let (survivors, collected) = if plain {
+            self.split_and_free(heap, &mut scratch, old)
+        } else {
+            self.split_then_delete(heap, &mut scratch, old, &mut scanned)
+        };
         if generation == GENERATIONS - 2 {
             self.long_lived_pending += survivors;
         } else if generation == GENERATIONS - 1 {
             self.long_lived_pending = 0;
             self.long_lived_total = survivors;
         }
-
-        if heap.debug() & DEBUG_COLLECTABLE != 0 {
-            for &obj in &scratch.garbage {
-                eprintln!("gc: collectable {obj}");
-            }
-        }
-        if special & (FLAG_HAS_WEAKREFS | FLAG_IS_WEAKREF) != 0 {
-            clear_weakrefs(heap, &scratch.garbage);
-        }
-        if special & FLAG_HAS_FINALIZER != 0 && self.finalize(heap, &scratch.garbage) {
-            // A finalizer resurrected something: redo the analysis over the garbage; what is
-            // reachable again now survives with everything it reaches.
-            let garbage = std::mem::take(&mut scratch.garbage);
-            collect::mark_candidates(heap, &garbage);
-            scanned += garbage.len() as u64;
-            collect::subtract_refs(heap, &garbage, &mut scratch.subtract);
-            collect::mark_reachable_by_region(
-                heap,
-                &garbage,
-                &mut scratch.stack,
-                &mut scratch.subtract,
-            );
-            split(heap, &garbage, &mut scratch.survivors, &mut scratch.garbage);
-            self.counting
-                .hooks_mut()
-                .append_all(heap, old, &scratch.survivors);
-        }
-
-        let collected = scratch.garbage.len() as u64;
-        self.delete_garbage(heap, &mut scratch, old);
         self.scratch = scratch;
         self.scanned += scanned;
         heap.end_pause(
@@ -192,6 +164,108 @@ impl CycleGc {
             collected,
             uncollectable: 0,
         }
+    }
+
+    /// `split` and `delete_garbage` in one pass, for a collection where no candidate has a
+    /// weak reference or a finalizer and no debug flag asks to see the garbage: nothing can
+    /// happen between finding the garbage and freeing it, so each candidate is kept or
+    /// freed as the pass reaches it. A candidate without the reachable mark is garbage
+    /// whether the pass has reached it yet or not (it has not, and reads as collecting
+    /// and unmarked; it has, and reads as free), so references between garbage objects are
+    /// dropped and only those leaving the garbage are released, after the pass, as in
+    /// [`CycleGc::delete_garbage`]. Returns the survivors and the objects collected.
+    fn split_and_free(
+        &mut self,
+        heap: &mut Heap,
+        scratch: &mut Scratch,
+        old: Generation,
+    ) -> (u64, u64) {
+        scratch.survivors.clear();
+        scratch.children.clear();
+        let mut freed = 0;
+        for &obj in &scratch.candidates {
+            let w = heap.words(obj);
+            let shape_word = w[0];
+            if shape_word & REACHABLE != 0 {
+                // Its mark is cleared when it is linked into the older generation.
+                scratch.survivors.push(obj);
+                continue;
+            }
+            let n = header::field_count(shape_word);
+            for &raw in &w[FIELDS..FIELDS + n] {
+                let Some(child) = ObjRef::from_raw(raw) else {
+                    continue;
+                };
+                match allocated_shape_word(heap, child) {
+                    Some(c0) if !(header::state(c0) == COLLECTING && c0 & REACHABLE == 0) => {
+                        scratch.children.push(child)
+                    }
+                    _ => {}
+                }
+            }
+            heap.free(obj);
+            freed += 1;
+        }
+        let lists = self.counting.hooks_mut();
+        // Linked before any release, so a cascade that frees a survivor finds it listed.
+        lists.append_all(heap, old, &scratch.survivors);
+        lists.unreachable_freed_now(freed);
+        self.counting.set_cascade_pauses(false);
+        self.counting.release_all(heap, scratch.children.drain(..));
+        self.counting.set_cascade_pauses(true);
+        (scratch.survivors.len() as u64, freed)
+    }
+
+    /// The general path: split the candidates, clear weak references, run finalizers and
+    /// re-check resurrection, then delete the garbage. Returns the survivors of the first
+    /// split and the objects collected; adds what the re-check scanned to `scanned`.
+    fn split_then_delete(
+        &mut self,
+        heap: &mut Heap,
+        scratch: &mut Scratch,
+        old: Generation,
+        scanned: &mut u64,
+    ) -> (u64, u64) {
+        let (survivors, special) = split(
+            heap,
+            &scratch.candidates,
+            &mut scratch.survivors,
+            &mut scratch.garbage,
+        );
+        self.counting
+            .hooks_mut()
+            .append_all(heap, old, &scratch.survivors);
+
+        if heap.debug() & DEBUG_COLLECTABLE != 0 {
+            for &obj in &scratch.garbage {
+                eprintln!("gc: collectable {obj}");
+            }
+        }
+        if special & (FLAG_HAS_WEAKREFS | FLAG_IS_WEAKREF) != 0 {
+            clear_weakrefs(heap, &scratch.garbage);
+        }
+        if special & FLAG_HAS_FINALIZER != 0 && self.finalize(heap, &scratch.garbage) {
+            // A finalizer resurrected something: redo the analysis over the garbage; what is
+            // reachable again now survives with everything it reaches.
+            let garbage = std::mem::take(&mut scratch.garbage);
+            collect::mark_candidates(heap, &garbage);
+            *scanned += garbage.len() as u64;
+            collect::subtract_refs(heap, &garbage, &mut scratch.subtract);
+            collect::mark_reachable_by_region(
+                heap,
+                &garbage,
+                &mut scratch.stack,
+                &mut scratch.subtract,
+            );
+            split(heap, &garbage, &mut scratch.survivors, &mut scratch.garbage);
+            self.counting
+                .hooks_mut()
+                .append_all(heap, old, &scratch.survivors);
+        }
+
+        let collected = scratch.garbage.len() as u64;
+        self.delete_garbage(heap, scratch, old);
+        (survivors, collected)
     }
 
     /// Runs the pending finalizers of the garbage, in order (PEP 442: once per object, the

@@ -14,7 +14,9 @@
 //! resurrection is re-checked, and the rest die (or, under `DEBUG_SAVEALL`, go to
 //! `gc.garbage`): CPython clears their fields so counting frees them; here they are freed at
 //! once and only their references out of the garbage are released through counting, which
-//! ends in the same state. Every pass uses explicit work lists.
+//! ends in the same state. When no candidate has a weak reference or a finalizer (and no
+//! debug flag asks to see the garbage), nothing can happen between finding the garbage and
+//! freeing it, so one pass does both. Every pass uses explicit work lists.
 //! The results (which objects, how many, in which order finalizers run, when collections
 //! trigger) follow CPython 3.11/3.12; the passes differ only in bookkeeping that CPython's
 //! results do not depend on (see [`collect`]).

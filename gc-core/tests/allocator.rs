@@ -388,11 +388,11 @@ fn released_arena_memory_is_reused_then_cut() {
     }
 }
 
-/// A released pool's granules all read as free: a stale reference to a granule inside an
-/// earlier cell (where a payload word sat) cannot pass for an allocated object once the pool
-/// serves another size class.
+/// A pool taken by another size class reads as free at every granule: a stale reference to
+/// a granule inside an earlier cell (where a payload word sat) cannot pass for an allocated
+/// object once the pool serves a class whose cells start there.
 #[test]
-fn a_released_pool_reads_free_at_every_granule() {
+fn a_pool_taken_by_another_class_reads_free_at_every_granule() {
     let mut s = Space::new(Geometry::default(), None).unwrap();
     let cell = s.alloc(12).unwrap(); // 48 bytes: three granules
     let inner = gc_core::ObjRef::from_raw(cell.raw() + 1).unwrap();
@@ -401,6 +401,8 @@ fn a_released_pool_reads_free_at_every_granule() {
     s.free(cell);
     s.flush_empty_pools();
     assert_eq!(s.stats().pools_in_use, 0);
+    // The same pool, now for 16-byte cells: `inner` is where its second cell will be.
+    assert_eq!(s.alloc(4).unwrap(), cell);
     assert_eq!(s.try_words(inner).map(|w| w[0]), Some(0));
     assert!(!s.is_allocated(inner));
 }

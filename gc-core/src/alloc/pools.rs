@@ -22,6 +22,9 @@ use super::geometry::{Geometry, GRANULE_WORDS};
 use crate::layout::FLAG_ALLOCATED;
 
 const NONE: u32 = u32::MAX;
+/// The [`SmallSpace::last_class`] of a pool that never served a class (classes are below
+/// 255: `Geometry::validate` keeps `small_limit` at most 255 granules).
+const NEVER: u8 = u8::MAX;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum PoolState {
@@ -97,6 +100,9 @@ pub struct SmallSpace {
     /// One past the highest live arena.
     live_end: usize,
     pools: Vec<PoolMeta>,
+    /// Per pool, the size class it last served ([`NEVER`] if none): a pool taken for a
+    /// different class is cleared first.
+    last_class: Vec<u8>,
     /// The size class of the kept freed cell, or NONE when no cell is kept.
     kept_class: u32,
     /// The kept freed cell (meaningful only when `kept_class` is not NONE).
@@ -134,6 +140,7 @@ impl SmallSpace {
             arenas: Vec::new(),
             live_end: 0,
             pools: Vec::new(),
+            last_class: Vec::new(),
             kept_class: NONE,
             kept_cell: NONE,
             used_head: vec![NONE; geometry.size_classes()],
@@ -337,16 +344,7 @@ impl SmallSpace {
     }
 
     fn release_pool(&mut self, p: u32) {
-        // The pool may next serve another size class, whose cells start at other granules:
-        // clear the first word of every granule, so a stale reference to any granule of the
-        // pool reads as free (the allocated flag lives there) instead of landing on a field
-        // or payload word of the pool's earlier life.
-        let start = self.base_of_pool(p as usize);
-        for granule in self.words[start..start + (self.granules_per_pool * GRANULE_WORDS)]
-            .chunks_exact_mut(GRANULE_WORDS)
-        {
-            granule[0] = 0;
-        }
+        self.last_class[p as usize] = self.pools[p as usize].class as u8;
         self.pools[p as usize] = PoolMeta::EMPTY;
         self.pools_in_use -= 1;
         let arena = p as usize / self.pools_per_arena;
@@ -396,6 +394,19 @@ impl SmallSpace {
             self.usable.insert(((nfree - 1) as u32, arena as u32));
         }
         let p = (arena * self.pools_per_arena + pool_in_arena) as u32;
+        if self.last_class[p as usize] != class as u8 && self.last_class[p as usize] != NEVER {
+            // Another size class's cells start at other granules: clear the first word of
+            // every granule, so a stale reference to any granule of the pool reads as free
+            // (the allocated flag lives there) rather than landing on a field or payload word
+            // of the pool's earlier life. A pool that serves the same class again has its
+            // cells where they were, and needs nothing.
+            let start = self.base_of_pool(p as usize);
+            for granule in self.words[start..start + self.granules_per_pool * GRANULE_WORDS]
+                .chunks_exact_mut(GRANULE_WORDS)
+            {
+                granule[0] = 0;
+            }
+        }
         let cell_granules = class + 1;
         self.pools[p as usize] = PoolMeta {
             state: PoolState::Used,
@@ -473,6 +484,8 @@ impl SmallSpace {
                 self.arenas.push(arena);
                 self.pools
                     .extend(std::iter::repeat_n(PoolMeta::EMPTY, self.pools_per_arena));
+                self.last_class
+                    .extend(std::iter::repeat_n(NEVER, self.pools_per_arena));
                 self.arenas.len() - 1
             };
         // Memory for the arena unless the vector still holds a released arena's words at

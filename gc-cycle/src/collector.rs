@@ -209,6 +209,7 @@ impl CycleGc {
         let lists = self.counting.hooks_mut();
         // Linked before any release, so a cascade that frees a survivor finds it listed.
         lists.append_all(heap, old, &scratch.survivors);
+        lists.unreachable_freed = 0;
         lists.unreachable_freed_now(freed);
         self.counting.set_cascade_pauses(false);
         self.counting.release_all(heap, scratch.children.drain(..));

@@ -399,7 +399,8 @@ impl SmallSpace {
             // every granule, so a stale reference to any granule of the pool reads as free
             // (the allocated flag lives there) rather than landing on a field or payload word
             // of the pool's earlier life. A pool that serves the same class again has its
-            // cells where they were, and needs nothing.
+            // cells where they were: a stale reference into it is as exposed as while the
+            // pool was live (`Heap::check` reads only the allocated flag), no more.
             let start = self.base_of_pool(p as usize);
             for granule in self.words[start..start + self.granules_per_pool * GRANULE_WORDS]
                 .chunks_exact_mut(GRANULE_WORDS)

@@ -192,17 +192,13 @@ impl CycleGc {
                 continue;
             }
             let n = header::field_count(shape_word);
-            for &raw in &w[FIELDS..FIELDS + n] {
-                let Some(child) = ObjRef::from_raw(raw) else {
-                    continue;
-                };
-                match allocated_shape_word(heap, child) {
-                    Some(c0) if !(header::state(c0) == COLLECTING && c0 & REACHABLE == 0) => {
-                        scratch.children.push(child)
-                    }
-                    _ => {}
-                }
-            }
+            // Garbage not yet reached reads as collecting and unmarked.
+            queue_references_out(
+                heap,
+                &w[FIELDS..FIELDS + n],
+                |c0| header::state(c0) == COLLECTING && c0 & REACHABLE == 0,
+                &mut scratch.children,
+            );
             heap.free(obj);
             freed += 1;
         }
@@ -329,20 +325,12 @@ impl CycleGc {
                 }
                 debug_assert_eq!(header::state(shape_word), UNREACHABLE);
                 let n = header::field_count(shape_word);
-                for &raw in &w[FIELDS..FIELDS + n] {
-                    let Some(child) = ObjRef::from_raw(raw) else {
-                        continue;
-                    };
-                    // A child that is garbage dies with this object, or was freed already
-                    // (its cell reads as free, or its arena is gone): its count does not
-                    // matter.
-                    match allocated_shape_word(heap, child) {
-                        Some(w0) if header::state(w0) != UNREACHABLE => {
-                            scratch.children.push(child)
-                        }
-                        _ => {}
-                    }
-                }
+                queue_references_out(
+                    heap,
+                    &w[FIELDS..FIELDS + n],
+                    |c0| header::state(c0) == UNREACHABLE,
+                    &mut scratch.children,
+                );
                 heap.free(obj);
                 freed += 1;
             }
@@ -360,6 +348,27 @@ impl CycleGc {
             }
         }
         scratch.garbage.clear();
+    }
+}
+
+/// Queues onto `out` each referent in `fields` that outlives the garbage being freed: one
+/// that is allocated and whose shape word `is_garbage` does not claim. A referent that is
+/// garbage dies with the referrer, or was freed already (its cell reads as free, or its
+/// memory is gone), so its count does not matter.
+#[inline(always)]
+fn queue_references_out(
+    heap: &Heap,
+    fields: &[u32],
+    is_garbage: impl Fn(u32) -> bool,
+    out: &mut Vec<ObjRef>,
+) {
+    for &raw in fields {
+        if let Some(child) = ObjRef::from_raw(raw) {
+            match allocated_shape_word(heap, child) {
+                Some(w0) if !is_garbage(w0) => out.push(child),
+                _ => {}
+            }
+        }
     }
 }
 

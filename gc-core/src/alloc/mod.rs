@@ -228,7 +228,7 @@ impl Space {
     #[inline]
     pub fn words(&self, r: ObjRef) -> &[u32] {
         if r.0 & ObjRef::LARGE_BIT == 0 {
-            &self.small.words[r.0 as usize * GRANULE_WORDS..]
+            &self.small.words[SmallSpace::word_of(r.0)..]
         } else {
             &self.large.objects[(r.0 & !ObjRef::LARGE_BIT) as usize]
         }
@@ -239,7 +239,7 @@ impl Space {
     #[inline]
     pub fn try_words(&self, r: ObjRef) -> Option<&[u32]> {
         if r.0 & ObjRef::LARGE_BIT == 0 {
-            self.small.words.get(r.0 as usize * GRANULE_WORDS..)
+            self.small.words.get(SmallSpace::word_of(r.0)..)
         } else {
             self.large
                 .objects
@@ -253,7 +253,7 @@ impl Space {
     #[inline]
     pub fn try_words_mut(&mut self, r: ObjRef) -> Option<&mut [u32]> {
         if r.0 & ObjRef::LARGE_BIT == 0 {
-            self.small.words.get_mut(r.0 as usize * GRANULE_WORDS..)
+            self.small.words.get_mut(SmallSpace::word_of(r.0)..)
         } else {
             self.large
                 .objects
@@ -266,7 +266,7 @@ impl Space {
     #[inline]
     pub fn words_mut(&mut self, r: ObjRef) -> &mut [u32] {
         if r.0 & ObjRef::LARGE_BIT == 0 {
-            &mut self.small.words[r.0 as usize * GRANULE_WORDS..]
+            &mut self.small.words[SmallSpace::word_of(r.0)..]
         } else {
             &mut self.large.objects[(r.0 & !ObjRef::LARGE_BIT) as usize]
         }

@@ -154,6 +154,13 @@ impl SmallSpace {
         }
     }
 
+    /// Where the first word of small reference `r` is in [`SmallSpace::words`]: arena `a`
+    /// starts at word `a << (shift + 2)` and a granule is four words, so simply `r * 4`.
+    #[inline(always)]
+    pub(crate) fn word_of(r: u32) -> usize {
+        r as usize * GRANULE_WORDS
+    }
+
     /// Allocates a cell of `class`; returns its reference. `None` when no more arenas can
     /// be addressed.
     #[inline(always)]
@@ -184,7 +191,7 @@ impl SmallSpace {
                 let g = pool.free_head;
                 if g != NONE {
                     let r = ((arena as u32) << self.shift) | g;
-                    pool.free_head = self.words[r as usize * GRANULE_WORDS + 1];
+                    pool.free_head = self.words[Self::word_of(r) + 1];
                     pool.allocated += 1;
                     return Some(r);
                 }
@@ -219,7 +226,7 @@ impl SmallSpace {
         let granule = if pool.free_head != NONE {
             let g = pool.free_head;
             let r = ((arena as u32) << self.shift) | g;
-            pool.free_head = self.words[r as usize * GRANULE_WORDS + 1];
+            pool.free_head = self.words[Self::word_of(r) + 1];
             g
         } else {
             let base = (p as usize & (self.pools_per_arena - 1)) << self.pool_shift;
@@ -252,7 +259,7 @@ impl SmallSpace {
     /// arenas) is told apart without a test of its own. The caller has checked `r` is an allocated object.
     #[inline(always)]
     pub fn free_unless(&mut self, r: u32, refuse_bits: u32) -> Option<usize> {
-        let w = r as usize * GRANULE_WORDS;
+        let w = Self::word_of(r);
         let shape_word = self.words.get_mut(w)?;
         if *shape_word & refuse_bits != 0 {
             return None;
@@ -296,7 +303,7 @@ impl SmallSpace {
         let r = self.kept_cell;
         let granule = r & self.mask;
         let p = (r >> self.pool_shift) as usize;
-        self.words[r as usize * GRANULE_WORDS + 1] = self.pools[p].free_head;
+        self.words[Self::word_of(r) + 1] = self.pools[p].free_head;
         self.return_cell(p, granule);
     }
 
@@ -525,7 +532,7 @@ impl SmallSpace {
         if !offset.is_multiple_of(cg) || offset / cg >= pool.carved as usize {
             return false;
         }
-        (self.words[r as usize * GRANULE_WORDS] >> 16) as u16 & FLAG_ALLOCATED != 0
+        (self.words[Self::word_of(r)] >> 16) as u16 & FLAG_ALLOCATED != 0
     }
 
     /// Cell size in bytes of the allocated small object `r`.

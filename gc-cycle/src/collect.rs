@@ -15,29 +15,108 @@
 
 use gc_core::{Heap, ObjRef};
 
-use crate::header::{self, COLLECTING, COUNT, FIELDS, NEXT, PREV, REACHABLE};
+use crate::header::{self, COLLECTING, COUNT, FIELDS, NEXT, PREV, REACHABLE, TOUCHED};
 
-/// `update_refs` while gathering: walks the detached list from `first`, marks each object
-/// as collecting with gc_refs = its count and its index in `out`, and appends it to `out`.
-/// Returns the union of the candidates' shape words (whose flags tell whether any has a
-/// weak reference or a finalizer).
-pub fn gather(heap: &mut Heap, first: Option<ObjRef>, out: &mut Vec<ObjRef>) -> u32 {
+/// What [`gather_and_subtract`] found besides the candidates.
+#[derive(Clone, Copy, Debug)]
+pub struct Gathered {
+    /// The union of the candidates' shape words (whose flags tell whether any has a weak
+    /// reference or a finalizer).
+    pub shape_union: u32,
+    /// Candidates whose gc_refs ended at zero. When that is all of them, no candidate is
+    /// referred to from outside the set, nothing is reachable, and `move_unreachable` has
+    /// nothing to do.
+    pub zeroed: usize,
+}
+
+/// `update_refs` and `subtract_refs` in one walk of the detached list from `first`, the
+/// merged generations up to `generation`: each object is marked as collecting, with
+/// gc_refs = its count and its index in `out`, and appended to `out`; then each reference
+/// it holds to a member of the set is subtracted from the referent's gc_refs.
+///
+/// A referent the walk has not gathered yet is recognised by its list state (generation
+/// `generation` or younger), gets gc_refs = count − 1 and the state touched, and keeps its
+/// list link so the walk still reaches it; gathering it later keeps the gc_refs it has.
+/// Each reference to an object outside the set (untracked, older or frozen) is pushed onto
+/// `outside`: when the whole set turns out to be garbage, these are exactly the references
+/// its death releases.
+/// CPython makes two passes over the set; one walk reads each object once (and, in
+/// objects built together, finds most referents in the cache lines just read).
+pub fn gather_and_subtract(
+    heap: &mut Heap,
+    first: Option<ObjRef>,
+    generation: usize,
+    out: &mut Vec<ObjRef>,
+    outside: &mut Vec<ObjRef>,
+) -> Gathered {
+    outside.clear();
     let mut at = first;
-    let mut union = 0;
+    let mut shape_union = 0;
+    let mut zeroed = 0;
     while let Some(obj) = at {
         let index = out.len() as u32;
-        let w = heap.words_mut(obj);
-        let next = w[NEXT];
-        union |= w[0];
-        w[0] = header::with_state(w[0], COLLECTING);
-        w[PREV] = w[COUNT];
-        w[NEXT] = index;
+        let (next, head) = {
+            let w = heap.words_mut(obj);
+            let next = w[NEXT];
+            let w0 = w[0];
+            shape_union |= w0;
+            if header::state(w0) != TOUCHED {
+                w[PREV] = w[COUNT];
+                zeroed += usize::from(w[PREV] == 0);
+            }
+            w[0] = header::with_state(w0, COLLECTING);
+            w[NEXT] = index;
+            (next, head_of(w))
+        };
         out.push(obj);
+        // One or two fields (most objects) are handled here, without a closure call each.
+        if head.fields <= 2 {
+            if head.fields >= 1 {
+                zeroed += subtract_referent(heap, head.first, generation, outside);
+            }
+            if head.fields == 2 {
+                zeroed += subtract_referent(heap, head.second, generation, outside);
+            }
+        } else {
+            for_each_child_batched(heap, obj, head.fields, &mut |heap, child| {
+                zeroed += subtract_referent(heap, child.raw(), generation, outside);
+            });
+        }
         // The list ends at a boundary mark, which is never a small or realistic large
         // reference; `from_raw` maps NULL to None and the mark check stops at the end.
         at = ObjRef::from_raw(next).filter(|_| next < 0xFFFF_FFF0);
     }
-    union
+    Gathered {
+        shape_union,
+        zeroed,
+    }
+}
+
+/// Subtracts one reference (raw, possibly null) from its referent's gc_refs if the referent
+/// belongs to a collection of `generation` (see [`gather_and_subtract`]); returns 1 if
+/// that took gc_refs to zero. A referent outside the collection is pushed onto `outside`.
+#[inline(always)]
+fn subtract_referent(
+    heap: &mut Heap,
+    raw: u32,
+    generation: usize,
+    outside: &mut Vec<ObjRef>,
+) -> usize {
+    let Some(child) = ObjRef::from_raw(raw) else {
+        return 0;
+    };
+    let w = heap.words_mut(child);
+    let s = header::state(w[0]);
+    if s == COLLECTING || s == TOUCHED {
+        w[PREV] -= 1;
+    } else if header::in_collection(s, generation) {
+        w[PREV] = w[COUNT].wrapping_sub(1);
+        w[0] = header::with_state(w[0], TOUCHED);
+    } else {
+        outside.push(child);
+        return 0;
+    }
+    usize::from(w[PREV] == 0)
 }
 
 /// `update_refs` for candidates already in a vector (the resurrection re-check).
@@ -118,7 +197,7 @@ pub struct SubtractScratch {
 /// over the copy) and then decrements region by region, where the misses become hits. A set
 /// whose references stay local (objects built together, such as pairs) skips the sort.
 pub fn subtract_refs(heap: &mut Heap, candidates: &[ObjRef], scratch: &mut SubtractScratch) {
-    scratch.sort_by_region = candidates.len() >= REGION_SORT_MIN && scattered(heap, candidates);
+    choose_region_order(heap, candidates, scratch);
     if !scratch.sort_by_region {
         for &obj in candidates {
             for_each_child(heap, obj, decrement_if_collecting);
@@ -129,6 +208,12 @@ pub fn subtract_refs(heap: &mut Heap, candidates: &[ObjRef], scratch: &mut Subtr
     for &child in &scratch.references {
         decrement_if_collecting(heap, child);
     }
+}
+
+/// Decides whether the passes over `candidates` visit references sorted by region: a large
+/// set whose sampled references mostly leave their own region (see [`subtract_refs`]).
+pub fn choose_region_order(heap: &Heap, candidates: &[ObjRef], scratch: &mut SubtractScratch) {
+    scratch.sort_by_region = candidates.len() >= REGION_SORT_MIN && scattered(heap, candidates);
 }
 
 /// Fills `scratch.references` with the non-null referents of `sources`, sorted by memory

@@ -35,6 +35,8 @@ struct Scratch {
     survivors: Vec<ObjRef>,
     stack: Vec<ObjRef>,
     children: Vec<ObjRef>,
+    /// References from the candidates to objects outside the collection.
+    outside: Vec<ObjRef>,
     subtract: collect::SubtractScratch,
 }
 
@@ -122,21 +124,33 @@ impl CycleGc {
 
         // Trial deletion over the merged generation.
         scratch.candidates.clear();
-        let candidate_words = collect::gather(heap, lists.take(young), &mut scratch.candidates);
+        let gathered = collect::gather_and_subtract(
+            heap,
+            lists.take(young),
+            generation,
+            &mut scratch.candidates,
+            &mut scratch.outside,
+        );
         let candidates = scratch.candidates.len() as u64;
         let mut scanned = candidates;
-        collect::subtract_refs(heap, &scratch.candidates, &mut scratch.subtract);
-        collect::mark_reachable_by_region(
-            heap,
-            &scratch.candidates,
-            &mut scratch.stack,
-            &mut scratch.subtract,
-        );
-        let plain = layout::flags_of(candidate_words)
+        // With every gc_refs at zero nothing is reachable: no candidate is marked.
+        let all_garbage = gathered.zeroed == scratch.candidates.len();
+        if !all_garbage {
+            collect::choose_region_order(heap, &scratch.candidates, &mut scratch.subtract);
+            collect::mark_reachable_by_region(
+                heap,
+                &scratch.candidates,
+                &mut scratch.stack,
+                &mut scratch.subtract,
+            );
+        }
+        let plain = layout::flags_of(gathered.shape_union)
             & (FLAG_HAS_WEAKREFS | FLAG_IS_WEAKREF | FLAG_HAS_FINALIZER)
             == 0
             && heap.debug() & (DEBUG_COLLECTABLE | DEBUG_SAVEALL) == 0;
-        let (survivors, collected) = if plain {
+        let (survivors, collected) = if plain && all_garbage {
+            self.free_closed_set(heap, &mut scratch)
+        } else if plain {
             self.split_and_free(heap, &mut scratch, old)
         } else {
             self.split_then_delete(heap, &mut scratch, old, &mut scanned)
@@ -164,6 +178,24 @@ impl CycleGc {
             collected,
             uncollectable: 0,
         }
+    }
+
+    /// The whole set is garbage (no candidate has references from outside it), with no weak
+    /// reference, finalizer or debug flag to attend to: every candidate is freed, and the
+    /// references leaving the set, which the gather pass collected, are released after.
+    /// Returns no survivors and the objects collected.
+    fn free_closed_set(&mut self, heap: &mut Heap, scratch: &mut Scratch) -> (u64, u64) {
+        for &obj in &scratch.candidates {
+            heap.free(obj);
+        }
+        let freed = scratch.candidates.len() as u64;
+        let lists = self.counting.hooks_mut();
+        lists.unreachable_freed = 0;
+        lists.unreachable_freed_now(freed);
+        self.counting.set_cascade_pauses(false);
+        self.counting.release_all(heap, scratch.outside.drain(..));
+        self.counting.set_cascade_pauses(true);
+        (0, freed)
     }
 
     /// `split` and `delete_garbage` in one pass, for a collection where no candidate has a

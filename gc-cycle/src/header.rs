@@ -34,14 +34,40 @@ pub const REACHABLE: u32 = 1 << (STATE_SHIFT + 3);
 
 /// Never tracked (no reference fields, not a weak reference).
 pub const UNTRACKED: u32 = 0;
-/// In a generation list (or the permanent one).
-pub const LINKED: u32 = 1;
-/// In the set being collected.
-pub const COLLECTING: u32 = 2;
+/// In the set being collected, gathered: gc_refs in the prev word, the candidate's index in
+/// the next word.
+pub const COLLECTING: u32 = 1;
+/// In the set being collected, reached through a reference before the walk of the list
+/// gathered it: gc_refs in the prev word, the next word still the list link.
+pub const TOUCHED: u32 = 2;
+/// In generation 0's list; generations 1 and 2 and the permanent generation follow, so an
+/// object's state names its list ([`linked`]) and whether it belongs to a collection of
+/// generation `g` is one comparison ([`in_collection`]).
+pub const LINKED_YOUNG: u32 = 3;
+/// In the permanent generation (`gc.freeze()`): the list after generation 2.
+pub const FROZEN: u32 = LINKED_YOUNG + 3;
 /// Found unreachable by the running collection.
-pub const UNREACHABLE: u32 = 3;
-/// In the permanent generation (`gc.freeze()`).
-pub const FROZEN: u32 = 4;
+pub const UNREACHABLE: u32 = 7;
+
+/// The state of an object in list `list` (0, 1, 2 for the generations, 3 for the
+/// permanent one).
+#[inline]
+pub const fn linked(list: usize) -> u32 {
+    LINKED_YOUNG + list as u32
+}
+
+/// Whether an object in state `s` belongs to a running collection of generation
+/// `generation` (gathered, touched, or still in one of the lists being collected).
+#[inline]
+pub fn in_collection(s: u32, generation: usize) -> bool {
+    s.wrapping_sub(COLLECTING) <= linked(generation) - COLLECTING
+}
+
+/// Whether state `s` is one of the four lists'.
+#[inline]
+pub fn is_linked(s: u32) -> bool {
+    (LINKED_YOUNG..=FROZEN).contains(&s)
+}
 
 /// The tracking state stored in shape word `w0`.
 #[inline]

@@ -8,9 +8,7 @@
 use gc_core::{Heap, ObjRef, NULL};
 use gc_refcount::CountHooks;
 
-use crate::header::{
-    self, COUNT_HEADER, FROZEN, HEADER_WORDS, LINKED, NEXT, PREV, UNREACHABLE, UNTRACKED,
-};
+use crate::header::{self, COUNT_HEADER, FROZEN, HEADER_WORDS, NEXT, PREV, UNREACHABLE, UNTRACKED};
 
 /// A list of tracked objects: the three generations and the permanent one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -86,7 +84,7 @@ impl Lists {
         let tail = self.tail[l];
         {
             let w = heap.words_mut(obj);
-            w[0] = header::with_state(w[0], LINKED);
+            w[0] = header::with_state(w[0], header::linked(l));
             w[PREV] = if tail == NULL { mark(l) } else { tail };
             w[NEXT] = mark(l);
         }
@@ -192,7 +190,11 @@ impl Lists {
 
     /// `gc.unfreeze()`: moves the permanent generation to the end of the oldest.
     pub(crate) fn unfreeze(&mut self, heap: &mut Heap) {
-        self.restate(heap, Generation::Permanent, LINKED);
+        self.restate(
+            heap,
+            Generation::Permanent,
+            header::linked(Generation::Old.index()),
+        );
         self.merge(heap, Generation::Permanent, Generation::Old);
         self.frozen = 0;
     }
@@ -217,10 +219,11 @@ impl Lists {
         }
         // Each object's neighbours are known from the slice: one look-up per object.
         let mut prev = if tail == NULL { mark(l) } else { tail };
+        let state = header::linked(l);
         for (i, &obj) in objs.iter().enumerate() {
             let next = objs.get(i + 1).map_or(mark(l), |n| n.raw());
             let w = heap.words_mut(obj);
-            w[0] = header::with_state(w[0], LINKED);
+            w[0] = header::with_state(w[0], state);
             w[PREV] = prev;
             w[NEXT] = next;
             prev = obj.raw();
@@ -265,7 +268,7 @@ impl CountHooks for Lists {
         }
         if s == UNREACHABLE {
             self.unreachable_freed += 1;
-        } else if s == LINKED || s == FROZEN {
+        } else if header::is_linked(s) {
             self.unlink_freed(heap, obj, s);
         }
         self.count[0] = self.count[0].saturating_sub(1);

@@ -76,6 +76,97 @@ fn garbage_releases_what_it_refers_to_outside_itself() {
     assert_eq!(live(&m), 0);
 }
 
+/// A young collection whose candidates are all garbage (nothing outside refers to any of
+/// them) frees the whole set and releases exactly the references leaving it: to an object
+/// in an older generation, to a frozen one, and to an untracked leaf only the set held.
+/// The older and frozen objects are not candidates, keep their lists and get their counts
+/// back to one (the verified heap checks every count).
+#[test]
+fn closed_garbage_set_releases_references_to_older_frozen_and_untracked_objects() {
+    let mut m = runtime(CycleGc::default(), HeapConfig::verified());
+    m.disable();
+    m.alloc(6, Shape::new(1, 8)).unwrap(); // F, to be frozen
+    m.freeze().unwrap();
+    m.alloc(5, Shape::new(1, 8)).unwrap(); // O, to be promoted to generation 2
+    assert_eq!(m.collect(None).unwrap(), 0);
+    let old = m.heap().slot(5).unwrap().unwrap();
+    let frozen = m.heap().slot(6).unwrap().unwrap();
+    assert_eq!(m.get_objects(Some(2)), vec![old]);
+    pair(&mut m, 0, 1); // A <-> B, young
+    m.alloc(2, Shape::new(0, 8)).unwrap(); // L, untracked, held only by the set
+    m.alloc(3, Shape::new(3, 8)).unwrap(); // C, young, holds O, F and L twice
+    m.store(0, 0, Some(3)).unwrap(); // A -> C replaces A -> B; B -> A -> C -> B closes it
+    m.store(3, 0, Some(1)).unwrap();
+    m.store(3, 1, Some(5)).unwrap();
+    m.store(3, 2, Some(6)).unwrap();
+    m.store(1, 0, Some(0)).unwrap();
+    m.alloc(4, Shape::new(2, 8)).unwrap(); // D, young: D -> L, D -> D
+    m.store(4, 0, Some(2)).unwrap();
+    m.store(4, 1, Some(4)).unwrap();
+    m.store(0, 0, Some(3)).unwrap();
+    for s in 0..5 {
+        m.clear(s).unwrap();
+    }
+    assert_eq!(live(&m), 7, "F, O, A, B, C, D, L");
+    assert_eq!(m.get_objects(Some(0)).len(), 4);
+    assert_eq!(m.collect(Some(0)).unwrap(), 4, "A, B, C and D");
+    assert_eq!(m.get_stats()[0].candidates, 4);
+    assert_eq!(live(&m), 2, "L died by counting; F and O live");
+    assert_eq!(m.collector().refcount(m.heap(), old), Some(1));
+    assert_eq!(m.collector().refcount(m.heap(), frozen), Some(1));
+    assert_eq!(m.get_objects(Some(2)), vec![old]);
+    assert_eq!(m.get_freeze_count(), 1);
+    m.verify_now().unwrap();
+}
+
+/// A collection of generation 1 takes generations 0 and 1 and leaves generation 2 alone:
+/// references from the older generation keep their targets (their gc_refs never reach
+/// zero), references into it are not subtracted, and survivors of both younger
+/// generations move to generation 2. An object referred to before the walk of the list
+/// reaches it (Y2, allocated after Y1, which refers to it) keeps what was subtracted.
+#[test]
+fn middle_collection_takes_the_two_younger_generations_only() {
+    let mut m = runtime(CycleGc::default(), HeapConfig::verified());
+    m.disable();
+    m.alloc(0, Shape::new(1, 8)).unwrap(); // O, generation 2 after a full collection
+    m.collect(None).unwrap();
+    m.alloc(1, Shape::new(1, 8)).unwrap(); // M, generation 1 after a young collection
+    m.alloc(2, Shape::new(2, 8)).unwrap(); // G1 <-> G2, garbage, generation 1
+    m.alloc(3, Shape::new(1, 8)).unwrap();
+    m.store(2, 0, Some(3)).unwrap();
+    m.store(3, 0, Some(2)).unwrap();
+    m.store(2, 1, Some(0)).unwrap(); // G1 -> O
+    m.store(1, 0, Some(2)).unwrap(); // M -> G1 for now
+    m.collect(Some(0)).unwrap();
+    assert_eq!(m.get_objects(Some(1)).len(), 3, "M, G1, G2");
+    m.store(1, 0, None).unwrap(); // G1, G2 now garbage in generation 1
+                                  // Y1 <-> Y2, young, Y2 also held by O and holding M: reachable from O only.
+    m.alloc(4, Shape::new(1, 8)).unwrap(); // Y1
+    m.alloc(5, Shape::new(2, 8)).unwrap(); // Y2
+    m.store(4, 0, Some(5)).unwrap();
+    m.store(5, 0, Some(4)).unwrap();
+    m.store(5, 1, Some(1)).unwrap(); // Y2 -> M
+    m.store(0, 0, Some(5)).unwrap(); // O -> Y2
+    for s in 1..6 {
+        m.clear(s).unwrap();
+    }
+    let o = m.heap().slot(0).unwrap().unwrap();
+    let y2 = m.heap().field(o, 0).unwrap().unwrap();
+    assert_eq!(live(&m), 6, "O, M, G1, G2, Y1, Y2");
+    assert_eq!(m.collect(Some(1)).unwrap(), 2, "G1 and G2");
+    assert_eq!(m.get_stats()[1].candidates, 5, "M, G1, G2, Y1 and Y2");
+    assert_eq!(live(&m), 4, "O, M, Y1, Y2");
+    assert_eq!(m.collector().refcount(m.heap(), y2), Some(2));
+    assert_eq!(m.collector().refcount(m.heap(), o), Some(1));
+    assert_eq!(
+        m.get_objects(Some(2)).len(),
+        4,
+        "O, then M, Y1 and Y2 promoted"
+    );
+    assert!(m.get_objects(Some(0)).is_empty() && m.get_objects(Some(1)).is_empty());
+    m.verify_now().unwrap();
+}
+
 /// What CPython's rules predict for the seed workload, modelled over object numbers alone
 /// (independent of the heap): per generation, the collections made, the objects left in each
 /// generation at the end, and the peak number of objects alive. Object `j`'s partner is

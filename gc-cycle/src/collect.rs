@@ -23,10 +23,20 @@ pub struct Gathered {
     /// The union of the candidates' shape words (whose flags tell whether any has a weak
     /// reference or a finalizer).
     pub shape_union: u32,
-    /// Candidates whose gc_refs ended at zero. When that is all of them, no candidate is
-    /// referred to from outside the set, nothing is reachable, and `move_unreachable` has
-    /// nothing to do.
+    /// How many candidates, from the first, had their references subtracted; the rest (a
+    /// large set whose references are scattered) are left to [`subtract_refs`].
+    pub subtracted: usize,
+    /// Candidates whose gc_refs reached zero (meaningful when every candidate's references
+    /// were subtracted).
     pub zeroed: usize,
+}
+
+impl Gathered {
+    /// Whether every gc_refs ended at zero: no candidate is referred to from outside the
+    /// set, so nothing is reachable and `move_unreachable` has nothing to do.
+    pub fn all_garbage(&self, candidates: usize) -> bool {
+        self.subtracted == candidates && self.zeroed == candidates
+    }
 }
 
 /// `update_refs` and `subtract_refs` in one walk of the detached list from `first`, the
@@ -37,11 +47,17 @@ pub struct Gathered {
 /// A referent the walk has not gathered yet is recognised by its list state (generation
 /// `generation` or younger), gets gc_refs = count − 1 and the state touched, and keeps its
 /// list link so the walk still reaches it; gathering it later keeps the gc_refs it has.
-/// Each reference to an object outside the set (untracked, older or frozen) is pushed onto
-/// `outside`: when the whole set turns out to be garbage, these are exactly the references
-/// its death releases.
-/// CPython makes two passes over the set; one walk reads each object once (and, in
-/// objects built together, finds most referents in the cache lines just read).
+/// CPython makes two passes over the set; one walk reads each object once and, in objects
+/// built together (pairs, lists, trees made in order), finds most referents in the cache
+/// lines just read. Each reference to an object outside the set (untracked, older or
+/// frozen) is pushed onto `outside`: when the whole set turns out to be garbage, these are
+/// exactly the references its death releases.
+///
+/// Where references are scattered over the heap (a large graph built in random order),
+/// subtracting them as the walk goes costs a cache miss each, and [`subtract_refs`] does
+/// better by sorting them by region. So the walk samples the references of its first
+/// [`LOCALITY_SAMPLES`] objects; if most leave their region, it only gathers the rest,
+/// and [`Gathered::subtracted`] tells the caller where to continue with [`subtract_refs`].
 pub fn gather_and_subtract(
     heap: &mut Heap,
     first: Option<ObjRef>,
@@ -50,45 +66,120 @@ pub fn gather_and_subtract(
     outside: &mut Vec<ObjRef>,
 ) -> Gathered {
     outside.clear();
-    let mut at = first;
-    let mut shape_union = 0;
-    let mut zeroed = 0;
-    while let Some(obj) = at {
-        let index = out.len() as u32;
-        let (next, head) = {
-            let w = heap.words_mut(obj);
-            let next = w[NEXT];
-            let w0 = w[0];
-            shape_union |= w0;
-            if header::state(w0) != TOUCHED {
-                w[PREV] = w[COUNT];
-                zeroed += usize::from(w[PREV] == 0);
-            }
-            w[0] = header::with_state(w0, COLLECTING);
-            w[NEXT] = index;
-            (next, head_of(w))
+    let mut walk = Walk {
+        at: first,
+        generation,
+        shape_union: 0,
+        zeroed: 0,
+    };
+    let (mut far, mut total) = (0usize, 0usize);
+    while out.len() < LOCALITY_SAMPLES {
+        let Some((obj, head)) = walk.gather_and_subtract_one(heap, out, outside) else {
+            break;
         };
-        out.push(obj);
+        let home = region(obj);
+        for raw in [head.first, head.second].into_iter().take(head.fields) {
+            if let Some(child) = ObjRef::from_raw(raw) {
+                total += 1;
+                far += usize::from(region(child) != home);
+            }
+        }
+    }
+    let subtracted = if walk.at.is_some() && 2 * far > total {
+        let sampled = out.len();
+        walk.gather_rest(heap, out);
+        sampled
+    } else {
+        while walk.gather_and_subtract_one(heap, out, outside).is_some() {}
+        out.len()
+    };
+    Gathered {
+        shape_union: walk.shape_union,
+        subtracted,
+        zeroed: walk.zeroed,
+    }
+}
+
+/// [`subtract_referent`] for each field of an object with more than two: returns how many
+/// gc_refs that took to zero. Out of line, so the walk's own counts stay in registers.
+#[inline(never)]
+fn subtract_many(
+    heap: &mut Heap,
+    obj: ObjRef,
+    fields: usize,
+    generation: usize,
+    outside: &mut Vec<ObjRef>,
+) -> usize {
+    let mut zeroed = 0;
+    for_each_child_batched(heap, obj, fields, &mut |heap, child| {
+        zeroed += subtract_referent(heap, child.raw(), generation, outside);
+    });
+    zeroed
+}
+
+/// The state of [`gather_and_subtract`]'s walk of a list.
+struct Walk {
+    at: Option<ObjRef>,
+    generation: usize,
+    shape_union: u32,
+    zeroed: usize,
+}
+
+impl Walk {
+    /// Gathers the next object of the list and subtracts its references; returns it with
+    /// its [`Head`], or None at the end of the list.
+    #[inline(always)]
+    fn gather_and_subtract_one(
+        &mut self,
+        heap: &mut Heap,
+        out: &mut Vec<ObjRef>,
+        outside: &mut Vec<ObjRef>,
+    ) -> Option<(ObjRef, Head)> {
+        let obj = self.at?;
+        let head = self.gather_one(heap, obj, out);
+        let generation = self.generation;
         // One or two fields (most objects) are handled here, without a closure call each.
         if head.fields <= 2 {
             if head.fields >= 1 {
-                zeroed += subtract_referent(heap, head.first, generation, outside);
+                self.zeroed += subtract_referent(heap, head.first, generation, outside);
             }
             if head.fields == 2 {
-                zeroed += subtract_referent(heap, head.second, generation, outside);
+                self.zeroed += subtract_referent(heap, head.second, generation, outside);
             }
         } else {
-            for_each_child_batched(heap, obj, head.fields, &mut |heap, child| {
-                zeroed += subtract_referent(heap, child.raw(), generation, outside);
-            });
+            self.zeroed += subtract_many(heap, obj, head.fields, generation, outside);
         }
+        Some((obj, head))
+    }
+
+    /// Gathers `obj`, the object at the walk's position, and moves the walk on: state
+    /// collecting, gc_refs = its count (unless it was touched), its index in the next word.
+    #[inline(always)]
+    fn gather_one(&mut self, heap: &mut Heap, obj: ObjRef, out: &mut Vec<ObjRef>) -> Head {
+        let index = out.len() as u32;
+        let w = heap.words_mut(obj);
+        let next = w[NEXT];
+        let w0 = w[0];
+        self.shape_union |= w0;
+        if header::state(w0) != TOUCHED {
+            w[PREV] = w[COUNT];
+            self.zeroed += usize::from(w[PREV] == 0);
+        }
+        w[0] = header::with_state(w0, COLLECTING);
+        w[NEXT] = index;
+        let head = head_of(w);
+        out.push(obj);
         // The list ends at a boundary mark, which is never a small or realistic large
         // reference; `from_raw` maps NULL to None and the mark check stops at the end.
-        at = ObjRef::from_raw(next).filter(|_| next < 0xFFFF_FFF0);
+        self.at = ObjRef::from_raw(next).filter(|_| next < 0xFFFF_FFF0);
+        head
     }
-    Gathered {
-        shape_union,
-        zeroed,
+
+    /// Gathers the rest of the list without subtracting.
+    fn gather_rest(&mut self, heap: &mut Heap, out: &mut Vec<ObjRef>) {
+        while let Some(obj) = self.at {
+            self.gather_one(heap, obj, out);
+        }
     }
 }
 
@@ -147,7 +238,7 @@ fn region(r: ObjRef) -> usize {
     }
 }
 
-/// Candidates sampled by [`scattered`].
+/// Candidates sampled by [`scattered`] and by [`gather_and_subtract`].
 const LOCALITY_SAMPLES: usize = 4096;
 
 /// Whether the references of a large candidate set are scattered enough for the region

@@ -133,8 +133,15 @@ impl CycleGc {
         );
         let candidates = scratch.candidates.len() as u64;
         let mut scanned = candidates;
+        if gathered.subtracted < scratch.candidates.len() {
+            collect::subtract_refs(
+                heap,
+                &scratch.candidates[gathered.subtracted..],
+                &mut scratch.subtract,
+            );
+        }
         // With every gc_refs at zero nothing is reachable: no candidate is marked.
-        let all_garbage = gathered.zeroed == scratch.candidates.len();
+        let all_garbage = gathered.all_garbage(scratch.candidates.len());
         if !all_garbage {
             collect::choose_region_order(heap, &scratch.candidates, &mut scratch.subtract);
             collect::mark_reachable_by_region(

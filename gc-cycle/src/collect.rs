@@ -4,8 +4,12 @@
 //! unreachable to another list and moves them back (with gc_refs = 1) when a reachable
 //! object refers to them. The set found unreachable depends only on the graph, and the
 //! unreachable list keeps the scan order, so here the candidates are gathered once into a
-//! vector in list order and the passes run over it: gc_refs lives in the prev word and the
-//! candidate's index in the next word while the collection runs. The "move back" becomes a
+//! vector in list order, by the same walk that does `update_refs` and `subtract_refs`
+//! ([`gather_and_subtract`]), and the later passes run over the vector: gc_refs lives in
+//! the prev word and the candidate's index in the next word while the collection runs.
+//! The walk counts the gc_refs that reach zero, so the number of roots (candidates with
+//! references from outside the set) is known before marking: with none, marking is
+//! skipped; otherwise its scan stops after the last root. The "move back" becomes a
 //! reachable mark: a referent marked while it is still ahead of the scan is traversed when
 //! the scan reaches it (CPython leaves it in place too); one marked behind the scan
 //! (CPython appends it to the tail) is traversed at once from a work stack. So garbage
@@ -26,16 +30,15 @@ pub struct Gathered {
     /// How many candidates, from the first, had their references subtracted; the rest (a
     /// large set whose references are scattered) are left to [`subtract_refs`].
     pub subtracted: usize,
-    /// Candidates whose gc_refs reached zero (meaningful when every candidate's references
-    /// were subtracted).
+    /// Candidates whose gc_refs reached zero so far.
     pub zeroed: usize,
 }
 
 impl Gathered {
-    /// Whether every gc_refs ended at zero: no candidate is referred to from outside the
-    /// set, so nothing is reachable and `move_unreachable` has nothing to do.
-    pub fn all_garbage(&self, candidates: usize) -> bool {
-        self.subtracted == candidates && self.zeroed == candidates
+    /// Whether `outside` holds every reference from the candidates to objects outside the
+    /// set (it does when the walk subtracted all `candidates` of them itself).
+    pub fn outside_complete(&self, candidates: usize) -> bool {
+        self.subtracted == candidates
     }
 }
 
@@ -211,13 +214,17 @@ fn subtract_referent(
 }
 
 /// `update_refs` for candidates already in a vector (the resurrection re-check).
-pub fn mark_candidates(heap: &mut Heap, candidates: &[ObjRef]) {
+/// Returns how many have gc_refs zero.
+pub fn mark_candidates(heap: &mut Heap, candidates: &[ObjRef]) -> usize {
+    let mut zeroed = 0;
     for (index, &obj) in candidates.iter().enumerate() {
         let w = heap.words_mut(obj);
         w[0] = header::with_state(w[0], COLLECTING);
         w[PREV] = w[COUNT];
         w[NEXT] = index as u32;
+        zeroed += usize::from(w[PREV] == 0);
     }
+    zeroed
 }
 
 /// Sets smaller than this subtract in one pass; larger ones sort their references by
@@ -287,18 +294,26 @@ pub struct SubtractScratch {
 /// (a counting sort: one pass over the candidates that copies their references out, one
 /// over the copy) and then decrements region by region, where the misses become hits. A set
 /// whose references stay local (objects built together, such as pairs) skips the sort.
-pub fn subtract_refs(heap: &mut Heap, candidates: &[ObjRef], scratch: &mut SubtractScratch) {
+pub fn subtract_refs(
+    heap: &mut Heap,
+    candidates: &[ObjRef],
+    scratch: &mut SubtractScratch,
+) -> usize {
     choose_region_order(heap, candidates, scratch);
+    let mut zeroed = 0;
     if !scratch.sort_by_region {
         for &obj in candidates {
-            for_each_child(heap, obj, decrement_if_collecting);
+            for_each_child(heap, obj, |heap, child| {
+                zeroed += decrement_if_collecting(heap, child)
+            });
         }
-        return;
+        return zeroed;
     }
     referents_by_region(heap, candidates, scratch);
     for &child in &scratch.references {
-        decrement_if_collecting(heap, child);
+        zeroed += decrement_if_collecting(heap, child);
     }
+    zeroed
 }
 
 /// Decides whether the passes over `candidates` visit references sorted by region: a large
@@ -342,10 +357,13 @@ fn referents_by_region(heap: &mut Heap, sources: &[ObjRef], scratch: &mut Subtra
 }
 
 #[inline(always)]
-fn decrement_if_collecting(heap: &mut Heap, child: ObjRef) {
+fn decrement_if_collecting(heap: &mut Heap, child: ObjRef) -> usize {
     let w = heap.words_mut(child);
     if header::state(w[0]) == COLLECTING {
         w[PREV] -= 1;
+        usize::from(w[PREV] == 0)
+    } else {
+        0
     }
 }
 
@@ -427,26 +445,42 @@ fn for_each_child_batched(
     }
 }
 
-/// `move_unreachable`: marks every candidate reachable from one with gc_refs > 0.
-/// Candidates left unmarked are garbage.
-pub fn mark_reachable(heap: &mut Heap, candidates: &[ObjRef], stack: &mut Vec<ObjRef>) {
+/// `move_unreachable`: marks every candidate reachable from one with gc_refs > 0 (there
+/// are `roots` of them). Candidates left unmarked are garbage. The scan ends once it has
+/// seen every root and reached every candidate it marked ahead of itself: what lies beyond
+/// is garbage (CPython's scan always runs to the end of the list).
+pub fn mark_reachable(
+    heap: &mut Heap,
+    candidates: &[ObjRef],
+    roots: usize,
+    stack: &mut Vec<ObjRef>,
+) {
+    // Roots seen, and candidates marked ahead of the scan that it has not reached yet:
+    // once every root is seen and none is pending, the rest of the scan would only pass
+    // over garbage.
+    let (mut seen, mut pending) = (0, 0);
     for (scan, &obj) in candidates.iter().enumerate() {
+        if seen == roots && pending == 0 {
+            break;
+        }
         // One look-up serves the mark test and the read of the first fields.
         let head = {
             let w = heap.words_mut(obj);
-            if w[0] & REACHABLE == 0 {
-                if w[PREV] == 0 {
-                    // Tentatively unreachable: a later reachable object may still mark it.
-                    continue;
-                }
+            seen += usize::from(w[PREV] != 0);
+            if w[0] & REACHABLE != 0 {
+                pending -= 1;
+            } else if w[PREV] != 0 {
                 w[0] |= REACHABLE;
+            } else {
+                // Tentatively unreachable: a later reachable object may still mark it.
+                continue;
             }
             head_of(w)
         };
-        visit(heap, obj, head, scan as u32, stack);
+        pending += visit(heap, obj, head, scan as u32, stack);
         while let Some(behind) = stack.pop() {
             let head = head_of(heap.words(behind));
-            visit(heap, behind, head, scan as u32, stack);
+            pending += visit(heap, behind, head, scan as u32, stack);
         }
     }
 }
@@ -455,24 +489,30 @@ pub fn mark_reachable(heap: &mut Heap, candidates: &[ObjRef], stack: &mut Vec<Ob
 ///
 /// Which candidates are reachable does not depend on the order they are found in (garbage
 /// and survivors keep candidate order either way), so a large set whose references are
-/// scattered (as [`subtract_refs`] decided for the same set) is marked breadth first: each level's references are gathered and sorted by memory region, as in
+/// scattered (as [`choose_region_order`] decided for the same set) is marked breadth
+/// first: each level's references are gathered and sorted by memory region, as in
 /// [`subtract_refs`], and marked region by region. A depth-first scan instead marks
 /// referents in random order, one cache miss each, which dominates a large collection.
-/// Small or local sets and small levels skip the sort.
+/// Small or local sets and small levels skip the sort. The search for the `roots` stops
+/// at the last of them.
 pub fn mark_reachable_by_region(
     heap: &mut Heap,
     candidates: &[ObjRef],
+    roots: usize,
     stack: &mut Vec<ObjRef>,
     scratch: &mut SubtractScratch,
 ) {
     if !scratch.sort_by_region {
-        mark_reachable(heap, candidates, stack);
+        mark_reachable(heap, candidates, roots, stack);
         return;
     }
     let mut frontier = std::mem::take(&mut scratch.frontier);
     let mut next = std::mem::take(&mut scratch.next);
     frontier.clear();
     for &obj in candidates {
+        if frontier.len() == roots {
+            break;
+        }
         let w = heap.words_mut(obj);
         if w[PREV] != 0 {
             w[0] |= REACHABLE;
@@ -518,20 +558,25 @@ fn mark_new(heap: &mut Heap, child: ObjRef) -> bool {
 /// Marks `obj`'s unmarked candidate referents. Those ahead of the scan position are
 /// traversed when the scan reaches them; those behind it go on the stack.
 #[inline(always)]
-fn visit(heap: &mut Heap, obj: ObjRef, head: Head, scan: u32, stack: &mut Vec<ObjRef>) {
+fn visit(heap: &mut Heap, obj: ObjRef, head: Head, scan: u32, stack: &mut Vec<ObjRef>) -> usize {
+    let mut ahead = 0;
     for_each_child_from(heap, obj, head, |heap, child| {
-        mark_child(heap, child, scan, stack)
+        ahead += mark_child(heap, child, scan, stack)
     });
+    ahead
 }
 
 /// Marks one referent reachable if it is an unmarked candidate.
 #[inline(always)]
-fn mark_child(heap: &mut Heap, child: ObjRef, scan: u32, stack: &mut Vec<ObjRef>) {
+fn mark_child(heap: &mut Heap, child: ObjRef, scan: u32, stack: &mut Vec<ObjRef>) -> usize {
     let w = heap.words_mut(child);
     if header::state(w[0]) == COLLECTING && w[0] & REACHABLE == 0 {
         w[0] |= REACHABLE;
         if w[NEXT] < scan {
             stack.push(child);
+        } else {
+            return 1;
         }
     }
+    0
 }

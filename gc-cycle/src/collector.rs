@@ -133,20 +133,23 @@ impl CycleGc {
         );
         let candidates = scratch.candidates.len() as u64;
         let mut scanned = candidates;
+        let mut zeroed = gathered.zeroed;
         if gathered.subtracted < scratch.candidates.len() {
-            collect::subtract_refs(
+            zeroed += collect::subtract_refs(
                 heap,
                 &scratch.candidates[gathered.subtracted..],
                 &mut scratch.subtract,
             );
         }
-        // With every gc_refs at zero nothing is reachable: no candidate is marked.
-        let all_garbage = gathered.all_garbage(scratch.candidates.len());
-        if !all_garbage {
+        // Candidates whose gc_refs stayed above zero are referred to from outside the set:
+        // the roots of `move_unreachable`. With none, nothing is reachable.
+        let roots = scratch.candidates.len() - zeroed;
+        if roots > 0 {
             collect::choose_region_order(heap, &scratch.candidates, &mut scratch.subtract);
             collect::mark_reachable_by_region(
                 heap,
                 &scratch.candidates,
+                roots,
                 &mut scratch.stack,
                 &mut scratch.subtract,
             );
@@ -155,13 +158,14 @@ impl CycleGc {
             & (FLAG_HAS_WEAKREFS | FLAG_IS_WEAKREF | FLAG_HAS_FINALIZER)
             == 0
             && heap.debug() & (DEBUG_COLLECTABLE | DEBUG_SAVEALL) == 0;
-        let (survivors, collected) = if plain && all_garbage {
-            self.free_closed_set(heap, &mut scratch)
-        } else if plain {
-            self.split_and_free(heap, &mut scratch, old)
-        } else {
-            self.split_then_delete(heap, &mut scratch, old, &mut scanned)
-        };
+        let (survivors, collected) =
+            if plain && roots == 0 && gathered.outside_complete(scratch.candidates.len()) {
+                self.free_closed_set(heap, &mut scratch)
+            } else if plain {
+                self.split_and_free(heap, &mut scratch, old)
+            } else {
+                self.split_then_delete(heap, &mut scratch, old, &mut scanned)
+            };
         if generation == GENERATIONS - 2 {
             self.long_lived_pending += survivors;
         } else if generation == GENERATIONS - 1 {
@@ -284,12 +288,13 @@ impl CycleGc {
             // A finalizer resurrected something: redo the analysis over the garbage; what is
             // reachable again now survives with everything it reaches.
             let garbage = std::mem::take(&mut scratch.garbage);
-            collect::mark_candidates(heap, &garbage);
+            let zeroed = collect::mark_candidates(heap, &garbage)
+                + collect::subtract_refs(heap, &garbage, &mut scratch.subtract);
             *scanned += garbage.len() as u64;
-            collect::subtract_refs(heap, &garbage, &mut scratch.subtract);
             collect::mark_reachable_by_region(
                 heap,
                 &garbage,
+                garbage.len() - zeroed,
                 &mut scratch.stack,
                 &mut scratch.subtract,
             );

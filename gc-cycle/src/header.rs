@@ -10,7 +10,10 @@
 //! ```
 //!
 //! The object's tracking state and the reachable mark live in the collector's flag bits of
-//! the shape word, which every pass reads anyway.
+//! the shape word, which every pass reads anyway. The state of a listed object names its
+//! list (generation 0, 1, 2 or the permanent one), so a collection tells its members from
+//! objects of older generations by one comparison, without walking any list; while a
+//! collection runs, its members are touched (referred to, not yet gathered) or collecting.
 
 use gc_core::layout::{self, FLAG_COLLECTOR_0};
 

@@ -167,6 +167,30 @@ fn middle_collection_takes_the_two_younger_generations_only() {
     m.verify_now().unwrap();
 }
 
+/// `move_unreachable` stops its scan once it has seen every root (every candidate with
+/// references from outside) and reached every candidate it marked ahead of itself: here
+/// the only root, A, comes first and marks B ahead, B marks C, and the garbage pair after
+/// them is never scanned; A, B and C must all survive and the pair die.
+#[test]
+fn marking_stops_after_the_last_root_and_what_it_marked_ahead() {
+    let mut m = runtime(CycleGc::default(), HeapConfig::verified());
+    m.disable();
+    m.alloc(0, Shape::new(1, 8)).unwrap(); // A, held by slot 0
+    m.alloc(1, Shape::new(1, 8)).unwrap(); // B
+    m.alloc(2, Shape::new(1, 8)).unwrap(); // C
+    m.store(0, 0, Some(1)).unwrap();
+    m.store(1, 0, Some(2)).unwrap();
+    pair(&mut m, 3, 4);
+    for s in 1..5 {
+        m.clear(s).unwrap();
+    }
+    assert_eq!(live(&m), 5);
+    assert_eq!(m.collect(Some(0)).unwrap(), 2, "the pair");
+    assert_eq!(live(&m), 3, "A, B and C");
+    assert_eq!(m.get_objects(Some(1)).len(), 3);
+    m.verify_now().unwrap();
+}
+
 /// What CPython's rules predict for the seed workload, modelled over object numbers alone
 /// (independent of the heap): per generation, the collections made, the objects left in each
 /// generation at the end, and the peak number of objects alive. Object `j`'s partner is

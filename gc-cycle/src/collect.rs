@@ -32,14 +32,11 @@ pub struct Gathered {
     pub subtracted: usize,
     /// Candidates whose gc_refs reached zero so far.
     pub zeroed: usize,
-}
-
-impl Gathered {
     /// Whether `outside` holds every reference from the candidates to objects outside the
-    /// set (it does when the walk subtracted all `candidates` of them itself).
-    pub fn outside_complete(&self, candidates: usize) -> bool {
-        self.subtracted == candidates
-    }
+    /// set: the walk subtracted every candidate's references itself, and the list stayed
+    /// shorter than the set (it stops growing there, so it never holds more memory than the
+    /// candidate vector does).
+    pub outside_complete: bool,
 }
 
 /// `update_refs` and `subtract_refs` in one walk of the detached list from `first`, the
@@ -58,25 +55,35 @@ impl Gathered {
 ///
 /// Where references are scattered over the heap (a large graph built in random order),
 /// subtracting them as the walk goes costs a cache miss each, and [`subtract_refs`] does
-/// better by sorting them by region. So the walk samples the references of its first
-/// [`LOCALITY_SAMPLES`] objects; if most leave their region, it only gathers the rest,
-/// and [`Gathered::subtracted`] tells the caller where to continue with [`subtract_refs`].
+/// better by sorting them by region. So when the set (`set_len` objects) is large enough
+/// for the sort, the walk samples the references of its first [`LOCALITY_SAMPLES`]
+/// objects; if most leave their region, it only gathers the rest, and
+/// [`Gathered::subtracted`] tells the caller where to continue with [`subtract_refs`].
 pub fn gather_and_subtract(
     heap: &mut Heap,
     first: Option<ObjRef>,
+    set_len: usize,
     generation: usize,
     out: &mut Vec<ObjRef>,
     outside: &mut Vec<ObjRef>,
 ) -> Gathered {
     outside.clear();
+    out.reserve(set_len);
     let mut walk = Walk {
         at: first,
         generation,
         shape_union: 0,
         zeroed: 0,
+        outside_cap: set_len,
     };
     let (mut far, mut total) = (0usize, 0usize);
-    while out.len() < LOCALITY_SAMPLES {
+    // Only a set whose unsampled rest is large enough for the region sort is sampled.
+    let sample = if set_len >= REGION_SORT_MIN + LOCALITY_SAMPLES {
+        LOCALITY_SAMPLES
+    } else {
+        0
+    };
+    while out.len() < sample {
         let Some((obj, head)) = walk.gather_and_subtract_one(heap, out, outside) else {
             break;
         };
@@ -88,7 +95,7 @@ pub fn gather_and_subtract(
             }
         }
     }
-    let subtracted = if walk.at.is_some() && 2 * far > total {
+    let subtracted = if walk.at.is_some() && sample > 0 && 2 * far > total {
         let sampled = out.len();
         walk.gather_rest(heap, out);
         sampled
@@ -100,6 +107,7 @@ pub fn gather_and_subtract(
         shape_union: walk.shape_union,
         subtracted,
         zeroed: walk.zeroed,
+        outside_complete: subtracted == out.len() && outside.len() < set_len,
     }
 }
 
@@ -112,10 +120,11 @@ fn subtract_many(
     fields: usize,
     generation: usize,
     outside: &mut Vec<ObjRef>,
+    outside_cap: usize,
 ) -> usize {
     let mut zeroed = 0;
     for_each_child_batched(heap, obj, fields, &mut |heap, child| {
-        zeroed += subtract_referent(heap, child.raw(), generation, outside);
+        zeroed += subtract_referent(heap, child.raw(), generation, outside, outside_cap);
     });
     zeroed
 }
@@ -126,6 +135,8 @@ struct Walk {
     generation: usize,
     shape_union: u32,
     zeroed: usize,
+    /// The most references `outside` takes (the set's size).
+    outside_cap: usize,
 }
 
 impl Walk {
@@ -140,17 +151,17 @@ impl Walk {
     ) -> Option<(ObjRef, Head)> {
         let obj = self.at?;
         let head = self.gather_one(heap, obj, out);
-        let generation = self.generation;
+        let (generation, cap) = (self.generation, self.outside_cap);
         // One or two fields (most objects) are handled here, without a closure call each.
         if head.fields <= 2 {
             if head.fields >= 1 {
-                self.zeroed += subtract_referent(heap, head.first, generation, outside);
+                self.zeroed += subtract_referent(heap, head.first, generation, outside, cap);
             }
             if head.fields == 2 {
-                self.zeroed += subtract_referent(heap, head.second, generation, outside);
+                self.zeroed += subtract_referent(heap, head.second, generation, outside, cap);
             }
         } else {
-            self.zeroed += subtract_many(heap, obj, head.fields, generation, outside);
+            self.zeroed += subtract_many(heap, obj, head.fields, generation, outside, cap);
         }
         Some((obj, head))
     }
@@ -188,13 +199,15 @@ impl Walk {
 
 /// Subtracts one reference (raw, possibly null) from its referent's gc_refs if the referent
 /// belongs to a collection of `generation` (see [`gather_and_subtract`]); returns 1 if
-/// that took gc_refs to zero. A referent outside the collection is pushed onto `outside`.
+/// that took gc_refs to zero. A referent outside the collection is pushed onto `outside`
+/// while it holds fewer than `outside_cap`.
 #[inline(always)]
 fn subtract_referent(
     heap: &mut Heap,
     raw: u32,
     generation: usize,
     outside: &mut Vec<ObjRef>,
+    outside_cap: usize,
 ) -> usize {
     let Some(child) = ObjRef::from_raw(raw) else {
         return 0;
@@ -207,7 +220,9 @@ fn subtract_referent(
         w[PREV] = w[COUNT].wrapping_sub(1);
         w[0] = header::with_state(w[0], TOUCHED);
     } else {
-        outside.push(child);
+        if outside.len() < outside_cap {
+            outside.push(child);
+        }
         return 0;
     }
     usize::from(w[PREV] == 0)

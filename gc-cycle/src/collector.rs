@@ -124,13 +124,16 @@ impl CycleGc {
 
         // Trial deletion over the merged generation.
         scratch.candidates.clear();
+        let set_len = lists.len(young) as usize;
         let gathered = collect::gather_and_subtract(
             heap,
             lists.take(young),
+            set_len,
             generation,
             &mut scratch.candidates,
             &mut scratch.outside,
         );
+        debug_assert_eq!(scratch.candidates.len(), set_len, "list length kept");
         let candidates = scratch.candidates.len() as u64;
         let mut scanned = candidates;
         let mut zeroed = gathered.zeroed;
@@ -143,6 +146,8 @@ impl CycleGc {
         }
         // Candidates whose gc_refs stayed above zero are referred to from outside the set:
         // the roots of `move_unreachable`. With none, nothing is reachable.
+        // Exact while every count is (a candidate's gc_refs never drops below zero).
+        debug_assert!(zeroed <= scratch.candidates.len());
         let roots = scratch.candidates.len() - zeroed;
         if roots > 0 {
             collect::choose_region_order(heap, &scratch.candidates, &mut scratch.subtract);
@@ -158,14 +163,13 @@ impl CycleGc {
             & (FLAG_HAS_WEAKREFS | FLAG_IS_WEAKREF | FLAG_HAS_FINALIZER)
             == 0
             && heap.debug() & (DEBUG_COLLECTABLE | DEBUG_SAVEALL) == 0;
-        let (survivors, collected) =
-            if plain && roots == 0 && gathered.outside_complete(scratch.candidates.len()) {
-                self.free_closed_set(heap, &mut scratch)
-            } else if plain {
-                self.split_and_free(heap, &mut scratch, old)
-            } else {
-                self.split_then_delete(heap, &mut scratch, old, &mut scanned)
-            };
+        let (survivors, collected) = if plain && roots == 0 && gathered.outside_complete {
+            self.free_closed_set(heap, &mut scratch)
+        } else if plain {
+            self.split_and_free(heap, &mut scratch, old)
+        } else {
+            self.split_then_delete(heap, &mut scratch, old, &mut scanned)
+        };
         if generation == GENERATIONS - 2 {
             self.long_lived_pending += survivors;
         } else if generation == GENERATIONS - 1 {
@@ -290,6 +294,7 @@ impl CycleGc {
             let garbage = std::mem::take(&mut scratch.garbage);
             let zeroed = collect::mark_candidates(heap, &garbage)
                 + collect::subtract_refs(heap, &garbage, &mut scratch.subtract);
+            debug_assert!(zeroed <= garbage.len());
             *scanned += garbage.len() as u64;
             collect::mark_reachable_by_region(
                 heap,

@@ -56,9 +56,9 @@ pub struct Lists {
     /// `gc.get_count()`: count 0 is tracked allocations minus tracked frees since the last
     /// collection; counts 1 and 2 are collections of the next younger generation.
     pub(crate) count: [u64; 3],
-    /// Objects in the permanent generation (they carry the FROZEN state, so frees of them
-    /// are counted here).
-    frozen: u64,
+    /// Objects in each list (a freed object's state names its list, so its list's length
+    /// is kept without a walk).
+    len: [u64; 4],
     /// Objects freed while found unreachable by the running collection (so the collection
     /// knows whether anything it found survived the clearing).
     pub(crate) unreachable_freed: u64,
@@ -70,7 +70,7 @@ impl Default for Lists {
             head: [NULL; 4],
             tail: [NULL; 4],
             count: [0; 3],
-            frozen: 0,
+            len: [0; 4],
             unreachable_freed: 0,
         }
     }
@@ -94,9 +94,15 @@ impl Lists {
             heap.words_mut(ObjRef::from_raw(tail).expect("tail"))[NEXT] = obj.raw();
         }
         self.tail[l] = obj.raw();
+        self.len[l] += 1;
     }
 
     /// Appends every object of `from` to the end of `to`, leaving `from` empty (O(1)).
+    ///
+    /// The moved objects keep the state that names `from`: a collection merges the younger
+    /// generations into the one it collects and then takes that list (every member then
+    /// gets its state from the walk), and `freeze`/`unfreeze` restate before merging. Any
+    /// other caller must restate too.
     pub(crate) fn merge(&mut self, heap: &mut Heap, from: Generation, to: Generation) {
         let (f, t) = (from.index(), to.index());
         if f == t || self.head[f] == NULL {
@@ -116,6 +122,7 @@ impl Lists {
         self.tail[t] = last;
         self.head[f] = NULL;
         self.tail[f] = NULL;
+        self.len[t] += std::mem::take(&mut self.len[f]);
     }
 
     /// Detaches every object of `list` (the caller relinks or re-states each one) and
@@ -125,6 +132,7 @@ impl Lists {
         let head = self.head[l];
         self.head[l] = NULL;
         self.tail[l] = NULL;
+        self.len[l] = 0;
         ObjRef::from_raw(head)
     }
 
@@ -166,24 +174,26 @@ impl Lists {
         }
     }
 
-    /// Sets the state of every object of `list` to `state`; returns how many there are.
-    fn restate(&mut self, heap: &mut Heap, list: Generation, state: u32) -> u64 {
-        let mut n = 0;
+    /// Sets the state of every object of `list` to `state`.
+    fn restate(&mut self, heap: &mut Heap, list: Generation, state: u32) {
         let mut at = self.head[list.index()];
         while let Some(obj) = ObjRef::from_raw(at).filter(|_| mark_list(at).is_none()) {
             let w = heap.words_mut(obj);
             w[0] = header::with_state(w[0], state);
             at = w[NEXT];
-            n += 1;
         }
-        n
+    }
+
+    /// Objects in `list`.
+    pub(crate) fn len(&self, list: Generation) -> u64 {
+        self.len[list.index()]
     }
 
     /// `gc.freeze()`: moves generations 0, 1 and 2, in that order, into the permanent one.
     pub(crate) fn freeze(&mut self, heap: &mut Heap) {
         for g in 0..3 {
             let list = Generation::of(g);
-            self.frozen += self.restate(heap, list, FROZEN);
+            self.restate(heap, list, FROZEN);
             self.merge(heap, list, Generation::Permanent);
         }
     }
@@ -196,12 +206,11 @@ impl Lists {
             header::linked(Generation::Old.index()),
         );
         self.merge(heap, Generation::Permanent, Generation::Old);
-        self.frozen = 0;
     }
 
     /// `gc.get_freeze_count()`.
     pub(crate) fn frozen(&self) -> u64 {
-        self.frozen
+        self.len(Generation::Permanent)
     }
 
     /// Relinks `objs` (detached, in order) at the end of `list`. Writes each object's links
@@ -229,6 +238,7 @@ impl Lists {
             prev = obj.raw();
         }
         self.tail[l] = last.raw();
+        self.len[l] += objs.len() as u64;
     }
 }
 
@@ -238,9 +248,7 @@ impl Lists {
     #[inline(never)]
     fn unlink_freed(&mut self, heap: &mut Heap, obj: ObjRef, state: u32) {
         self.unlink(heap, obj);
-        if state == FROZEN {
-            self.frozen -= 1;
-        }
+        self.len[(state - header::LINKED_YOUNG) as usize] -= 1;
     }
 }
 

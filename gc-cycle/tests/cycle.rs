@@ -94,16 +94,14 @@ fn closed_garbage_set_releases_references_to_older_frozen_and_untracked_objects(
     assert_eq!(m.get_objects(Some(2)), vec![old]);
     pair(&mut m, 0, 1); // A <-> B, young
     m.alloc(2, Shape::new(0, 8)).unwrap(); // L, untracked, held only by the set
-    m.alloc(3, Shape::new(3, 8)).unwrap(); // C, young, holds O, F and L twice
-    m.store(0, 0, Some(3)).unwrap(); // A -> C replaces A -> B; B -> A -> C -> B closes it
+    m.alloc(3, Shape::new(3, 8)).unwrap(); // C, young: C -> B, C -> O, C -> F
+    m.store(0, 0, Some(3)).unwrap(); // A -> C replaces A -> B: the cycle is A -> C -> B -> A
     m.store(3, 0, Some(1)).unwrap();
     m.store(3, 1, Some(5)).unwrap();
     m.store(3, 2, Some(6)).unwrap();
-    m.store(1, 0, Some(0)).unwrap();
-    m.alloc(4, Shape::new(2, 8)).unwrap(); // D, young: D -> L, D -> D
+    m.alloc(4, Shape::new(2, 8)).unwrap(); // D, young, a self-cycle holding L: D -> L, D -> D
     m.store(4, 0, Some(2)).unwrap();
     m.store(4, 1, Some(4)).unwrap();
-    m.store(0, 0, Some(3)).unwrap();
     for s in 0..5 {
         m.clear(s).unwrap();
     }
@@ -139,7 +137,7 @@ fn middle_collection_takes_the_two_younger_generations_only() {
     m.store(1, 0, Some(2)).unwrap(); // M -> G1 for now
     m.collect(Some(0)).unwrap();
     assert_eq!(m.get_objects(Some(1)).len(), 3, "M, G1, G2");
-    m.store(1, 0, None).unwrap(); // G1, G2 now garbage in generation 1
+    m.store(1, 0, None).unwrap(); // M lets go of G1: with slots 2 and 3 cleared, G1 and G2 are garbage
                                   // Y1 <-> Y2, young, Y2 also held by O and holding M: reachable from O only.
     m.alloc(4, Shape::new(1, 8)).unwrap(); // Y1
     m.alloc(5, Shape::new(2, 8)).unwrap(); // Y2
@@ -168,9 +166,11 @@ fn middle_collection_takes_the_two_younger_generations_only() {
 }
 
 /// `move_unreachable` stops its scan once it has seen every root (every candidate with
-/// references from outside) and reached every candidate it marked ahead of itself: here
-/// the only root, A, comes first and marks B ahead, B marks C, and the garbage pair after
-/// them is never scanned; A, B and C must all survive and the pair die.
+/// references from outside) and reached every candidate it marked ahead of itself. First
+/// the only root, A, comes first and marks B ahead, B marks C, and the scan stops before
+/// the garbage pair after them: A, B and C must all survive and the pair die (a scan that
+/// stopped at the root alone would lose C). Then the root comes last, after the garbage,
+/// and marks an object behind the scan, which is traversed from the stack.
 #[test]
 fn marking_stops_after_the_last_root_and_what_it_marked_ahead() {
     let mut m = runtime(CycleGc::default(), HeapConfig::verified());
@@ -188,6 +188,21 @@ fn marking_stops_after_the_last_root_and_what_it_marked_ahead() {
     assert_eq!(m.collect(Some(0)).unwrap(), 2, "the pair");
     assert_eq!(live(&m), 3, "A, B and C");
     assert_eq!(m.get_objects(Some(1)).len(), 3);
+    m.verify_now().unwrap();
+
+    m.alloc(1, Shape::new(1, 8)).unwrap(); // X, held only by R below
+    m.alloc(2, Shape::new(1, 8)).unwrap(); // Y, held only by X
+    m.store(1, 0, Some(2)).unwrap();
+    pair(&mut m, 3, 4);
+    m.alloc(5, Shape::new(1, 8)).unwrap(); // R, held by slot 5: R -> X
+    m.store(5, 0, Some(1)).unwrap();
+    for s in 1..5 {
+        m.clear(s).unwrap();
+    }
+    assert_eq!(live(&m), 3 + 5);
+    assert_eq!(m.collect(Some(0)).unwrap(), 2, "the second pair");
+    assert_eq!(live(&m), 3 + 3, "X, Y and R too");
+    assert_eq!(m.get_objects(Some(1)).len(), 6);
     m.verify_now().unwrap();
 }
 

@@ -48,6 +48,16 @@ impl<'r, C: Collector> Sampled<'r, C> {
         }
     }
 
+    /// Counts one allocation; every `interval` allocations, takes a sample.
+    #[inline]
+    fn tick(&mut self) {
+        self.countdown -= 1;
+        if self.countdown == 0 {
+            self.countdown = self.interval;
+            self.sample();
+        }
+    }
+
     /// Takes a last sample and returns them all.
     pub fn finish(mut self) -> Vec<HeapSample> {
         self.sample();
@@ -64,12 +74,13 @@ impl<C: Collector> Mutator for Sampled<'_, C> {
     }
     #[inline]
     fn alloc(&mut self, dst: Slot, shape: Shape) -> GcResult<()> {
-        self.countdown -= 1;
-        if self.countdown == 0 {
-            self.countdown = self.interval;
-            self.sample();
-        }
+        self.tick();
         self.runtime.alloc(dst, shape)
+    }
+    #[inline]
+    fn alloc_moving(&mut self, dst: Slot, shape: Shape, sources: &[Slot]) -> GcResult<()> {
+        self.tick();
+        self.runtime.alloc_moving(dst, shape, sources)
     }
     #[inline]
     fn load(&mut self, dst: Slot, src: Slot, field: usize) -> GcResult<()> {

@@ -30,7 +30,7 @@ macro_rules! conformance_tests {
                 basic_operations, acyclic_garbage, cyclic_garbage, live_objects_survive,
                 weak_references, weak_reference_in_garbage, finalizers_run_once, resurrection,
                 long_list_ten_million, heap_limit_exhaustion_and_recovery, random_operations,
-                gc_module_surface);
+                gc_module_surface, moving_allocation);
         }
     };
     (@tests $make:expr; $($name:ident),*) => {
@@ -700,4 +700,94 @@ pub fn gc_module_surface<C: Collector>(make: &dyn Fn() -> C) {
             Err(GcError::UseAfterFree { .. })
         ));
     }
+}
+
+/// `alloc_moving`: the new object's fields take the sources' references (null for a null
+/// slot), the sources are left null, every count stays exact (the verified heap checks),
+/// and bad arguments change nothing. With a heap limit that forces a collection inside the
+/// allocation, the sources, still in their slots then, survive it.
+pub fn moving_allocation<C: Collector>(make: &dyn Fn() -> C) {
+    let mut m = verified(make);
+    m.alloc(1, Shape::new(1, 8)).unwrap();
+    m.alloc(2, Shape::new(0, 8)).unwrap();
+    m.store(1, 0, Some(2)).unwrap(); // a -> b, and slot 2 holds b too
+    m.copy(4, 1).unwrap(); // slot 4 also holds a
+    m.alloc_moving(0, Shape::new(3, 8), &[1, 3, 2]).unwrap();
+    for s in 1..4 {
+        assert!(m.is_null(s).unwrap(), "source slot {s} is left null");
+    }
+    m.load(5, 0, 0).unwrap();
+    assert!(m.same(5, 4).unwrap(), "field 0 took slot 1's reference");
+    m.load(6, 0, 1).unwrap();
+    assert!(m.is_null(6).unwrap(), "field 1 took slot 3's null");
+    m.load(6, 0, 2).unwrap();
+    m.load(7, 4, 0).unwrap();
+    assert!(m.same(6, 7).unwrap(), "field 2 took slot 2's reference");
+    assert_eq!(live(&m), 3);
+    m.verify_now().unwrap();
+
+    let before = live(&m);
+    let refused = [
+        m.alloc_moving(8, Shape::new(1, 0), &[4, 5]),
+        m.alloc_moving(8, Shape::new(2, 0), &[4, 8]),
+        m.alloc_moving(8, Shape::new(2, 0), &[4, 1000]),
+        m.alloc_moving(1000, Shape::new(2, 0), &[4]),
+    ];
+    for r in refused {
+        assert!(r.is_err(), "a bad alloc_moving is refused");
+    }
+    assert!(matches!(
+        m.alloc_moving(8, Shape::new(2, 0), &[4, 1000]),
+        Err(GcError::BadSlot { slot: 1000, .. })
+    ));
+    assert_eq!(live(&m), before, "and allocates nothing");
+    assert!(
+        !m.is_null(4).unwrap() && m.is_null(8).unwrap(),
+        "nor moves anything"
+    );
+    m.verify_now().unwrap();
+
+    for s in [0, 4, 5, 6, 7] {
+        m.clear(s).unwrap();
+    }
+    m.collect(None).unwrap();
+    let expected = if m.capabilities().reclaims == Reclaims::Nothing {
+        3
+    } else {
+        0
+    };
+    assert_eq!(live(&m), expected);
+
+    // Garbage fills the heap to within a cell of its limit (automatic collection off where
+    // there is any), so the moving allocation itself must collect, with the sources still
+    // in their slots, or fail cleanly.
+    let limit = 256 * 1024;
+    let mut m = runtime(make, HeapConfig::verified().with_limit(limit));
+    let _ = m.set_threshold(&[0]); // collectors without thresholds refuse; nothing to turn off
+    m.alloc(1, Shape::new(0, 8)).unwrap();
+    m.alloc(2, Shape::new(0, 8)).unwrap();
+    while m.heap_stats().bytes_in_use + 64 <= limit as u64 {
+        if m.alloc(3, Shape::new(1, 8)).is_err() {
+            break;
+        }
+        m.store(3, 0, Some(3)).unwrap(); // a self-cycle, dropped at once
+        m.clear(3).unwrap();
+    }
+    let big = Shape::new(2, 200); // does not fit in what is left
+    match m.alloc_moving(0, big, &[1, 2]) {
+        Ok(()) => {
+            assert!(m.is_null(1).unwrap() && m.is_null(2).unwrap());
+            m.load(4, 0, 0).unwrap();
+            m.load(5, 0, 1).unwrap();
+            assert!(!m.is_null(4).unwrap() && !m.is_null(5).unwrap());
+        }
+        Err(e) => {
+            assert!(matches!(e, GcError::OutOfMemory { .. }), "got {e}");
+            assert!(
+                !m.is_null(1).unwrap() && !m.is_null(2).unwrap(),
+                "nothing moved"
+            );
+        }
+    }
+    m.verify_now().unwrap();
 }

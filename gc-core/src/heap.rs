@@ -349,6 +349,14 @@ impl Heap {
         &w[self.fields_at..self.fields_at + n]
     }
 
+    /// Writes field `i` of `r` (which must have more than `i` fields) without reading the old
+    /// value: for a new object's null fields (the caller keeps counts and barriers right).
+    #[inline]
+    pub fn init_field(&mut self, r: ObjRef, i: usize, v: Option<ObjRef>) {
+        let at = self.fields_at + i;
+        self.space.words_mut(r)[at] = crate::raw_of(v);
+    }
+
     /// Mutable raw reference fields (the caller keeps counts and barriers right).
     #[inline]
     pub fn fields_mut(&mut self, r: ObjRef) -> &mut [u32] {

@@ -17,6 +17,22 @@ pub trait Mutator {
     /// Allocates an object of `shape` (fields null, payload zero) into slot `dst`.
     fn alloc(&mut self, dst: Slot, shape: Shape) -> GcResult<()>;
 
+    /// Allocates an object of `shape` into slot `dst` whose first fields take the references
+    /// held by slots `sources` (a null slot gives a null field), moving them: each source
+    /// slot is left null and no count changes, as CPython's `BUILD_TUPLE` steals its items
+    /// from the stack. `dst` must not be a source. The effect is that of [`Mutator::alloc`]
+    /// and, for each source, [`Mutator::store`] then [`Mutator::clear`], which is what the
+    /// default does.
+    fn alloc_moving(&mut self, dst: Slot, shape: Shape, sources: &[Slot]) -> GcResult<()> {
+        check_moving(dst, shape, sources)?;
+        self.alloc(dst, shape)?;
+        for (field, &src) in sources.iter().enumerate() {
+            self.store(dst, field, Some(src))?;
+            self.clear(src)?;
+        }
+        Ok(())
+    }
+
     /// `dst = src.field`.
     fn load(&mut self, dst: Slot, src: Slot, field: usize) -> GcResult<()>;
 
@@ -72,4 +88,22 @@ pub trait Mutator {
 
     /// Moves queued finalizer and weak-callback notices into `out`, oldest first.
     fn drain_notices(&mut self, out: &mut Vec<Notice>);
+}
+
+/// The argument checks of [`Mutator::alloc_moving`] that need no heap: the sources fit the
+/// shape's fields and none of them is the destination.
+pub fn check_moving(dst: Slot, shape: Shape, sources: &[Slot]) -> GcResult<()> {
+    if sources.len() > shape.fields as usize {
+        return Err(crate::GcError::BadField {
+            obj: crate::NULL,
+            field: sources.len() - 1,
+            fields: shape.fields as usize,
+        });
+    }
+    if sources.contains(&dst) {
+        return Err(crate::GcError::BadShape(format!(
+            "alloc_moving: destination slot {dst} is also a source"
+        )));
+    }
+    Ok(())
 }

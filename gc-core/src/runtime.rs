@@ -167,6 +167,27 @@ impl<C: Collector> Mutator for Runtime<C> {
     }
 
     #[inline]
+    fn alloc_moving(&mut self, dst: Slot, shape: Shape, sources: &[Slot]) -> GcResult<()> {
+        crate::mutator::check_moving(dst, shape, sources)?;
+        self.check_slot(dst)?;
+        for &src in sources {
+            self.check_slot(src)?;
+        }
+        // Allocated while the sources are still in their slots: a collection the allocation
+        // triggers sees them as roots.
+        let born = self.collector.born_count_word();
+        let obj = self.alloc_with_flags(shape, 0, born)?;
+        for (field, &src) in sources.iter().enumerate() {
+            // The slot's reference becomes the field's: no count changes.
+            let value = self.heap.replace_slot(src, None)?;
+            self.heap.init_field(obj, field, value);
+            self.collector.write_barrier(&mut self.heap, obj, value);
+        }
+        self.set_slot_retaining(dst, Some(obj), born.is_none())?;
+        self.settle()
+    }
+
+    #[inline]
     fn load(&mut self, dst: Slot, src: Slot, field: usize) -> GcResult<()> {
         self.check_slot(dst)?;
         let obj = self.heap.slot_object(src)?;

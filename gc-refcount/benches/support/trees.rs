@@ -37,18 +37,15 @@ pub fn total_nodes(scale: u32) -> u64 {
 }
 
 /// Builds a tree of `depth` bottom-up into `slot`, using the slots above it as scratch
-/// (the mutator's recursion is at most 16 deep; the collector's work is iterative).
+/// (the mutator's recursion is at most 16 deep; the collector's work is iterative). A node
+/// takes its children from their slots, as `Rc::new` takes its fields by move.
 fn build<M: Mutator>(m: &mut M, depth: u32, slot: usize) {
     if depth > 0 {
         build(m, depth - 1, slot + 1);
         build(m, depth - 1, slot + 2);
-    }
-    m.alloc(slot, NODE).unwrap();
-    if depth > 0 {
-        m.store(slot, 0, Some(slot + 1)).unwrap();
-        m.store(slot, 1, Some(slot + 2)).unwrap();
-        m.clear(slot + 1).unwrap();
-        m.clear(slot + 2).unwrap();
+        m.alloc_moving(slot, NODE, &[slot + 1, slot + 2]).unwrap();
+    } else {
+        m.alloc(slot, NODE).unwrap();
     }
 }
 

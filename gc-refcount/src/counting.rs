@@ -166,10 +166,18 @@ impl<H: CountHooks> Counting<H> {
         // `top..` are stale; the list is given back, cleared, at the end.
         let mut work = std::mem::take(&mut self.work);
         let mut top = work.len();
-        while top > 0 {
-            top -= 1;
-            let obj = work[top];
-            let begin = freed >= 1 && pause.is_none() && self.cascade_pauses;
+        // The first referent of the object just freed is taken next without going through
+        // the list (the others are queued above it, as before, so the order is the same).
+        let mut first_referent = None;
+        loop {
+            let obj = match first_referent.take() {
+                Some(obj) => obj,
+                None if top > 0 => {
+                    top -= 1;
+                    work[top]
+                }
+                None => break,
+            };
             // One look-up of the object serves the decrement, the finalizer test and the
             // queueing of its referents.
             let w = heap.words_mut(obj);
@@ -186,6 +194,7 @@ impl<H: CountHooks> Counting<H> {
             if layout::flags_of(shape_word) & (FLAG_HAS_FINALIZER | FLAG_FINALIZED)
                 == FLAG_HAS_FINALIZER
             {
+                let begin = pause.is_none() && freed >= 1 && self.cascade_pauses;
                 // A finalizer may queue work of its own (through `self.work`).
                 work.truncate(top);
                 self.work = work;
@@ -199,17 +208,22 @@ impl<H: CountHooks> Counting<H> {
             }
             let fields_at = layout::fields_offset(H::HEADER_WORDS);
             let n = layout::fields_of(shape_word);
-            for &raw in w[fields_at..fields_at + n].iter().rev() {
-                if let Some(child) = ObjRef::from_raw(raw) {
-                    if top < work.len() {
-                        work[top] = child;
-                    } else {
-                        work.push(child);
+            if n > 0 {
+                let fields = &w[fields_at..fields_at + n];
+                for &raw in fields[1..].iter().rev() {
+                    if let Some(child) = ObjRef::from_raw(raw) {
+                        if top < work.len() {
+                            work[top] = child;
+                        } else {
+                            work.push(child);
+                        }
+                        top += 1;
                     }
-                    top += 1;
                 }
+                first_referent = ObjRef::from_raw(fields[0]);
             }
-            if begin {
+            // Begun once, just before the second object is freed (the pause is then Some).
+            if pause.is_none() && freed >= 1 && self.cascade_pauses {
                 pause = Some(heap.begin_pause(PauseKind::Cascade, None));
             }
             self.hooks.on_free(heap, obj, shape_word);

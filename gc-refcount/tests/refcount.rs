@@ -188,6 +188,42 @@ fn finalizers_resurrection_and_weak_callbacks_at_zero() {
     m.verify_now().unwrap();
 }
 
+/// A cascade releases each dead object's referents first field first and depth first (a
+/// referent's own referents before the next field's): here R holds [X1, X2], X1 holds
+/// [L1, L2], X2 holds [L3], and only the leaves have finalizers, so the notices give the
+/// order the leaves died in.
+#[test]
+fn cascades_release_first_field_first_depth_first() {
+    let mut m = runtime(HeapConfig::verified());
+    m.alloc(0, Shape::new(2, 0)).unwrap(); // R
+    m.alloc(1, Shape::new(2, 0)).unwrap(); // X1
+    m.alloc(2, Shape::new(1, 0)).unwrap(); // X2
+    for (slot, tag) in [(3, 1), (4, 2), (5, 3)] {
+        m.alloc(slot, Shape::new(0, 8)).unwrap(); // L1, L2, L3
+        m.set_finalizer(slot, Finalizer::report(tag)).unwrap();
+    }
+    m.store(1, 0, Some(3)).unwrap();
+    m.store(1, 1, Some(4)).unwrap();
+    m.store(2, 0, Some(5)).unwrap();
+    m.store(0, 0, Some(1)).unwrap();
+    m.store(0, 1, Some(2)).unwrap();
+    for s in 1..6 {
+        m.clear(s).unwrap();
+    }
+    m.clear(0).unwrap();
+    let mut notices = Vec::new();
+    m.drain_notices(&mut notices);
+    let tags: Vec<u32> = notices
+        .iter()
+        .filter_map(|n| match n {
+            Notice::Finalized { tag, .. } => Some(*tag),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(tags, vec![1, 2, 3]);
+    assert_eq!(live(&m), 0);
+}
+
 /// A count that would overflow saturates: the object becomes immortal and the lost
 /// increments are reported, never wrapped.
 #[test]

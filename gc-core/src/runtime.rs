@@ -89,7 +89,7 @@ impl<C: Collector> Runtime<C> {
     }
 
     /// Allocates an object (`born_count`: see [`Collector::born_count_word`]).
-    #[inline]
+    #[inline(always)]
     fn alloc_with_flags(
         &mut self,
         shape: Shape,

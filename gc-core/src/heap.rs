@@ -349,12 +349,21 @@ impl Heap {
         &w[self.fields_at..self.fields_at + n]
     }
 
-    /// Writes field `i` of `r` (which must have more than `i` fields) without reading the old
-    /// value: for a new object's null fields (the caller keeps counts and barriers right).
+    /// Moves the references in slots `sources` into the first fields of the new object `r`
+    /// (which has at least that many fields, all null), leaving the slots null: one look-up
+    /// of the object for all of them. Counts and barriers are the caller's.
     #[inline]
-    pub fn init_field(&mut self, r: ObjRef, i: usize, v: Option<ObjRef>) {
-        let at = self.fields_at + i;
-        self.space.words_mut(r)[at] = crate::raw_of(v);
+    pub fn move_slots_into_fields(&mut self, r: ObjRef, sources: &[Slot]) -> GcResult<()> {
+        let fa = self.fields_at;
+        let count = self.slots.len();
+        let fields = &mut self.space.words_mut(r)[fa..fa + sources.len()];
+        for (field, &src) in fields.iter_mut().zip(sources) {
+            match self.slots.get_mut(src) {
+                Some(slot) => *field = std::mem::replace(slot, NULL),
+                None => return Err(GcError::BadSlot { slot: src, count }),
+            }
+        }
+        Ok(())
     }
 
     /// Mutable raw reference fields (the caller keeps counts and barriers right).

@@ -177,12 +177,13 @@ impl<C: Collector> Mutator for Runtime<C> {
         // triggers sees them as roots.
         let born = self.collector.born_count_word();
         let obj = self.alloc_with_flags(shape, 0, born)?;
-        for (field, &src) in sources.iter().enumerate() {
-            // The slot's reference becomes the field's: no count changes.
-            let value = self.heap.replace_slot(src, None)?;
-            self.heap.init_field(obj, field, value);
+        for &src in sources {
+            // A read that cannot panic, so a collector without a barrier pays nothing here.
+            let value = self.heap.slot(src).ok().flatten();
             self.collector.write_barrier(&mut self.heap, obj, value);
         }
+        // Each slot's reference becomes a field's: no count changes.
+        self.heap.move_slots_into_fields(obj, sources)?;
         self.set_slot_retaining(dst, Some(obj), born.is_none())?;
         self.settle()
     }

@@ -25,6 +25,10 @@ pub trait Mutator {
     /// default does.
     fn alloc_moving(&mut self, dst: Slot, shape: Shape, sources: &[Slot]) -> GcResult<()> {
         check_moving(dst, shape, sources)?;
+        // Every slot is checked before anything changes.
+        for &slot in sources.iter().chain([&dst]) {
+            self.is_null(slot)?;
+        }
         self.alloc(dst, shape)?;
         for (field, &src) in sources.iter().enumerate() {
             self.store(dst, field, Some(src))?;

@@ -322,3 +322,39 @@ fn checking_against_a_heap_catches_what_decoding_alone_accepts() {
     let ok = with_header(&[0x02, 0, 0, 4, 0x07, 0, 0, 4, 1, 2, 3, 4, 0x00]);
     assert_eq!(trace::check_against_heap(&ok).unwrap().operations, 2);
 }
+
+/// A `Recorder` uses `Mutator::alloc_moving`'s default, so a moving allocation is recorded
+/// as the allocation, stores and clears it stands for: replaying the trace on a fresh
+/// runtime gives the same objects, fields, nulled sources and counts; and a bad slot is
+/// refused before anything is recorded or changed.
+#[test]
+fn moving_allocation_records_as_its_primitive_operations() {
+    use gc_core::Shape;
+    let rt = Runtime::new(HeapConfig::verified(), gc_refcount::RefCount::default()).unwrap();
+    let mut rec = Recorder::new(rt);
+    rec.reserve_slots(8).unwrap();
+    rec.alloc(1, Shape::new(0, 8)).unwrap();
+    rec.alloc(2, Shape::new(1, 8)).unwrap();
+    rec.alloc_moving(0, Shape::new(3, 8), &[1, 3, 2]).unwrap();
+    let before = rec.recorded_bytes();
+    assert!(rec.alloc_moving(4, Shape::new(1, 8), &[999]).is_err());
+    assert_eq!(
+        rec.recorded_bytes(),
+        before,
+        "nothing recorded for a refused call"
+    );
+    let (rt, bytes) = rec.finish();
+    let mut replayed =
+        Runtime::new(HeapConfig::verified(), gc_refcount::RefCount::default()).unwrap();
+    trace::replay(&bytes, &mut replayed).unwrap();
+    for m in [&rt, &replayed] {
+        assert_eq!(m.heap_stats().objects_in_use, 3);
+        assert!(m.is_null(1).unwrap() && m.is_null(2).unwrap() && m.is_null(4).unwrap());
+        let obj = m.heap().slot(0).unwrap().unwrap();
+        let fields: Vec<bool> = (0..3)
+            .map(|i| m.heap().field(obj, i).unwrap().is_some())
+            .collect();
+        assert_eq!(fields, vec![true, false, true]);
+        m.verify_now().unwrap();
+    }
+}

@@ -43,7 +43,8 @@ struct PoolMeta {
     allocated: u32,
     capacity: u32,
     carved: u32,
-    /// Granule (inside the arena) of the first free cell, or NONE.
+    /// The first free cell (its reference, which is its granule index in the whole
+    /// small-object memory), or NONE.
     free_head: u32,
     prev: u32,
     next: u32,
@@ -187,21 +188,19 @@ impl SmallSpace {
         if p != NONE {
             let pool = &mut self.pools[p as usize];
             if pool.allocated + 1 < pool.capacity {
-                let arena = p as usize >> self.ppa_shift;
-                let g = pool.free_head;
-                if g != NONE {
-                    let r = ((arena as u32) << self.shift) | g;
+                let r = pool.free_head;
+                if r != NONE {
                     pool.free_head = self.words[Self::word_of(r) + 1];
                     pool.allocated += 1;
                     return Some(r);
                 }
                 // Carving the next never-used cell is as cheap as popping the free list;
-                // a pool reused after emptying carves every cell, so this stays inline.
-                let base = (p as usize & (self.pools_per_arena - 1)) << self.pool_shift;
-                let g = base + pool.carved as usize * pool.cell_granules as usize;
+                // a pool reused after emptying carves every cell, so this stays inline. Pool
+                // `p`'s first cell is granule `p << pool_shift` of the whole memory.
+                let r = (p << self.pool_shift) + pool.carved * pool.cell_granules;
                 pool.carved += 1;
                 pool.allocated += 1;
-                return Some(((arena as u32) << self.shift) | g as u32);
+                return Some(r);
             }
         }
         None
@@ -221,25 +220,22 @@ impl SmallSpace {
                 p = self.fresh_pool(class)?;
             }
         }
-        let arena = p as usize >> self.ppa_shift;
         let pool = &mut self.pools[p as usize];
-        let granule = if pool.free_head != NONE {
-            let g = pool.free_head;
-            let r = ((arena as u32) << self.shift) | g;
+        let r = if pool.free_head != NONE {
+            let r = pool.free_head;
             pool.free_head = self.words[Self::word_of(r) + 1];
-            g
+            r
         } else {
-            let base = (p as usize & (self.pools_per_arena - 1)) << self.pool_shift;
-            let g = base + pool.carved as usize * pool.cell_granules as usize;
+            let r = (p << self.pool_shift) + pool.carved * pool.cell_granules;
             pool.carved += 1;
-            g as u32
+            r
         };
         pool.allocated += 1;
         if pool.allocated == pool.capacity {
             pool.state = PoolState::Full;
             self.unlink_used(p, class);
         }
-        Some(((arena as u32) << self.shift) | granule)
+        Some(r)
     }
 
     /// Returns the cell of the allocated small object `r` (the caller has checked it); returns
@@ -265,7 +261,6 @@ impl SmallSpace {
             return None;
         }
         *shape_word = 0;
-        let granule = r & self.mask;
         let p = (r >> self.pool_shift) as usize;
         let pool = &self.pools[p];
         let bytes = pool.cell_granules as usize * super::geometry::GRANULE_BYTES;
@@ -275,17 +270,17 @@ impl SmallSpace {
             self.kept_cell = r;
         } else {
             self.words[w + 1] = pool.free_head;
-            self.return_cell(p, granule);
+            self.return_cell(p, r);
         }
         Some(bytes)
     }
 
-    /// Puts the cell at `granule` (whose link word already holds pool `p`'s free-list head)
-    /// on the pool's free list.
+    /// Puts the cell `r` (whose link word already holds pool `p`'s free-list head) on the
+    /// pool's free list.
     #[inline(always)]
-    fn return_cell(&mut self, p: usize, granule: u32) {
+    fn return_cell(&mut self, p: usize, r: u32) {
         let pool = &mut self.pools[p];
-        pool.free_head = granule;
+        pool.free_head = r;
         pool.allocated -= 1;
         if pool.state == PoolState::Full
             || (pool.allocated == 0 && (pool.prev != NONE || pool.next != NONE))
@@ -301,10 +296,9 @@ impl SmallSpace {
         }
         self.kept_class = NONE;
         let r = self.kept_cell;
-        let granule = r & self.mask;
         let p = (r >> self.pool_shift) as usize;
         self.words[Self::word_of(r) + 1] = self.pools[p].free_head;
-        self.return_cell(p, granule);
+        self.return_cell(p, r);
     }
 
     /// A free that changes the pool's state: full to used, or used to empty. An emptied pool

@@ -758,6 +758,52 @@ pub fn moving_allocation<C: Collector>(make: &dyn Fn() -> C) {
     };
     assert_eq!(live(&m), expected);
 
+    // A source named twice moves once (the second field takes the now-null slot), and a
+    // large object (over the small-object limit) takes its sources the same way.
+    let mut m = verified(make);
+    m.alloc(1, Shape::new(0, 8)).unwrap();
+    m.alloc(2, Shape::new(0, 8)).unwrap();
+    m.alloc_moving(0, Shape::new(2, 8), &[1, 1]).unwrap();
+    m.load(3, 0, 1).unwrap();
+    assert!(m.is_null(1).unwrap() && m.is_null(3).unwrap());
+    m.load(3, 0, 0).unwrap();
+    assert!(!m.is_null(3).unwrap(), "the first field took the reference");
+    m.clear(3).unwrap();
+    let large = Shape::new(200, 64);
+    m.alloc_moving(4, large, &[2, 0]).unwrap();
+    assert!(m.is_null(2).unwrap() && m.is_null(0).unwrap());
+    m.load(5, 4, 1).unwrap();
+    m.load(6, 5, 0).unwrap();
+    assert!(
+        !m.is_null(6).unwrap(),
+        "the large object holds the pair's first object"
+    );
+    m.verify_now().unwrap();
+
+    // Replacing an object whose finalizer resurrects it into a source slot: the effect is
+    // that of the operations alloc_moving stands for, so the new object's field takes the
+    // resurrected object (where the release runs the finalizer at once) and the source
+    // slot is left null either way.
+    let mut m = verified(make);
+    m.alloc(0, Shape::new(0, 8)).unwrap(); // V, in the destination
+    let v = m.slot_ref(0).unwrap().unwrap();
+    m.set_finalizer(0, Finalizer::resurrect(7, 1)).unwrap();
+    m.alloc(1, Shape::new(0, 8)).unwrap(); // A, the source
+    let a = m.slot_ref(1).unwrap().unwrap();
+    m.alloc_moving(0, Shape::new(1, 8), &[1]).unwrap();
+    assert!(m.is_null(1).unwrap(), "the source slot is left null");
+    m.load(2, 0, 0).unwrap();
+    let taken = m.slot_ref(2).unwrap().unwrap();
+    if m.capabilities().prompt {
+        assert_eq!(
+            taken, v,
+            "the field took what the finalizer put in the source slot"
+        );
+    } else {
+        assert_eq!(taken, a, "no finalizer ran before the move");
+    }
+    m.verify_now().unwrap();
+
     // Garbage fills the heap to within a cell of its limit (automatic collection off where
     // there is any), so the moving allocation itself must collect, with the sources still
     // in their slots, or fail cleanly.

@@ -349,6 +349,13 @@ impl Heap {
         &w[self.fields_at..self.fields_at + n]
     }
 
+    /// Field `i` of `r`, or `None` if it is null or `r` has no such word (never panics).
+    #[inline]
+    pub fn try_field(&self, r: ObjRef, i: usize) -> Option<ObjRef> {
+        let raw = *self.space.try_words(r)?.get(self.fields_at + i)?;
+        ObjRef::from_raw(raw)
+    }
+
     /// Moves the references in slots `sources` into the first fields of the new object `r`
     /// (which has at least that many fields, all null), leaving the slots null: one look-up
     /// of the object for all of them. Counts and barriers are the caller's.

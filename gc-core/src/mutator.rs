@@ -22,19 +22,10 @@ pub trait Mutator {
     /// slot is left null and no count changes, as CPython's `BUILD_TUPLE` steals its items
     /// from the stack. `dst` must not be a source. The effect is that of [`Mutator::alloc`]
     /// and, for each source, [`Mutator::store`] then [`Mutator::clear`], which is what the
-    /// default does.
+    /// default does ([`alloc_moving_by_parts`]; it reads every slot first, so a `Mutator`
+    /// that cannot read slots must override this).
     fn alloc_moving(&mut self, dst: Slot, shape: Shape, sources: &[Slot]) -> GcResult<()> {
-        check_moving(dst, shape, sources)?;
-        // Every slot is checked before anything changes.
-        for &slot in sources.iter().chain([&dst]) {
-            self.is_null(slot)?;
-        }
-        self.alloc(dst, shape)?;
-        for (field, &src) in sources.iter().enumerate() {
-            self.store(dst, field, Some(src))?;
-            self.clear(src)?;
-        }
-        Ok(())
+        alloc_moving_by_parts(self, dst, shape, sources)
     }
 
     /// `dst = src.field`.
@@ -94,15 +85,37 @@ pub trait Mutator {
     fn drain_notices(&mut self, out: &mut Vec<Notice>);
 }
 
+/// [`Mutator::alloc_moving`] as the operations it stands for: every slot is checked (the
+/// sources, then the destination) before anything changes, then [`Mutator::alloc`] and,
+/// for each source, [`Mutator::store`] and [`Mutator::clear`].
+pub fn alloc_moving_by_parts<M: Mutator + ?Sized>(
+    m: &mut M,
+    dst: Slot,
+    shape: Shape,
+    sources: &[Slot],
+) -> GcResult<()> {
+    check_moving(dst, shape, sources)?;
+    for &slot in sources.iter().chain([&dst]) {
+        m.is_null(slot)?;
+    }
+    m.alloc(dst, shape)?;
+    for (field, &src) in sources.iter().enumerate() {
+        m.store(dst, field, Some(src))?;
+        m.clear(src)?;
+    }
+    Ok(())
+}
+
 /// The argument checks of [`Mutator::alloc_moving`] that need no heap: the sources fit the
 /// shape's fields and none of them is the destination.
+#[inline]
 pub fn check_moving(dst: Slot, shape: Shape, sources: &[Slot]) -> GcResult<()> {
     if sources.len() > shape.fields as usize {
-        return Err(crate::GcError::BadField {
-            obj: crate::NULL,
-            field: sources.len() - 1,
-            fields: shape.fields as usize,
-        });
+        return Err(crate::GcError::BadShape(format!(
+            "alloc_moving: {} sources for an object of {} reference fields",
+            sources.len(),
+            shape.fields
+        )));
     }
     if sources.contains(&dst) {
         return Err(crate::GcError::BadShape(format!(

@@ -137,6 +137,21 @@ impl<C: Collector> Runtime<C> {
         }
     }
 
+    /// [`Mutator::alloc_moving`] into a slot that holds an object: that object's release,
+    /// first in the operations the call stands for, may run a finalizer that stores into a
+    /// source slot, so they are taken in order. Out of line: building into a null slot is
+    /// the common case.
+    #[cold]
+    #[inline(never)]
+    fn alloc_moving_replacing(
+        &mut self,
+        dst: Slot,
+        shape: Shape,
+        sources: &[Slot],
+    ) -> GcResult<()> {
+        crate::mutator::alloc_moving_by_parts(self, dst, shape, sources)
+    }
+
     fn checked_object(&self, obj: ObjRef) -> GcResult<ObjRef> {
         if self.heap.is_allocated(obj) {
             Ok(obj)
@@ -155,7 +170,7 @@ impl<C: Collector> Mutator for Runtime<C> {
         self.heap.slot_count()
     }
 
-    #[inline]
+    #[inline(always)]
     fn alloc(&mut self, dst: Slot, shape: Shape) -> GcResult<()> {
         self.check_slot(dst)?;
         // A collector that names its count word gets the object born with count 1 for the
@@ -169,21 +184,23 @@ impl<C: Collector> Mutator for Runtime<C> {
     #[inline]
     fn alloc_moving(&mut self, dst: Slot, shape: Shape, sources: &[Slot]) -> GcResult<()> {
         crate::mutator::check_moving(dst, shape, sources)?;
-        self.check_slot(dst)?;
         for &src in sources {
             self.check_slot(src)?;
+        }
+        if self.heap.slot(dst)?.is_some() {
+            return self.alloc_moving_replacing(dst, shape, sources);
         }
         // Allocated while the sources are still in their slots: a collection the allocation
         // triggers sees them as roots.
         let born = self.collector.born_count_word();
         let obj = self.alloc_with_flags(shape, 0, born)?;
-        for &src in sources {
-            // A read that cannot panic, so a collector without a barrier pays nothing here.
-            let value = self.heap.slot(src).ok().flatten();
-            self.collector.write_barrier(&mut self.heap, obj, value);
-        }
         // Each slot's reference becomes a field's: no count changes.
         self.heap.move_slots_into_fields(obj, sources)?;
+        for field in 0..sources.len() {
+            // A read that cannot panic, so a collector without a barrier pays nothing here.
+            let value = self.heap.try_field(obj, field);
+            self.collector.write_barrier(&mut self.heap, obj, value);
+        }
         self.set_slot_retaining(dst, Some(obj), born.is_none())?;
         self.settle()
     }

@@ -64,23 +64,11 @@ fn drain<C: Collector>(rt: &mut Runtime<C>) -> Vec<Notice> {
 }
 
 fn finalized_tags(notices: &[Notice]) -> Vec<u32> {
-    notices
-        .iter()
-        .filter_map(|n| match n {
-            Notice::Finalized { tag, .. } => Some(*tag),
-            _ => None,
-        })
-        .collect()
+    notices.iter().filter_map(Notice::finalized_tag).collect()
 }
 
 fn callback_tags(notices: &[Notice]) -> Vec<u32> {
-    notices
-        .iter()
-        .filter_map(|n| match n {
-            Notice::WeakCallback { tag, .. } => Some(*tag),
-            _ => None,
-        })
-        .collect()
+    notices.iter().filter_map(Notice::callback_tag).collect()
 }
 
 /// Builds a list of `n` nodes (one field, 8 payload bytes) whose head ends in `head`, using

@@ -53,3 +53,21 @@ pub enum Notice {
         tag: u32,
     },
 }
+
+impl Notice {
+    /// The tag of a [`Notice::Finalized`], or `None`.
+    pub fn finalized_tag(&self) -> Option<u32> {
+        match self {
+            Notice::Finalized { tag, .. } => Some(*tag),
+            Notice::WeakCallback { .. } => None,
+        }
+    }
+
+    /// The tag of a [`Notice::WeakCallback`], or `None`.
+    pub fn callback_tag(&self) -> Option<u32> {
+        match self {
+            Notice::WeakCallback { tag, .. } => Some(*tag),
+            Notice::Finalized { .. } => None,
+        }
+    }
+}

@@ -213,13 +213,7 @@ fn cascades_release_first_field_first_depth_first() {
     m.clear(0).unwrap();
     let mut notices = Vec::new();
     m.drain_notices(&mut notices);
-    let tags: Vec<u32> = notices
-        .iter()
-        .filter_map(|n| match n {
-            Notice::Finalized { tag, .. } => Some(*tag),
-            _ => None,
-        })
-        .collect();
+    let tags: Vec<u32> = notices.iter().filter_map(Notice::finalized_tag).collect();
     assert_eq!(tags, vec![1, 2, 3]);
     assert_eq!(live(&m), 0);
 }

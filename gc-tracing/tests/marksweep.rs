@@ -192,13 +192,7 @@ fn resurrection_that_orphans_another_object_is_exact() {
     let freed = m.collect(None).unwrap();
     let mut notices = Vec::new();
     m.drain_notices(&mut notices);
-    let tags: Vec<u32> = notices
-        .iter()
-        .filter_map(|n| match n {
-            Notice::Finalized { tag, .. } => Some(*tag),
-            _ => None,
-        })
-        .collect();
+    let tags: Vec<u32> = notices.iter().filter_map(Notice::finalized_tag).collect();
     assert_eq!(
         tags,
         vec![1, 2],

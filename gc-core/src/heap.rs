@@ -248,6 +248,25 @@ impl Heap {
         self.space.free(r)
     }
 
+    /// Frees every object of `objs` (allocated and distinct), leaving the heap exactly as
+    /// [`Heap::free`] on each in turn would. Small objects with no weak reference or
+    /// finalizer to forget are freed in runs that share a pool, with one update of the
+    /// pool's bookkeeping per run: for a collector that frees a whole garbage set at once.
+    pub fn free_all(&mut self, objs: &[ObjRef]) {
+        let side_tables = (FLAG_IS_WEAKREF | FLAG_HAS_WEAKREFS | FLAG_HAS_FINALIZER) as u32;
+        let mut rest = objs;
+        while !rest.is_empty() {
+            let freed = self.space.free_small_runs_unless(rest, side_tables << 16);
+            // It stopped at a large object or one with side-table entries, or at the end.
+            if let Some(&other) = rest.get(freed) {
+                self.free(other);
+                rest = &rest[freed + 1..];
+            } else {
+                rest = &[];
+            }
+        }
+    }
+
     /// The rare part of [`Heap::free`], out of line so the common free stays small enough
     /// to inline into collectors' freeing loops.
     #[cold]

@@ -334,6 +334,64 @@ fn fresh_objects_have_zero_headers_null_fields_and_zero_payload() {
     }
 }
 
+/// `Heap::free_all` over small objects, large ones, weak references, weakly referenced
+/// objects and objects with finalizers leaves the heap as `Heap::free` on each would: the
+/// same statistics, side tables and notices, and the same cells for later allocations.
+#[test]
+fn heap_free_all_matches_freeing_one_by_one_with_side_tables() {
+    use gc_core::layout::FLAG_IS_WEAKREF;
+    use gc_core::{Finalizer, Heap, HeapConfig, Shape};
+    let build = || {
+        let mut heap = Heap::new(&HeapConfig::default(), 3, 1, false, "t").unwrap();
+        let mut objs = Vec::new();
+        for i in 0..2000u32 {
+            let shape = Shape::new(i % 3, if i % 50 == 7 { 900 } else { 8 });
+            let flags = if i % 97 == 5 { FLAG_IS_WEAKREF } else { 0 };
+            objs.push(heap.alloc_object(shape, flags).unwrap());
+        }
+        for i in (5..2000).step_by(97) {
+            // A weak reference to a survivor (odd) or to a victim (even), with a callback.
+            heap.register_weakref(objs[i], objs[i + 1 + (i % 2)], Some(i as u32));
+        }
+        for i in (11..2000).step_by(89) {
+            heap.set_finalizer(objs[i], Finalizer::report(i as u32));
+        }
+        (heap, objs)
+    };
+    let (mut one, objs) = build();
+    let (mut all, same) = build();
+    assert_eq!(objs, same);
+    let victims: Vec<_> = (0..objs.len())
+        .filter(|i| i % 4 != 1)
+        .map(|i| objs[i])
+        .collect();
+    for &r in &victims {
+        one.free(r);
+    }
+    all.free_all(&victims);
+    assert_eq!(one.alloc_stats(), all.alloc_stats());
+    assert_eq!(one.weakref_count(), all.weakref_count());
+    for &r in &objs {
+        assert_eq!(one.is_allocated(r), all.is_allocated(r));
+        if one.is_allocated(r) {
+            assert_eq!(one.weak_entry(r).ok(), all.weak_entry(r).ok());
+            assert_eq!(one.has_pending_finalizer(r), all.has_pending_finalizer(r));
+        }
+    }
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    one.drain_notices(&mut a);
+    all.drain_notices(&mut b);
+    assert!(!a.is_empty(), "freed weak referents queue callbacks");
+    assert_eq!(a, b);
+    for i in 0..2000u32 {
+        let shape = Shape::new(i % 2, 8);
+        assert_eq!(
+            one.alloc_object(shape, 0).unwrap(),
+            all.alloc_object(shape, 0).unwrap()
+        );
+    }
+}
+
 /// Small-object memory: a released arena keeps its words (every cell reads as free) and the
 /// next arena made reuses the lowest released index, with the same references; memory above
 /// the highest live arena is cut once it outgrows the live part, and a reference into it then
@@ -405,4 +463,123 @@ fn a_pool_taken_by_another_class_reads_free_at_every_granule() {
     assert_eq!(s.alloc(4).unwrap(), cell);
     assert_eq!(s.try_words(inner).map(|w| w[0]), Some(0));
     assert!(!s.is_allocated(inner));
+}
+
+/// Frees `victims` the way `Heap::free_all` does: runs of small cells through
+/// `free_small_runs_unless`, anything it stops at one by one.
+fn free_in_runs(s: &mut Space, victims: &[ObjRef], refuse_bits: u32) {
+    let mut rest = victims;
+    while !rest.is_empty() {
+        let freed = s.free_small_runs_unless(rest, refuse_bits);
+        match rest.get(freed) {
+            Some(&stopped_at) => {
+                s.free(stopped_at);
+                rest = &rest[freed + 1..];
+            }
+            None => break,
+        }
+    }
+}
+
+/// Two spaces built alike, one freeing `victims` one by one and the other in runs, must
+/// agree on every statistic, on which objects are allocated, and on the cells every later
+/// allocation gets (which compares their free lists, kept cells and pool lists).
+/// With `kept_before`, the first victim is freed alone first in both, taking the kept-cell
+/// place; otherwise the runs' first cell takes it.
+fn runs_match_one_by_one(
+    g: Geometry,
+    sizes: &[usize],
+    pick: impl Fn(usize) -> bool,
+    kept_before: bool,
+) {
+    let build = || {
+        let mut s = Space::new(g, None).unwrap();
+        let refs: Vec<ObjRef> = sizes.iter().map(|&w| s.alloc(w).unwrap()).collect();
+        (s, refs)
+    };
+    let (mut one, refs) = build();
+    let (mut runs, same) = build();
+    assert_eq!(refs, same);
+    let victims: Vec<ObjRef> = (0..refs.len())
+        .filter(|&i| pick(i))
+        .map(|i| refs[i])
+        .collect();
+    let victims = match (kept_before, victims.split_first()) {
+        (true, Some((&first, rest))) => {
+            one.free(first);
+            runs.free(first);
+            rest
+        }
+        _ => &victims[..],
+    };
+    for &r in victims {
+        one.free(r);
+    }
+    free_in_runs(&mut runs, victims, 0);
+    assert_eq!(one.stats(), runs.stats());
+    for &r in &refs {
+        assert_eq!(one.is_allocated(r), runs.is_allocated(r), "{r:?}");
+    }
+    // What a pause's end returns (kept cell, set-aside pools) must match too.
+    one.flush_empty_pools();
+    runs.flush_empty_pools();
+    assert_eq!(one.stats(), runs.stats());
+    for &w in sizes {
+        assert_eq!(one.alloc(w).unwrap(), runs.alloc(w).unwrap());
+    }
+    assert_eq!(one.stats(), runs.stats());
+}
+
+#[test]
+fn freeing_in_runs_leaves_the_space_as_freeing_one_by_one() {
+    let g = Geometry::default();
+    // Three small classes (one with 32 cells a pool) and large objects, interleaved.
+    let sizes: Vec<usize> = (0..6000)
+        .map(|i| [8, 8, 8, 4, 128, 8, 200][i % 7])
+        .collect();
+    // Everything: whole pools empty, full pools turn used then empty, large ones between.
+    runs_match_one_by_one(g, &sizes, |_| true, false);
+    runs_match_one_by_one(g, &sizes, |_| true, true);
+    // Most: pools turn used but keep cells; runs break at every kept object.
+    runs_match_one_by_one(g, &sizes, |i| i % 5 != 2, false);
+    // Pools emptied one cell at a time in between other pools' cells.
+    runs_match_one_by_one(g, &sizes, |i| i % 2 == 0, true);
+}
+
+#[test]
+fn freeing_in_runs_matches_with_one_cell_pools() {
+    // A 512-byte class fills a pool with one cell: a free both turns it used and empties it.
+    let g = Geometry {
+        small_limit: 512,
+        pool_bytes: 512,
+        arena_bytes: 64 * 1024,
+        keep_empty_arenas: 1,
+    };
+    let sizes: Vec<usize> = (0..3000).map(|i| [128, 128, 8, 128][i % 4]).collect();
+    runs_match_one_by_one(g, &sizes, |_| true, false);
+    runs_match_one_by_one(g, &sizes, |i| i % 3 != 0, true);
+}
+
+#[test]
+fn freeing_in_runs_stops_at_a_refused_cell_and_a_large_object() {
+    let mut s = Space::new(Geometry::default(), None).unwrap();
+    let refs: Vec<ObjRef> = (0..10)
+        .map(|i| s.alloc(if i == 7 { 300 } else { 8 }).unwrap())
+        .collect();
+    let refuse = 1 << 20;
+    s.words_mut(refs[4])[0] |= refuse;
+    assert_eq!(s.free_small_runs_unless(&refs, refuse), 4);
+    assert_ne!(
+        s.words_mut(refs[4])[0] & refuse,
+        0,
+        "the refused cell is untouched"
+    );
+    assert_eq!(s.stats().objects_in_use, 6, "the first four are freed");
+    assert_eq!(
+        s.free_small_runs_unless(&refs[5..], refuse),
+        2,
+        "stops at the large one"
+    );
+    assert_eq!(s.stats().objects_in_use, 4);
+    assert_eq!(s.free_small_runs_unless(&[], refuse), 0);
 }

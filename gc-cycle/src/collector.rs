@@ -200,9 +200,7 @@ impl CycleGc {
     /// references leaving the set, which the gather pass collected, are released after.
     /// Returns no survivors and the objects collected.
     fn free_closed_set(&mut self, heap: &mut Heap, scratch: &mut Scratch) -> (u64, u64) {
-        for &obj in &scratch.candidates {
-            heap.free(obj);
-        }
+        heap.free_all(&scratch.candidates);
         let freed = scratch.candidates.len() as u64;
         let lists = self.counting.hooks_mut();
         lists.unreachable_freed = 0;

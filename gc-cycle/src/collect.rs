@@ -461,19 +461,23 @@ fn for_each_child_batched(
 }
 
 /// `move_unreachable`: marks every candidate reachable from one with gc_refs > 0 (there
-/// are `roots` of them). Candidates left unmarked are garbage. The scan ends once it has
-/// seen every root and reached every candidate it marked ahead of itself: what lies beyond
-/// is garbage (CPython's scan always runs to the end of the list).
+/// are `roots` of them), and returns how many it marked. Candidates left unmarked are
+/// garbage. The scan ends once it has seen every root and reached every candidate it
+/// marked ahead of itself: what lies beyond is garbage (CPython's scan always runs to the
+/// end of the list).
 pub fn mark_reachable(
     heap: &mut Heap,
     candidates: &[ObjRef],
     roots: usize,
     stack: &mut Vec<ObjRef>,
-) {
+) -> usize {
     // Roots seen, and candidates marked ahead of the scan that it has not reached yet:
     // once every root is seen and none is pending, the rest of the scan would only pass
     // over garbage.
     let (mut seen, mut pending) = (0, 0);
+    // Marked roots, candidates marked ahead of the scan, and those marked behind it (each
+    // goes through the stack once).
+    let (mut root_marks, mut ahead_marks, mut behind_marks) = (0, 0, 0);
     for (scan, &obj) in candidates.iter().enumerate() {
         if seen == roots && pending == 0 {
             break;
@@ -486,18 +490,25 @@ pub fn mark_reachable(
                 pending -= 1;
             } else if w[PREV] != 0 {
                 w[0] |= REACHABLE;
+                root_marks += 1;
             } else {
                 // Tentatively unreachable: a later reachable object may still mark it.
                 continue;
             }
             head_of(w)
         };
-        pending += visit(heap, obj, head, scan as u32, stack);
+        let ahead = visit(heap, obj, head, scan as u32, stack);
+        pending += ahead;
+        ahead_marks += ahead;
         while let Some(behind) = stack.pop() {
+            behind_marks += 1;
             let head = head_of(heap.words(behind));
-            pending += visit(heap, behind, head, scan as u32, stack);
+            let ahead = visit(heap, behind, head, scan as u32, stack);
+            pending += ahead;
+            ahead_marks += ahead;
         }
     }
+    root_marks + ahead_marks + behind_marks
 }
 
 /// [`mark_reachable`] for a set of any size: the same marks, found level by level.
@@ -509,17 +520,16 @@ pub fn mark_reachable(
 /// [`subtract_refs`], and marked region by region. A depth-first scan instead marks
 /// referents in random order, one cache miss each, which dominates a large collection.
 /// Small or local sets and small levels skip the sort. The search for the `roots` stops
-/// at the last of them.
+/// at the last of them. Returns how many candidates it marked.
 pub fn mark_reachable_by_region(
     heap: &mut Heap,
     candidates: &[ObjRef],
     roots: usize,
     stack: &mut Vec<ObjRef>,
     scratch: &mut SubtractScratch,
-) {
+) -> usize {
     if !scratch.sort_by_region {
-        mark_reachable(heap, candidates, roots, stack);
-        return;
+        return mark_reachable(heap, candidates, roots, stack);
     }
     let mut frontier = std::mem::take(&mut scratch.frontier);
     let mut next = std::mem::take(&mut scratch.next);
@@ -534,7 +544,9 @@ pub fn mark_reachable_by_region(
             frontier.push(obj);
         }
     }
+    let mut marked = 0;
     while !frontier.is_empty() {
+        marked += frontier.len();
         next.clear();
         if frontier.len() < REGION_SORT_MIN {
             for &obj in &frontier {
@@ -556,6 +568,7 @@ pub fn mark_reachable_by_region(
     }
     scratch.frontier = frontier;
     scratch.next = next;
+    marked
 }
 
 /// Marks `child` reachable if it is an unmarked candidate; true if it was.

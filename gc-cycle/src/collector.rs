@@ -149,7 +149,7 @@ impl CycleGc {
         // Exact while every count is (a candidate's gc_refs never drops below zero).
         debug_assert!(zeroed <= scratch.candidates.len());
         let roots = scratch.candidates.len() - zeroed;
-        if roots > 0 {
+        let reachable = if roots > 0 {
             collect::choose_region_order(heap, &scratch.candidates, &mut scratch.subtract);
             collect::mark_reachable_by_region(
                 heap,
@@ -157,13 +157,17 @@ impl CycleGc {
                 roots,
                 &mut scratch.stack,
                 &mut scratch.subtract,
-            );
-        }
+            )
+        } else {
+            0
+        };
         let plain = layout::flags_of(gathered.shape_union)
             & (FLAG_HAS_WEAKREFS | FLAG_IS_WEAKREF | FLAG_HAS_FINALIZER)
             == 0
             && heap.debug() & (DEBUG_COLLECTABLE | DEBUG_SAVEALL) == 0;
-        let (survivors, collected) = if plain && roots == 0 && gathered.outside_complete {
+        let (survivors, collected) = if reachable == scratch.candidates.len() {
+            self.keep_all(heap, &scratch, old)
+        } else if plain && roots == 0 && gathered.outside_complete {
             self.free_closed_set(heap, &mut scratch)
         } else if plain {
             self.split_and_free(heap, &mut scratch, old)
@@ -193,6 +197,22 @@ impl CycleGc {
             collected,
             uncollectable: 0,
         }
+    }
+
+    /// Every candidate was found reachable (a full collection of a live heap): there is
+    /// nothing to split or free, so the candidates, in their order, are simply linked into
+    /// the older generation. Returns the survivors and no objects collected.
+    fn keep_all(&mut self, heap: &mut Heap, scratch: &Scratch, old: Generation) -> (u64, u64) {
+        debug_assert!(
+            scratch
+                .candidates
+                .iter()
+                .all(|&obj| heap.words(obj)[0] & REACHABLE != 0),
+            "every candidate is marked"
+        );
+        let lists = self.counting.hooks_mut();
+        lists.append_all(heap, old, &scratch.candidates);
+        (scratch.candidates.len() as u64, 0)
     }
 
     /// The whole set is garbage (no candidate has references from outside it), with no weak

@@ -684,3 +684,30 @@ fn large_random_graph_matches_the_oracle() {
     assert_eq!(m.get_stats()[2].candidates, before);
     m.verify_now().unwrap();
 }
+
+/// A full collection of a large live graph whose references are scattered (so marking goes
+/// level by level) keeps every object and promotes it; one garbage object among them is the
+/// only one collected, and a second collection finds nothing and keeps the lists whole.
+#[test]
+fn large_scattered_live_graph_keeps_everything_but_its_one_garbage_object() {
+    const NODES: usize = 80_000;
+    let mut m = runtime(CycleGc::default(), HeapConfig::verified());
+    m.disable();
+    gc_core::fixtures::indexed_random_graph(&mut m, 0, NODES, 1000, 11).unwrap();
+    let graph = live(&m);
+    assert_eq!(graph, (NODES + NODES / 1000 + 1) as u64);
+    assert_eq!(m.collect(None).unwrap(), 0, "everything is reachable");
+    assert_eq!(m.get_objects(Some(2)).len() as u64, graph);
+    // One object that refers to itself, dropped: garbage among a live scattered set.
+    m.reserve_slots(5).unwrap();
+    m.alloc(4, Shape::new(1, 0)).unwrap();
+    m.store(4, 0, Some(4)).unwrap();
+    m.clear(4).unwrap();
+    assert_eq!(m.collect(None).unwrap(), 1);
+    assert_eq!(live(&m), graph);
+    let candidates_before = m.get_stats()[2].candidates;
+    assert_eq!(m.collect(None).unwrap(), 0);
+    assert_eq!(m.get_objects(Some(2)).len() as u64, graph);
+    assert_eq!(m.get_stats()[2].candidates - candidates_before, graph);
+    m.verify_now().unwrap();
+}

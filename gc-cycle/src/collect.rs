@@ -28,8 +28,7 @@ pub struct Gathered {
     /// reference or a finalizer).
     pub shape_union: u32,
     /// How many candidates, from the first, had their references subtracted; the rest (a
-    /// large set whose references are scattered) had them copied out for
-    /// [`subtract_copied`].
+    /// large set whose references are scattered) are left to [`subtract_refs`].
     pub subtracted: usize,
     /// Candidates whose gc_refs reached zero so far.
     pub zeroed: usize,
@@ -55,12 +54,11 @@ pub struct Gathered {
 /// exactly the references its death releases.
 ///
 /// Where references are scattered over the heap (a large graph built in random order),
-/// subtracting them as the walk goes costs a cache miss each, and sorting them by region
-/// first does better (see [`subtract_refs`]). So when the set (`set_len` objects) is large
-/// enough for the sort, the walk samples the references of its first [`LOCALITY_SAMPLES`]
-/// objects; if most leave their region, it gathers the rest without subtracting, copying
-/// their references out into `scratch` as it reads each object, and
-/// [`Gathered::subtracted`] tells the caller to finish with [`subtract_copied`].
+/// subtracting them as the walk goes costs a cache miss each, and [`subtract_refs`] does
+/// better by sorting them by region. So when the set (`set_len` objects) is large enough
+/// for the sort, the walk samples the references of its first [`LOCALITY_SAMPLES`]
+/// objects; if most leave their region, it only gathers the rest, and
+/// [`Gathered::subtracted`] tells the caller where to continue with [`subtract_refs`].
 pub fn gather_and_subtract(
     heap: &mut Heap,
     first: Option<ObjRef>,
@@ -68,7 +66,6 @@ pub fn gather_and_subtract(
     generation: usize,
     out: &mut Vec<ObjRef>,
     outside: &mut Vec<ObjRef>,
-    scratch: &mut SubtractScratch,
 ) -> Gathered {
     outside.clear();
     out.reserve(set_len);
@@ -100,7 +97,7 @@ pub fn gather_and_subtract(
     }
     let subtracted = if walk.at.is_some() && sample > 0 && 2 * far > total {
         let sampled = out.len();
-        walk.gather_rest_copying(heap, out, scratch);
+        walk.gather_rest(heap, out);
         sampled
     } else {
         while walk.gather_and_subtract_one(heap, out, outside).is_some() {}
@@ -192,18 +189,10 @@ impl Walk {
         head
     }
 
-    /// Gathers the rest of the list without subtracting, copying each object's references
-    /// out (for [`subtract_copied`]) while its cache lines are loaded.
-    fn gather_rest_copying(
-        &mut self,
-        heap: &mut Heap,
-        out: &mut Vec<ObjRef>,
-        scratch: &mut SubtractScratch,
-    ) {
-        let mut copy = scratch.start_copy();
+    /// Gathers the rest of the list without subtracting.
+    fn gather_rest(&mut self, heap: &mut Heap, out: &mut Vec<ObjRef>) {
         while let Some(obj) = self.at {
-            let head = self.gather_one(heap, obj, out);
-            for_each_child_from(heap, obj, head, |_, child| copy.push(child));
+            self.gather_one(heap, obj, out);
         }
     }
 }
@@ -342,18 +331,6 @@ pub fn subtract_refs(
     zeroed
 }
 
-/// The `subtract_refs` of a set whose references [`gather_and_subtract`] copied out while
-/// it gathered them (a scattered set; see [`Gathered::subtracted`]): sorts them by region
-/// and subtracts them. Returns how many gc_refs that took to zero.
-pub fn subtract_copied(heap: &mut Heap, scratch: &mut SubtractScratch) -> usize {
-    scratch.sort_copied();
-    let mut zeroed = 0;
-    for &child in &scratch.references {
-        zeroed += decrement_if_collecting(heap, child);
-    }
-    zeroed
-}
-
 /// Decides whether the passes over `candidates` visit references sorted by region: a large
 /// set whose sampled references mostly leave their own region (see [`subtract_refs`]).
 pub fn choose_region_order(heap: &Heap, candidates: &[ObjRef], scratch: &mut SubtractScratch) {
@@ -363,63 +340,34 @@ pub fn choose_region_order(heap: &Heap, candidates: &[ObjRef], scratch: &mut Sub
 /// Fills `scratch.references` with the non-null referents of `sources`, sorted by memory
 /// region (stable within a region).
 fn referents_by_region(heap: &mut Heap, sources: &[ObjRef], scratch: &mut SubtractScratch) {
-    let mut copy = scratch.start_copy();
+    let SubtractScratch {
+        region_starts: starts,
+        unsorted,
+        references: out,
+        ..
+    } = scratch;
+    unsorted.clear();
+    out.clear();
+    starts.clear();
+    starts.resize(REGIONS + 2, 0);
+    // Each source object is read once: its references are copied out and counted.
     for &obj in sources {
-        // Each source object is read once: its references are copied out and counted.
-        for_each_child(heap, obj, |_, child| copy.push(child));
+        for_each_child(heap, obj, |_, child| {
+            starts[region(child) + 1] += 1;
+            unsorted.push(child);
+        });
     }
-    scratch.sort_copied();
-}
-
-/// References being copied out for [`SubtractScratch::sort_copied`], with a count per
-/// region.
-struct ReferenceCopy<'a> {
-    region_sizes: &'a mut [u32],
-    unsorted: &'a mut Vec<ObjRef>,
-}
-
-impl ReferenceCopy<'_> {
-    #[inline(always)]
-    fn push(&mut self, child: ObjRef) {
-        self.region_sizes[region(child) + 1] += 1;
-        self.unsorted.push(child);
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
     }
-}
-
-impl SubtractScratch {
-    /// Empties the copy and the region counts for a new [`ReferenceCopy`].
-    fn start_copy(&mut self) -> ReferenceCopy<'_> {
-        self.unsorted.clear();
-        self.region_starts.clear();
-        self.region_starts.resize(REGIONS + 2, 0);
-        ReferenceCopy {
-            region_sizes: &mut self.region_starts,
-            unsorted: &mut self.unsorted,
-        }
-    }
-
-    /// Sorts the copied references into `references` by region (a counting sort over the
-    /// counts taken while copying; stable within a region).
-    fn sort_copied(&mut self) {
-        let SubtractScratch {
-            region_starts: starts,
-            unsorted,
-            references: out,
-            ..
-        } = self;
-        out.clear();
-        for i in 1..starts.len() {
-            starts[i] += starts[i - 1];
-        }
-        let Some(&any) = unsorted.first() else {
-            return;
-        };
-        out.resize(unsorted.len(), any);
-        for &child in unsorted.iter() {
-            let at = &mut starts[region(child)];
-            out[*at as usize] = child;
-            *at += 1;
-        }
+    let Some(&any) = unsorted.first() else {
+        return;
+    };
+    out.resize(unsorted.len(), any);
+    for &child in unsorted.iter() {
+        let at = &mut starts[region(child)];
+        out[*at as usize] = child;
+        *at += 1;
     }
 }
 

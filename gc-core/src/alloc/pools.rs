@@ -113,6 +113,9 @@ pub struct SmallSpace {
     /// Per class, a pool that emptied and was kept (not yet returned to its arena), so that
     /// alternating allocation and free does not bounce a pool between class and arena.
     empty_cache: Vec<u32>,
+    /// One bit per class that may have a pool for [`SmallSpace::flush_empty_pools`] to
+    /// return (see `mark_for_flush`).
+    flush_classes: Vec<u64>,
     /// Usable arenas (live, with at least one free pool) keyed by free-pool count: the first
     /// entry is the most heavily used one, where pymalloc allocates new pools.
     usable: BTreeSet<(u32, u32)>,
@@ -147,6 +150,7 @@ impl SmallSpace {
             kept_cell: NONE,
             used_head: vec![NONE; geometry.size_classes()],
             empty_cache: vec![NONE; geometry.size_classes()],
+            flush_classes: vec![0; geometry.size_classes().div_ceil(64)],
             usable: BTreeSet::new(),
             dead_arenas: Vec::new(),
             empty_arenas: 0,
@@ -235,6 +239,8 @@ impl SmallSpace {
         if pool.allocated == pool.capacity {
             pool.state = PoolState::Full;
             self.unlink_used(p, class);
+            // The next pool, which now heads the list, may be an empty one.
+            self.mark_for_flush(class);
         }
         Some(r)
     }
@@ -329,16 +335,12 @@ impl SmallSpace {
             bytes += run * pool.cell_granules as usize * super::geometry::GRANULE_BYTES;
             // The state changes one-by-one freeing would make: the run's first free turns
             // a full pool used, and its last, taking the count to zero, sets the pool aside
-            // unless it is its class's only used pool (see `return_cell`).
+            // unless it is its class's only used pool (see `return_cell` and `free_slow`).
             let was_full = pool.state == PoolState::Full;
             if was_full {
                 self.free_slow(p as u32);
             }
-            let pool = &self.pools[p];
-            if (!was_full || run > 1)
-                && pool.allocated == 0
-                && (pool.prev != NONE || pool.next != NONE)
-            {
+            if (!was_full || run > 1) && self.pools[p].allocated == 0 {
                 self.free_slow(p as u32);
             }
             done += run;
@@ -353,9 +355,7 @@ impl SmallSpace {
         let pool = &mut self.pools[p];
         pool.free_head = r;
         pool.allocated -= 1;
-        if pool.state == PoolState::Full
-            || (pool.allocated == 0 && (pool.prev != NONE || pool.next != NONE))
-        {
+        if pool.state == PoolState::Full || pool.allocated == 0 {
             self.free_slow(p as u32);
         }
     }
@@ -374,7 +374,8 @@ impl SmallSpace {
 
     /// A free that changes the pool's state: full to used, or used to empty. An emptied pool
     /// that is its class's only used pool simply stays in place (the alternating alloc/free
-    /// case costs nothing); any other is set aside.
+    /// case costs nothing); any other is set aside. Either way the class has something for
+    /// [`SmallSpace::flush_empty_pools`] to look at.
     #[inline(never)]
     fn free_slow(&mut self, p: u32) {
         let pool = &mut self.pools[p as usize];
@@ -382,9 +383,17 @@ impl SmallSpace {
         if pool.state == PoolState::Full {
             pool.state = PoolState::Used;
             self.link_used(p, class);
-        } else {
+        } else if pool.prev != NONE || pool.next != NONE {
             self.set_aside_empty(p, class);
         }
+        self.mark_for_flush(class);
+    }
+
+    /// Notes that `class` may have a set-aside pool or an empty pool at the head of its used
+    /// list, for the next [`SmallSpace::flush_empty_pools`].
+    #[inline]
+    fn mark_for_flush(&mut self, class: usize) {
+        self.flush_classes[class / 64] |= 1 << (class % 64);
     }
 
     #[cold]
@@ -402,16 +411,41 @@ impl SmallSpace {
     /// The heap calls this at the end of each pause.
     pub fn flush_empty_pools(&mut self) {
         self.return_kept_cell();
-        for class in 0..self.empty_cache.len() {
-            let p = std::mem::replace(&mut self.empty_cache[class], NONE);
-            if p != NONE {
-                self.release_pool(p);
+        // Only the classes marked since the last flush can have anything to return: a
+        // pause that freed into one or two classes does not look at all of them.
+        for word in 0..self.flush_classes.len() {
+            let mut marked = std::mem::take(&mut self.flush_classes[word]);
+            while marked != 0 {
+                let class = word * 64 + marked.trailing_zeros() as usize;
+                marked &= marked - 1;
+                self.flush_class(class);
             }
-            let head = self.used_head[class];
-            if head != NONE && self.pools[head as usize].allocated == 0 {
-                self.unlink_used(head, class);
-                self.release_pool(head);
-            }
+        }
+        debug_assert!(
+            (0..self.empty_cache.len()).all(|class| self.empty_cache[class] == NONE
+                && (self.used_head[class] == NONE
+                    || self.pools[self.used_head[class] as usize].allocated > 0)
+                || self.flush_classes[class / 64] & (1 << (class % 64)) != 0),
+            "every class with a pool to return was marked"
+        );
+    }
+
+    /// Returns `class`'s set-aside pool, and the pool heading its used list if that is
+    /// empty. If the next pool in the list is empty too, the class stays marked: the next
+    /// flush returns it.
+    fn flush_class(&mut self, class: usize) {
+        let p = std::mem::replace(&mut self.empty_cache[class], NONE);
+        if p != NONE {
+            self.release_pool(p);
+        }
+        let head = self.used_head[class];
+        if head != NONE && self.pools[head as usize].allocated == 0 {
+            self.unlink_used(head, class);
+            self.release_pool(head);
+        }
+        let head = self.used_head[class];
+        if head != NONE && self.pools[head as usize].allocated == 0 {
+            self.mark_for_flush(class);
         }
     }
 

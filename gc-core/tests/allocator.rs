@@ -544,6 +544,41 @@ fn freeing_in_runs_leaves_the_space_as_freeing_one_by_one() {
     runs_match_one_by_one(g, &sizes, |i| i % 5 != 2, false);
     // Pools emptied one cell at a time in between other pools' cells.
     runs_match_one_by_one(g, &sizes, |i| i % 2 == 0, true);
+    // One class only: each full pool is emptied by one run (used, then set aside).
+    let one_class = vec![8; 2000];
+    runs_match_one_by_one(g, &one_class, |_| true, false);
+    runs_match_one_by_one(g, &one_class, |_| true, true);
+    runs_match_one_by_one(g, &one_class, |i| !(600..1100).contains(&i), true);
+}
+
+/// The end of a pause returns an empty pool that comes to head its class's used list when
+/// the pool before it fills, though no free marked the class since the last flush.
+#[test]
+fn a_flush_returns_an_empty_pool_exposed_by_a_filling_one() {
+    let g = Geometry::default();
+    let per_pool = g.pool_bytes / 32;
+    let mut s = Space::new(g, None).unwrap();
+    // The kept place is taken by another class, so 32-byte frees go to their pools.
+    let other = s.alloc(4).unwrap();
+    let first: Vec<ObjRef> = (0..per_pool).map(|_| s.alloc(8).unwrap()).collect();
+    let second: Vec<ObjRef> = (0..per_pool).map(|_| s.alloc(8).unwrap()).collect();
+    s.free(other);
+    // The first pool empties and stays as its class's only used pool; the second, full,
+    // loses a cell and goes ahead of it.
+    for &r in &first {
+        s.free(r);
+    }
+    s.free(second[0]);
+    s.flush_empty_pools();
+    let held = s.stats().pools_in_use;
+    // The other class's pool went back with the kept cell; the empty pool behind a used
+    // one stays.
+    assert_eq!(held, 2);
+    // The second pool fills again: the empty one heads the list, and the next flush
+    // returns it.
+    s.alloc(8).unwrap();
+    s.flush_empty_pools();
+    assert_eq!(s.stats().pools_in_use, held - 1);
 }
 
 #[test]

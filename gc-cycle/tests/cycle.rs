@@ -711,3 +711,60 @@ fn large_scattered_live_graph_keeps_everything_but_its_one_garbage_object() {
     assert_eq!(m.get_stats()[2].candidates - candidates_before, graph);
     m.verify_now().unwrap();
 }
+
+/// A collection that finds everything reachable changes nothing but generations, whatever
+/// the set holds: weak references (with callbacks), finalizers and DEBUG_SAVEALL are left
+/// alone, nothing is reported, and an empty generation collects nothing.
+#[test]
+fn all_reachable_collection_with_weakrefs_finalizers_and_saveall_changes_nothing() {
+    let mut m = runtime(CycleGc::default(), HeapConfig::verified());
+    m.disable();
+    assert_eq!(m.collect(Some(0)).unwrap(), 0, "an empty generation");
+    // A live cycle with a finalizer, a weak reference to it with a callback, and a weak
+    // reference stored in the cycle.
+    m.alloc(0, Shape::new(2, 0)).unwrap();
+    m.alloc(1, Shape::new(1, 0)).unwrap();
+    m.store(0, 0, Some(1)).unwrap();
+    m.store(1, 0, Some(0)).unwrap();
+    m.set_finalizer(1, Finalizer::report(5)).unwrap();
+    m.new_weak(2, 1, Some(9)).unwrap();
+    m.new_weak(3, 0, Some(8)).unwrap();
+    m.store(0, 1, Some(3)).unwrap();
+    m.clear(3).unwrap();
+    m.set_debug(DEBUG_SAVEALL | gc_core::DEBUG_COLLECTABLE);
+    let before = live(&m);
+    assert_eq!(m.collect(Some(0)).unwrap(), 0);
+    assert_eq!(m.collect(None).unwrap(), 0);
+    let mut notices = Vec::new();
+    m.drain_notices(&mut notices);
+    assert_eq!(notices, vec![], "no callback, no finalizer");
+    assert_eq!(live(&m), before);
+    assert!(m.garbage().is_empty());
+    assert!(
+        m.upgrade(4, 2).unwrap(),
+        "the weak reference still reaches its object"
+    );
+    assert_eq!(
+        m.get_objects(Some(2)).len() as u64,
+        before,
+        "all promoted to the oldest"
+    );
+    assert_eq!(m.get_count(), [0, 0, 0]);
+    // The same objects die normally afterwards: the state the collection left is sound.
+    m.set_debug(0);
+    for s in [0, 1, 4] {
+        m.clear(s).unwrap();
+    }
+    assert_eq!(
+        m.collect(None).unwrap(),
+        3,
+        "the cycle and the weak reference in it"
+    );
+    m.drain_notices(&mut notices);
+    assert_eq!(
+        notices.len(),
+        2,
+        "the callback of the live weak reference, the finalizer"
+    );
+    m.verify_now().unwrap();
+}

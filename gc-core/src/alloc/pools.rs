@@ -372,10 +372,10 @@ impl SmallSpace {
         self.return_cell(p, r);
     }
 
-    /// A free that changes the pool's state: full to used, or used to empty. An emptied pool
-    /// that is its class's only used pool simply stays in place (the alternating alloc/free
-    /// case costs nothing); any other is set aside. Either way the class has something for
-    /// [`SmallSpace::flush_empty_pools`] to look at.
+    /// A free that turns a full pool used, or empties a pool. An emptied pool that is its
+    /// class's only used pool stays in place (alternating allocation and free does not
+    /// bounce it between class and arena); any other is set aside. Either way the class is
+    /// marked for [`SmallSpace::flush_empty_pools`].
     #[inline(never)]
     fn free_slow(&mut self, p: u32) {
         let pool = &mut self.pools[p as usize];
@@ -422,10 +422,13 @@ impl SmallSpace {
             }
         }
         debug_assert!(
-            (0..self.empty_cache.len()).all(|class| self.empty_cache[class] == NONE
-                && (self.used_head[class] == NONE
-                    || self.pools[self.used_head[class] as usize].allocated > 0)
-                || self.flush_classes[class / 64] & (1 << (class % 64)) != 0),
+            (0..self.empty_cache.len()).all(|class| {
+                let head = self.used_head[class];
+                let nothing_to_return = self.empty_cache[class] == NONE
+                    && (head == NONE || self.pools[head as usize].allocated > 0);
+                let marked = (self.flush_classes[class / 64] >> (class % 64)) & 1 == 1;
+                nothing_to_return || marked
+            }),
             "every class with a pool to return was marked"
         );
     }

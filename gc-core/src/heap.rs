@@ -318,6 +318,15 @@ impl Heap {
         self.space.try_words_mut(r)
     }
 
+    /// The first [`crate::alloc::HEAD_WORDS`] words of `r` (header and first fields) as a
+    /// fixed-size view, or `None` if `r` is large or too close to the end of small-object
+    /// memory (then use [`Heap::words_mut`]). Indexing the view needs no bounds check, so a
+    /// collector's per-object loop can take it first.
+    #[inline(always)]
+    pub fn head_mut(&mut self, r: ObjRef) -> Option<&mut [u32; crate::alloc::HEAD_WORDS]> {
+        self.space.small_head_mut(r)
+    }
+
     /// The object's words from its first (see [`crate::layout`]).
     #[inline]
     pub fn words(&self, r: ObjRef) -> &[u32] {

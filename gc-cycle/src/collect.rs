@@ -170,8 +170,18 @@ impl Walk {
     /// collecting, gc_refs = its count (unless it was touched), its index in the next word.
     #[inline(always)]
     fn gather_one(&mut self, heap: &mut Heap, obj: ObjRef, out: &mut Vec<ObjRef>) -> Head {
+        // The fixed-size view of a small object's first words needs no bounds check per word.
+        let head = match heap.head_mut(obj) {
+            Some(w) => self.gather_words(&mut w[..], obj, out),
+            None => self.gather_words(heap.words_mut(obj), obj, out),
+        };
+        head
+    }
+
+    /// [`Walk::gather_one`] on the object's words.
+    #[inline(always)]
+    fn gather_words(&mut self, w: &mut [u32], obj: ObjRef, out: &mut Vec<ObjRef>) -> Head {
         let index = out.len() as u32;
-        let w = heap.words_mut(obj);
         let next = w[NEXT];
         let w0 = w[0];
         self.shape_union |= w0;
@@ -212,7 +222,27 @@ fn subtract_referent(
     let Some(child) = ObjRef::from_raw(raw) else {
         return 0;
     };
-    let w = heap.words_mut(child);
+    match heap.head_mut(child) {
+        Some(w) => subtract_from_words(&mut w[..], child, generation, outside, outside_cap),
+        None => subtract_from_words(
+            heap.words_mut(child),
+            child,
+            generation,
+            outside,
+            outside_cap,
+        ),
+    }
+}
+
+/// [`subtract_referent`] on the referent's words.
+#[inline(always)]
+fn subtract_from_words(
+    w: &mut [u32],
+    child: ObjRef,
+    generation: usize,
+    outside: &mut Vec<ObjRef>,
+    outside_cap: usize,
+) -> usize {
     let s = header::state(w[0]);
     if s == COLLECTING || s == TOUCHED {
         w[PREV] -= 1;

@@ -13,6 +13,9 @@ pub use stats::AllocStats;
 
 use crate::{GcError, ObjRef};
 
+/// Words in the view [`Space::small_head_mut`] gives: two granules, a 32-byte cell.
+pub const HEAD_WORDS: usize = 8;
+
 /// Both spaces and their shared accounting.
 #[derive(Debug)]
 pub struct Space {
@@ -241,6 +244,18 @@ impl Space {
         } else {
             &self.large.objects[(r.0 & !ObjRef::LARGE_BIT) as usize]
         }
+    }
+
+    /// The first [`HEAD_WORDS`] words of small object `r`: `None` for a large object, or
+    /// a small one too close to the end of small-object memory. A fixed-size view, so a
+    /// hot loop reading the header and first fields checks bounds once, not per word.
+    #[inline(always)]
+    pub fn small_head_mut(&mut self, r: ObjRef) -> Option<&mut [u32; HEAD_WORDS]> {
+        if r.0 & ObjRef::LARGE_BIT != 0 {
+            return None;
+        }
+        let w = SmallSpace::word_of(r.0);
+        self.small.words.get_mut(w..w + HEAD_WORDS)?.try_into().ok()
     }
 
     /// The words of object `r` if `r` addresses memory the space holds (a cheap check that

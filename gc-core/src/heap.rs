@@ -327,6 +327,34 @@ impl Heap {
         self.space.small_head_mut(r)
     }
 
+    /// [`Heap::head_mut`] for reading.
+    #[inline(always)]
+    pub fn head(&self, r: ObjRef) -> Option<&[u32; crate::alloc::HEAD_WORDS]> {
+        self.space.small_head(r)
+    }
+
+    /// Calls `f` with words of `r` from its first: the [`Heap::head_mut`] view when there is
+    /// one, else [`Heap::words_mut`]. `f` is compiled for both, and for the view the length
+    /// is a constant, so its reads of the header and first fields need no bounds checks.
+    /// `f` sees at least the object's first [`crate::alloc::HEAD_WORDS`] words, or all of
+    /// them if it has fewer, and must not assume it sees more (use `get` past them).
+    #[inline(always)]
+    pub fn with_head_mut<R>(&mut self, r: ObjRef, mut f: impl FnMut(&mut [u32]) -> R) -> R {
+        if let Some(w) = self.space.small_head_mut(r) {
+            return f(&mut w[..]);
+        }
+        f(self.space.words_mut(r))
+    }
+
+    /// [`Heap::with_head_mut`] for reading.
+    #[inline(always)]
+    pub fn with_head<R>(&self, r: ObjRef, mut f: impl FnMut(&[u32]) -> R) -> R {
+        if let Some(w) = self.space.small_head(r) {
+            return f(&w[..]);
+        }
+        f(self.space.words(r))
+    }
+
     /// The object's words from its first (see [`crate::layout`]).
     #[inline]
     pub fn words(&self, r: ObjRef) -> &[u32] {

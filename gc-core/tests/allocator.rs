@@ -618,3 +618,37 @@ fn freeing_in_runs_stops_at_a_refused_cell_and_a_large_object() {
     assert_eq!(s.stats().objects_in_use, 4);
     assert_eq!(s.free_small_runs_unless(&[], refuse), 0);
 }
+
+/// The head view is the object's first eight words where it has one: never for a large
+/// object, nor for a small one whose eight words would run past the end of small-object
+/// memory; `with_head_mut` gives the same words either way.
+#[test]
+fn head_views_show_the_first_words_of_small_objects() {
+    use gc_core::alloc::HEAD_WORDS;
+    use gc_core::{Heap, HeapConfig, Shape};
+    let g = gc_core::Geometry::default();
+    // No collector header: an object without fields or payload takes a 16-byte cell.
+    let mut heap = Heap::new(&HeapConfig::default(), 0, 1, false, "t").unwrap();
+    let large = heap.alloc_object(Shape::new(200, 0), 0).unwrap();
+    assert!(heap.head(large).is_none() && heap.head_mut(large).is_none());
+    let seen = heap.with_head_mut(large, |w| {
+        w[5] = 77;
+        w.len()
+    });
+    assert!(seen >= 200, "a large object is seen whole");
+    assert_eq!(heap.words(large)[5], 77);
+    // Exactly one arena of 16-byte cells: the last is the last cell of small-object memory,
+    // and its eight words would run past it.
+    let small: Vec<_> = (0..g.arena_bytes / 16)
+        .map(|_| heap.alloc_object(Shape::new(0, 0), 0).unwrap())
+        .collect();
+    assert_eq!(heap.alloc_stats().arenas_held, 1);
+    let last = *small.last().unwrap();
+    assert!(heap.head(last).is_none() && heap.head_mut(last).is_none());
+    assert_eq!(heap.with_head(last, |w| w.len()), 4, "the rest of memory");
+    for &r in &small[..small.len() - 1] {
+        let view = *heap.head(r).unwrap();
+        assert_eq!(&view[..], &heap.words(r)[..HEAD_WORDS]);
+        assert_eq!(heap.with_head(r, |w| w.len()), HEAD_WORDS);
+    }
+}

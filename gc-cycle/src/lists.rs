@@ -231,10 +231,11 @@ impl Lists {
         let state = header::linked(l);
         for (i, &obj) in objs.iter().enumerate() {
             let next = objs.get(i + 1).map_or(mark(l), |n| n.raw());
-            let w = heap.words_mut(obj);
-            w[0] = header::with_state(w[0], state);
-            w[PREV] = prev;
-            w[NEXT] = next;
+            heap.with_head_mut(obj, |w| {
+                w[0] = header::with_state(w[0], state);
+                w[PREV] = prev;
+                w[NEXT] = next;
+            });
             prev = obj.raw();
         }
         self.tail[l] = last.raw();

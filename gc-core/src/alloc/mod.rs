@@ -258,6 +258,16 @@ impl Space {
         self.small.words.get_mut(w..w + HEAD_WORDS)?.try_into().ok()
     }
 
+    /// [`Space::small_head_mut`] for reading.
+    #[inline(always)]
+    pub fn small_head(&self, r: ObjRef) -> Option<&[u32; HEAD_WORDS]> {
+        if r.0 & ObjRef::LARGE_BIT != 0 {
+            return None;
+        }
+        let w = SmallSpace::word_of(r.0);
+        self.small.words.get(w..w + HEAD_WORDS)?.try_into().ok()
+    }
+
     /// The words of object `r` if `r` addresses memory the space holds (a cheap check that
     /// never panics; whether the cell holds an object is the caller's flag test).
     #[inline]

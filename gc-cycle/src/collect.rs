@@ -272,12 +272,13 @@ pub fn mark_candidates(heap: &mut Heap, candidates: &[ObjRef]) -> usize {
 /// Sets smaller than this subtract in one pass; larger ones sort their references by
 /// memory region first (see [`subtract_refs`]).
 const REGION_SORT_MIN: usize = 1 << 16;
-/// Granule-index bits per region: 64 Ki granules, 1 MiB of heap (one arena), which fits in
-/// a 2 MiB L2 cache with room for the references being read. Against 256 KiB regions, a
-/// full collection of a 1,000,000-object random graph took 60-77 ms against 74-77 (median
-/// of 36 interleaved runs, three times): fewer regions make the counting sort's scatter
-/// write to fewer places at once.
-const REGION_SHIFT: u32 = 16;
+/// Granule-index bits per region: 128 Ki granules, 2 MiB of heap (two arenas), a 2 MiB L2
+/// cache's worth. Fewer regions mean fewer buckets being filled at once. A full collection
+/// of a 1,000,000-object random graph, in medians of 30 interleaved runs: with 256 KiB
+/// regions and a counting sort 74-83 ms against 60-77 with 1 MiB; with buckets, 1 MiB 65
+/// against 2 MiB 52-64 and 4 MiB 53 (the best runs 38-39 ms with 2 or 4 MiB, 41-56 with
+/// 1 MiB).
+const REGION_SHIFT: u32 = 17;
 /// Regions small references can fall in (references are below 2^31); one more holds every
 /// large object.
 const REGIONS: usize = 1 << (31 - REGION_SHIFT);
@@ -324,9 +325,9 @@ pub struct SubtractScratch {
     /// The decision of [`scattered`] for the set [`subtract_refs`] last saw, reused by
     /// [`mark_reachable_by_region`] for the same set.
     sort_by_region: bool,
-    region_starts: Vec<u32>,
-    unsorted: Vec<ObjRef>,
-    references: Vec<ObjRef>,
+    /// One bucket of references per memory region, filled by [`referents_by_region`] and
+    /// emptied as they are visited (each keeps its capacity for the next collection).
+    buckets: Vec<Vec<ObjRef>>,
     frontier: Vec<ObjRef>,
     next: Vec<ObjRef>,
 }
@@ -337,9 +338,9 @@ pub struct SubtractScratch {
 /// The decrements can run in any order, and in a large set the referents may be scattered
 /// over the whole heap: one cache and TLB miss per reference. So a large set whose sampled
 /// references mostly leave their own region first sorts its references by 1 MiB region
-/// (a counting sort: one pass over the candidates that copies their references out, one
-/// over the copy) and then decrements region by region, where the misses become hits. A set
-/// whose references stay local (objects built together, such as pairs) skips the sort.
+/// (one pass over the candidates copies each reference into its region's bucket) and then
+/// decrements region by region, where the misses become hits. A set whose references stay
+/// local (objects built together, such as pairs) skips the sort.
 pub fn subtract_refs(
     heap: &mut Heap,
     candidates: &[ObjRef],
@@ -356,8 +357,11 @@ pub fn subtract_refs(
         return zeroed;
     }
     referents_by_region(heap, candidates, scratch);
-    for &child in &scratch.references {
-        zeroed += decrement_if_collecting(heap, child);
+    for bucket in &mut scratch.buckets {
+        for &child in bucket.iter() {
+            zeroed += decrement_if_collecting(heap, child);
+        }
+        bucket.clear();
     }
     zeroed
 }
@@ -368,37 +372,19 @@ pub fn choose_region_order(heap: &Heap, candidates: &[ObjRef], scratch: &mut Sub
     scratch.sort_by_region = candidates.len() >= REGION_SORT_MIN && scattered(heap, candidates);
 }
 
-/// Fills `scratch.references` with the non-null referents of `sources`, sorted by memory
-/// region (stable within a region).
+/// Fills `scratch.buckets` with the non-null referents of `sources`, each in the bucket of
+/// its memory region (in the order found within a region). The buckets are empty before
+/// and are to be visited in order and emptied after.
 fn referents_by_region(heap: &mut Heap, sources: &[ObjRef], scratch: &mut SubtractScratch) {
-    let SubtractScratch {
-        region_starts: starts,
-        unsorted,
-        references: out,
-        ..
-    } = scratch;
-    unsorted.clear();
-    out.clear();
-    starts.clear();
-    starts.resize(REGIONS + 2, 0);
-    // Each source object is read once: its references are copied out and counted.
+    let buckets = &mut scratch.buckets;
+    if buckets.is_empty() {
+        buckets.resize_with(REGIONS + 1, Vec::new);
+    }
+    debug_assert!(buckets.iter().all(Vec::is_empty));
+    // Each source object is read once; each reference is written once, into the bucket it
+    // is visited from (a counting sort would copy it out, then once more into place).
     for &obj in sources {
-        for_each_child(heap, obj, |_, child| {
-            starts[region(child) + 1] += 1;
-            unsorted.push(child);
-        });
-    }
-    for i in 1..starts.len() {
-        starts[i] += starts[i - 1];
-    }
-    let Some(&any) = unsorted.first() else {
-        return;
-    };
-    out.resize(unsorted.len(), any);
-    for &child in unsorted.iter() {
-        let at = &mut starts[region(child)];
-        out[*at as usize] = child;
-        *at += 1;
+        for_each_child(heap, obj, |_, child| buckets[region(child)].push(child));
     }
 }
 
@@ -596,10 +582,13 @@ pub fn mark_reachable_by_region(
             }
         } else {
             referents_by_region(heap, &frontier, scratch);
-            for &child in &scratch.references {
-                if mark_new(heap, child) {
-                    next.push(child);
+            for bucket in &mut scratch.buckets {
+                for &child in bucket.iter() {
+                    if mark_new(heap, child) {
+                        next.push(child);
+                    }
                 }
+                bucket.clear();
             }
         }
         std::mem::swap(&mut frontier, &mut next);

@@ -690,7 +690,8 @@ fn large_random_graph_matches_the_oracle() {
 /// only one collected, and a second collection finds nothing and keeps the lists whole.
 #[test]
 fn large_scattered_live_graph_keeps_everything_but_its_one_garbage_object() {
-    const NODES: usize = 80_000;
+    // Large enough that its references leave their 2 MiB region more often than not.
+    const NODES: usize = 200_000;
     let mut m = runtime(CycleGc::default(), HeapConfig::verified());
     m.disable();
     gc_core::fixtures::indexed_random_graph(&mut m, 0, NODES, 1000, 11).unwrap();

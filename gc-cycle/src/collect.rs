@@ -28,7 +28,8 @@ pub struct Gathered {
     /// reference or a finalizer).
     pub shape_union: u32,
     /// How many candidates, from the first, had their references subtracted; the rest (a
-    /// large set whose references are scattered) are left to [`subtract_refs`].
+    /// large set whose references are scattered) had them put in the region buckets, for
+    /// [`subtract_bucketed`].
     pub subtracted: usize,
     /// Candidates whose gc_refs reached zero so far.
     pub zeroed: usize,
@@ -54,11 +55,12 @@ pub struct Gathered {
 /// exactly the references its death releases.
 ///
 /// Where references are scattered over the heap (a large graph built in random order),
-/// subtracting them as the walk goes costs a cache miss each, and [`subtract_refs`] does
-/// better by sorting them by region. So when the set (`set_len` objects) is large enough
-/// for the sort, the walk samples the references of its first [`LOCALITY_SAMPLES`]
-/// objects; if most leave their region, it only gathers the rest, and
-/// [`Gathered::subtracted`] tells the caller where to continue with [`subtract_refs`].
+/// subtracting them as the walk goes costs a cache miss each, and sorting them by region
+/// first does better (see [`subtract_refs`]). So when the set (`set_len` objects) is large
+/// enough for the sort, the walk samples the references of its first [`LOCALITY_SAMPLES`]
+/// objects; if most leave their region, it gathers the rest without subtracting, putting
+/// each reference in its region's bucket in `scratch` as it reads the object, and
+/// [`Gathered::subtracted`] tells the caller to finish with [`subtract_bucketed`].
 pub fn gather_and_subtract(
     heap: &mut Heap,
     first: Option<ObjRef>,
@@ -66,6 +68,7 @@ pub fn gather_and_subtract(
     generation: usize,
     out: &mut Vec<ObjRef>,
     outside: &mut Vec<ObjRef>,
+    scratch: &mut SubtractScratch,
 ) -> Gathered {
     outside.clear();
     out.reserve(set_len);
@@ -97,7 +100,7 @@ pub fn gather_and_subtract(
     }
     let subtracted = if walk.at.is_some() && sample > 0 && 2 * far > total {
         let sampled = out.len();
-        walk.gather_rest(heap, out);
+        walk.gather_rest_into_buckets(heap, out, scratch);
         sampled
     } else {
         while walk.gather_and_subtract_one(heap, out, outside).is_some() {}
@@ -194,10 +197,20 @@ impl Walk {
         head
     }
 
-    /// Gathers the rest of the list without subtracting.
-    fn gather_rest(&mut self, heap: &mut Heap, out: &mut Vec<ObjRef>) {
+    /// Gathers the rest of the list without subtracting, putting each object's references
+    /// in their regions' buckets while its cache lines are loaded.
+    fn gather_rest_into_buckets(
+        &mut self,
+        heap: &mut Heap,
+        out: &mut Vec<ObjRef>,
+        scratch: &mut SubtractScratch,
+    ) {
+        let buckets = scratch.empty_buckets();
         while let Some(obj) = self.at {
-            self.gather_one(heap, obj, out);
+            let head = self.gather_one(heap, obj, out);
+            for_each_child_from(heap, obj, head, |_, child| {
+                buckets[region(child)].push(child)
+            });
         }
     }
 }
@@ -372,15 +385,36 @@ pub fn choose_region_order(heap: &Heap, candidates: &[ObjRef], scratch: &mut Sub
     scratch.sort_by_region = candidates.len() >= REGION_SORT_MIN && scattered(heap, candidates);
 }
 
+impl SubtractScratch {
+    /// The buckets, empty, made if need be.
+    fn empty_buckets(&mut self) -> &mut Vec<Vec<ObjRef>> {
+        if self.buckets.is_empty() {
+            self.buckets.resize_with(REGIONS + 1, Vec::new);
+        }
+        debug_assert!(self.buckets.iter().all(Vec::is_empty));
+        &mut self.buckets
+    }
+}
+
+/// Subtracts the references in the buckets (filled by [`gather_and_subtract`] for a
+/// scattered set), region by region, emptying them. Returns how many gc_refs that took to
+/// zero.
+pub fn subtract_bucketed(heap: &mut Heap, scratch: &mut SubtractScratch) -> usize {
+    let mut zeroed = 0;
+    for bucket in &mut scratch.buckets {
+        for &child in bucket.iter() {
+            zeroed += decrement_if_collecting(heap, child);
+        }
+        bucket.clear();
+    }
+    zeroed
+}
+
 /// Fills `scratch.buckets` with the non-null referents of `sources`, each in the bucket of
 /// its memory region (in the order found within a region). The buckets are empty before
 /// and are to be visited in order and emptied after.
 fn referents_by_region(heap: &mut Heap, sources: &[ObjRef], scratch: &mut SubtractScratch) {
-    let buckets = &mut scratch.buckets;
-    if buckets.is_empty() {
-        buckets.resize_with(REGIONS + 1, Vec::new);
-    }
-    debug_assert!(buckets.iter().all(Vec::is_empty));
+    let buckets = scratch.empty_buckets();
     // Each source object is read once; each reference is written once, into the bucket it
     // is visited from (a counting sort would copy it out, then once more into place).
     for &obj in sources {

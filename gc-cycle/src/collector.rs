@@ -132,17 +132,14 @@ impl CycleGc {
             generation,
             &mut scratch.candidates,
             &mut scratch.outside,
+            &mut scratch.subtract,
         );
         debug_assert_eq!(scratch.candidates.len(), set_len, "list length kept");
         let candidates = scratch.candidates.len() as u64;
         let mut scanned = candidates;
         let mut zeroed = gathered.zeroed;
         if gathered.subtracted < scratch.candidates.len() {
-            zeroed += collect::subtract_refs(
-                heap,
-                &scratch.candidates[gathered.subtracted..],
-                &mut scratch.subtract,
-            );
+            zeroed += collect::subtract_bucketed(heap, &mut scratch.subtract);
         }
         // Candidates whose gc_refs stayed above zero are referred to from outside the set:
         // the roots of `move_unreachable`. With none, nothing is reachable.

@@ -318,10 +318,12 @@ impl Heap {
         self.space.try_words_mut(r)
     }
 
-    /// The first [`crate::alloc::HEAD_WORDS`] words of `r` (header and first fields) as a
+    /// The [`crate::alloc::HEAD_WORDS`] words from the first of small object `r` as a
     /// fixed-size view, or `None` if `r` is large or too close to the end of small-object
     /// memory (then use [`Heap::words_mut`]). Indexing the view needs no bounds check, so a
-    /// collector's per-object loop can take it first.
+    /// collector's per-object loop can take it first. Like [`Heap::words_mut`], the view is
+    /// not bounded by the object: past the object's own words (its cell may be 16 bytes)
+    /// lie the next cell's, so index only words the object has.
     #[inline(always)]
     pub fn head_mut(&mut self, r: ObjRef) -> Option<&mut [u32; crate::alloc::HEAD_WORDS]> {
         self.space.small_head_mut(r)
@@ -336,8 +338,9 @@ impl Heap {
     /// Calls `f` with words of `r` from its first: the [`Heap::head_mut`] view when there is
     /// one, else [`Heap::words_mut`]. `f` is compiled for both, and for the view the length
     /// is a constant, so its reads of the header and first fields need no bounds checks.
-    /// `f` sees at least the object's first [`crate::alloc::HEAD_WORDS`] words, or all of
-    /// them if it has fewer, and must not assume it sees more (use `get` past them).
+    /// `f` sees every word of the object up to the [`crate::alloc::HEAD_WORDS`]th, and
+    /// perhaps words beyond the object's end (another cell's): it must index only words the
+    /// object has, and reach fields past the first few with `get` or through `words`.
     #[inline(always)]
     pub fn with_head_mut<R>(&mut self, r: ObjRef, mut f: impl FnMut(&mut [u32]) -> R) -> R {
         if let Some(w) = self.space.small_head_mut(r) {

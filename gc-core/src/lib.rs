@@ -52,7 +52,7 @@ pub use heap::{
     Heap, HeapConfig, Slot, DEBUG_COLLECTABLE, DEBUG_LEAK, DEBUG_SAVEALL, DEBUG_STATS,
     DEBUG_UNCOLLECTABLE,
 };
-pub use mutator::Mutator;
+pub use mutator::{alloc_moving_by_parts, Mutator};
 pub use nogc::NoGc;
 pub use objref::{raw_of, ObjRef, Shape, NULL};
 pub use objset::ObjSet;

@@ -57,7 +57,7 @@ pub struct Gathered {
 /// Where references are scattered over the heap (a large graph built in random order),
 /// subtracting them as the walk goes costs a cache miss each, and sorting them by region
 /// first does better (see [`subtract_refs`]). So when the set (`set_len` objects) is large
-/// enough for the sort, the walk samples the references of its first [`LOCALITY_SAMPLES`]
+/// enough for the sort, the walk samples the references of its first 4,096
 /// objects; if most leave their region, it gathers the rest without subtracting, putting
 /// each reference in its region's bucket in `scratch` as it reads the object, and
 /// [`Gathered::subtracted`] tells the caller to finish with [`subtract_bucketed`].
@@ -285,8 +285,8 @@ pub fn mark_candidates(heap: &mut Heap, candidates: &[ObjRef]) -> usize {
 /// Sets smaller than this subtract in one pass; larger ones sort their references by
 /// memory region first (see [`subtract_refs`]).
 const REGION_SORT_MIN: usize = 1 << 16;
-/// Granule-index bits per region: 128 Ki granules, 2 MiB of heap (two arenas), a 2 MiB L2
-/// cache's worth. Fewer regions mean fewer buckets being filled at once. A full collection
+/// Granule-index bits per region: 128 Ki granules, 2 MiB of heap (two arenas of the
+/// default geometry), a 2 MiB L2 cache's worth. Fewer regions mean fewer buckets being filled at once. A full collection
 /// of a 1,000,000-object random graph, in medians of 30 interleaved runs: with 256 KiB
 /// regions and a counting sort 74-83 ms against 60-77 with 1 MiB; with buckets, 1 MiB 65
 /// against 2 MiB 52-64 and 4 MiB 53 (the best runs 38-39 ms with 2 or 4 MiB, 41-56 with
@@ -312,8 +312,9 @@ const LOCALITY_SAMPLES: usize = 4096;
 /// sort to pay: a sample of evenly spaced candidates, and the share of their references
 /// that land outside the referrer's own region. Objects built together and referring to
 /// each other (pairs, lists, trees made in order) stay local, and for them sorting only
-/// adds two copies of every reference: 1,000,000 garbage pairs took 122 ms with the sort
-/// and 78 ms without, while a random live graph took 115 ms with it and 135 ms without.
+/// adds a copy of every reference (with the earlier counting sort, two: 1,000,000 garbage
+/// pairs took 122 ms with the sort and 78 ms without, while a random live graph took 115 ms
+/// with it and 135 ms without).
 fn scattered(heap: &Heap, candidates: &[ObjRef]) -> bool {
     let step = (candidates.len() / LOCALITY_SAMPLES).max(1);
     let (mut far, mut total) = (0usize, 0usize);
@@ -332,14 +333,16 @@ fn scattered(heap: &Heap, candidates: &[ObjRef]) -> bool {
     2 * far > total
 }
 
-/// Reusable buffers for [`subtract_refs`] and [`mark_reachable_by_region`].
+/// Reusable buffers for the region-ordered passes: [`gather_and_subtract`] with
+/// [`subtract_bucketed`], [`subtract_refs`] and [`mark_reachable_by_region`].
 #[derive(Debug, Default)]
 pub struct SubtractScratch {
-    /// The decision of [`scattered`] for the set [`subtract_refs`] last saw, reused by
-    /// [`mark_reachable_by_region`] for the same set.
+    /// The decision of [`scattered`] for the set [`choose_region_order`] last saw, used by
+    /// [`subtract_refs`] and [`mark_reachable_by_region`] for the same set.
     sort_by_region: bool,
-    /// One bucket of references per memory region, filled by [`referents_by_region`] and
-    /// emptied as they are visited (each keeps its capacity for the next collection).
+    /// One bucket of references per memory region, filled by [`referents_by_region`] or by
+    /// the walk of a scattered set, and emptied as they are visited, always before the next
+    /// fill (each keeps its capacity for the next collection).
     buckets: Vec<Vec<ObjRef>>,
     frontier: Vec<ObjRef>,
     next: Vec<ObjRef>,
@@ -350,7 +353,7 @@ pub struct SubtractScratch {
 ///
 /// The decrements can run in any order, and in a large set the referents may be scattered
 /// over the whole heap: one cache and TLB miss per reference. So a large set whose sampled
-/// references mostly leave their own region first sorts its references by 1 MiB region
+/// references mostly leave their own region first sorts its references by 2 MiB region
 /// (one pass over the candidates copies each reference into its region's bucket) and then
 /// decrements region by region, where the misses become hits. A set whose references stay
 /// local (objects built together, such as pairs) skips the sort.

@@ -13,7 +13,7 @@ pub use stats::AllocStats;
 
 use crate::{GcError, ObjRef};
 
-/// Words in the view [`Space::small_head_mut`] gives: two granules, a 32-byte cell.
+/// Words in the view [`Space::small_head_mut`] gives: two granules.
 pub const HEAD_WORDS: usize = 8;
 
 /// Both spaces and their shared accounting.
@@ -246,9 +246,10 @@ impl Space {
         }
     }
 
-    /// The first [`HEAD_WORDS`] words of small object `r`: `None` for a large object, or
-    /// a small one too close to the end of small-object memory. A fixed-size view, so a
-    /// hot loop reading the header and first fields checks bounds once, not per word.
+    /// [`HEAD_WORDS`] words from the first of small object `r`: `None` for a large object,
+    /// or a small one too close to the end of small-object memory. A fixed-size view, so a
+    /// hot loop reading the header and first fields checks bounds once, not per word; past
+    /// a small object's own words it shows the next cell's.
     #[inline(always)]
     pub fn small_head_mut(&mut self, r: ObjRef) -> Option<&mut [u32; HEAD_WORDS]> {
         if r.0 & ObjRef::LARGE_BIT != 0 {

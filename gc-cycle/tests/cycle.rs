@@ -769,3 +769,50 @@ fn all_reachable_collection_with_weakrefs_finalizers_and_saveall_changes_nothing
     );
     m.verify_now().unwrap();
 }
+
+/// A finalizer that resurrects one object of a large scattered garbage set (so the
+/// resurrection re-check subtracts and marks region by region): exactly what the resurrected
+/// object reaches survives, nothing else does, and the finalizer runs once.
+#[test]
+fn resurrection_in_a_large_scattered_garbage_set() {
+    const NODES: usize = 150_000;
+    let mut m = runtime(CycleGc::default(), HeapConfig::verified());
+    m.disable();
+    gc_core::fixtures::indexed_random_graph(&mut m, 0, NODES, 1000, 5).unwrap();
+    // Nodes k and j refer to each other and to nothing else, so they stay cyclic garbage
+    // when the arrays go (whatever else refers to them), and k resurrects itself into slot
+    // 9: the two of them survive, exactly.
+    m.load(5, 0, 12).unwrap();
+    m.load(6, 5, 346).unwrap();
+    m.load(5, 5, 345).unwrap();
+    m.store(5, 0, Some(6)).unwrap();
+    m.store(5, 1, None).unwrap();
+    m.store(6, 0, Some(5)).unwrap();
+    m.store(6, 1, None).unwrap();
+    m.set_finalizer(5, Finalizer::resurrect(1, 9)).unwrap();
+    for s in [6, 5, 0] {
+        m.clear(s).unwrap();
+    }
+    let before = live(&m);
+    assert!(
+        before > 65_536 + 4096,
+        "{before} objects left as cyclic garbage"
+    );
+    assert_eq!(
+        m.leak_report().unwrap().objects,
+        before,
+        "all of it unreachable"
+    );
+    assert_eq!(m.collect(None).unwrap(), before - 2);
+    assert_eq!(live(&m), 2);
+    // What survived is exactly what slot 9 reaches, every count exact.
+    assert!(m.slot_ref(9).unwrap().is_some());
+    assert_eq!(m.leak_report().unwrap().objects, 0);
+    m.verify_now().unwrap();
+    let mut notices = Vec::new();
+    m.drain_notices(&mut notices);
+    assert_eq!(notices.len(), 1, "the finalizer ran once: {notices:?}");
+    m.clear(9).unwrap();
+    assert_eq!(m.collect(None).unwrap(), 2);
+    assert_eq!(live(&m), 0);
+}

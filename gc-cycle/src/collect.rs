@@ -286,11 +286,11 @@ pub fn mark_candidates(heap: &mut Heap, candidates: &[ObjRef]) -> usize {
 /// memory region first (see [`subtract_refs`]).
 const REGION_SORT_MIN: usize = 1 << 16;
 /// Granule-index bits per region: 128 Ki granules, 2 MiB of heap (two arenas of the
-/// default geometry), a 2 MiB L2 cache's worth. Fewer regions mean fewer buckets being filled at once. A full collection
-/// of a 1,000,000-object random graph, in medians of 30 interleaved runs: with 256 KiB
-/// regions and a counting sort 74-83 ms against 60-77 with 1 MiB; with buckets, 1 MiB 65
-/// against 2 MiB 52-64 and 4 MiB 53 (the best runs 38-39 ms with 2 or 4 MiB, 41-56 with
-/// 1 MiB).
+/// default geometry), a 2 MiB L2 cache's worth. Fewer regions mean fewer buckets being
+/// filled at once. A full collection of a 1,000,000-object random graph, in medians of 30
+/// interleaved runs: with 256 KiB regions and a counting sort 74-83 ms against 60-77 with
+/// 1 MiB; with buckets, 1 MiB 65 against 2 MiB 52-64 and 4 MiB 53 (the best runs 38-39 ms
+/// with 2 or 4 MiB, 41-56 with 1 MiB).
 const REGION_SHIFT: u32 = 17;
 /// Regions small references can fall in (references are below 2^31); one more holds every
 /// large object.
@@ -373,13 +373,7 @@ pub fn subtract_refs(
         return zeroed;
     }
     referents_by_region(heap, candidates, scratch);
-    for bucket in &mut scratch.buckets {
-        for &child in bucket.iter() {
-            zeroed += decrement_if_collecting(heap, child);
-        }
-        bucket.clear();
-    }
-    zeroed
+    subtract_bucketed(heap, scratch)
 }
 
 /// Decides whether the passes over `candidates` visit references sorted by region: a large
@@ -400,7 +394,7 @@ impl SubtractScratch {
 }
 
 /// Subtracts the references in the buckets (filled by [`gather_and_subtract`] for a
-/// scattered set), region by region, emptying them. Returns how many gc_refs that took to
+/// scattered set, or by [`referents_by_region`]), region by region, emptying them. Returns how many gc_refs that took to
 /// zero.
 pub fn subtract_bucketed(heap: &mut Heap, scratch: &mut SubtractScratch) -> usize {
     let mut zeroed = 0;

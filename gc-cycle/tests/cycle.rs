@@ -685,6 +685,16 @@ fn large_random_graph_matches_the_oracle() {
     m.verify_now().unwrap();
 }
 
+/// A verified heap with automatic collection off holding, from slot 0, a live random graph
+/// of `nodes` nodes in arrays of 1,000 (`fixtures::indexed_random_graph`): large enough, at
+/// these sizes, for its collections to take the region-ordered passes.
+fn scattered_graph(nodes: usize, seed: u64) -> Runtime<CycleGc> {
+    let mut m = runtime(CycleGc::default(), HeapConfig::verified());
+    m.disable();
+    gc_core::fixtures::indexed_random_graph(&mut m, 0, nodes, 1000, seed).unwrap();
+    m
+}
+
 /// A full collection of a large live graph whose references are scattered (so marking goes
 /// level by level) keeps every object and promotes it; one garbage object among them is the
 /// only one collected, and a second collection finds nothing and keeps the lists whole.
@@ -692,9 +702,7 @@ fn large_random_graph_matches_the_oracle() {
 fn large_scattered_live_graph_keeps_everything_but_its_one_garbage_object() {
     // Large enough that its references leave their 2 MiB region more often than not.
     const NODES: usize = 200_000;
-    let mut m = runtime(CycleGc::default(), HeapConfig::verified());
-    m.disable();
-    gc_core::fixtures::indexed_random_graph(&mut m, 0, NODES, 1000, 11).unwrap();
+    let mut m = scattered_graph(NODES, 11);
     let graph = live(&m);
     assert_eq!(graph, (NODES + NODES / 1000 + 1) as u64);
     assert_eq!(m.collect(None).unwrap(), 0, "everything is reachable");
@@ -775,10 +783,7 @@ fn all_reachable_collection_with_weakrefs_finalizers_and_saveall_changes_nothing
 /// object reaches survives, nothing else does, and the finalizer runs once.
 #[test]
 fn resurrection_in_a_large_scattered_garbage_set() {
-    const NODES: usize = 150_000;
-    let mut m = runtime(CycleGc::default(), HeapConfig::verified());
-    m.disable();
-    gc_core::fixtures::indexed_random_graph(&mut m, 0, NODES, 1000, 5).unwrap();
+    let mut m = scattered_graph(150_000, 5);
     // Nodes k and j refer to each other and to nothing else, so they stay cyclic garbage
     // when the arrays go (whatever else refers to them), and k resurrects itself into slot
     // 9: the two of them survive, exactly.

@@ -19,6 +19,8 @@
 
 use gc_core::{Heap, ObjRef};
 
+use crate::dense::RefsTable;
+
 use crate::header::{self, COLLECTING, COUNT, FIELDS, NEXT, PREV, REACHABLE, TOUCHED};
 
 /// What [`gather_and_subtract`] found besides the candidates.
@@ -198,19 +200,28 @@ impl Walk {
     }
 
     /// Gathers the rest of the list without subtracting, putting each object's references
-    /// in their regions' buckets while its cache lines are loaded.
+    /// in their regions' buckets while its cache lines are loaded, and entering every
+    /// candidate gathered so far and from here on in the gc_refs table (see
+    /// [`crate::dense`]), which [`crate::dense::subtract_bucketed`] then decrements.
     fn gather_rest_into_buckets(
         &mut self,
         heap: &mut Heap,
         out: &mut Vec<ObjRef>,
         scratch: &mut SubtractScratch,
     ) {
-        let buckets = scratch.empty_buckets();
+        scratch.table.cover(heap.reference_bounds().0);
+        // The sampled prefix's gc_refs are final as far as the walk goes: the rest's
+        // references to them are subtracted from the table.
+        for &obj in out.iter() {
+            scratch.table.enter(obj, heap.words(obj)[PREV]);
+        }
+        scratch.empty_buckets();
+        let (buckets, table) = scratch.buckets_and_table();
         while let Some(obj) = self.at {
-            let head = self.gather_one(heap, obj, out);
-            for_each_child_from(heap, obj, head, |_, child| {
-                buckets[region(child)].push(child)
-            });
+            let (head, gc_refs) =
+                heap.with_head_mut(obj, |w| (self.gather_words(w, obj, out), w[PREV]));
+            table.enter(obj, gc_refs);
+            push_by_region(heap, obj, head, buckets);
         }
     }
 }
@@ -284,7 +295,7 @@ pub fn mark_candidates(heap: &mut Heap, candidates: &[ObjRef]) -> usize {
 
 /// Sets smaller than this subtract in one pass; larger ones sort their references by
 /// memory region first (see [`subtract_refs`]).
-const REGION_SORT_MIN: usize = 1 << 16;
+pub(crate) const REGION_SORT_MIN: usize = 1 << 16;
 /// Granule-index bits per region: 128 Ki granules, 2 MiB of heap (two arenas of the
 /// default geometry), a 2 MiB L2 cache's worth. Fewer regions mean fewer buckets being
 /// filled at once. A full collection of a 1,000,000-object random graph, in medians of 30
@@ -294,15 +305,15 @@ const REGION_SORT_MIN: usize = 1 << 16;
 const REGION_SHIFT: u32 = 17;
 /// Regions small references can fall in (references are below 2^31); one more holds every
 /// large object.
-const REGIONS: usize = 1 << (31 - REGION_SHIFT);
+pub(crate) const REGIONS: usize = 1 << (31 - REGION_SHIFT);
 
-#[inline]
+/// The bucket of reference `r`: its region, or [`REGIONS`] for every large object.
+#[inline(always)]
 fn region(r: ObjRef) -> usize {
-    if r.is_large() {
-        REGIONS
-    } else {
-        (r.raw() >> REGION_SHIFT) as usize
-    }
+    // A large reference has bit 31 set, so its shifted value is at least REGIONS: a
+    // minimum (a conditional move), not a branch per reference.
+    const _: () = assert!(ObjRef::LARGE_BIT >> REGION_SHIFT == REGIONS as u32);
+    ((r.raw() >> REGION_SHIFT) as usize).min(REGIONS)
 }
 
 /// Candidates sampled by [`scattered`] and by [`gather_and_subtract`].
@@ -344,8 +355,14 @@ pub struct SubtractScratch {
     /// the walk of a scattered set, and emptied as they are visited, always before the next
     /// fill (each keeps its capacity for the next collection).
     buckets: Vec<Vec<ObjRef>>,
-    frontier: Vec<ObjRef>,
-    next: Vec<ObjRef>,
+    /// The gc_refs of a scattered set's small candidates, entered by the walk when it
+    /// switches to the buckets (see [`crate::dense`]).
+    pub(crate) table: RefsTable,
+    pub(crate) frontier: Vec<ObjRef>,
+    pub(crate) next: Vec<ObjRef>,
+    /// Large referents met while marking a small level from the table (see
+    /// [`crate::dense::mark_reachable`]).
+    pub(crate) large: Vec<ObjRef>,
 }
 
 /// `subtract_refs`: every reference from one candidate to another is internal; what is
@@ -391,6 +408,11 @@ impl SubtractScratch {
         debug_assert!(self.buckets.iter().all(Vec::is_empty));
         &mut self.buckets
     }
+
+    /// The buckets (as they are) and the table, borrowed together.
+    pub(crate) fn buckets_and_table(&mut self) -> (&mut Vec<Vec<ObjRef>>, &mut RefsTable) {
+        (&mut self.buckets, &mut self.table)
+    }
 }
 
 /// Subtracts the references in the buckets (filled by [`gather_and_subtract`] for a
@@ -410,17 +432,57 @@ pub fn subtract_bucketed(heap: &mut Heap, scratch: &mut SubtractScratch) -> usiz
 /// Fills `scratch.buckets` with the non-null referents of `sources`, each in the bucket of
 /// its memory region (in the order found within a region). The buckets are empty before
 /// and are to be visited in order and emptied after.
-fn referents_by_region(heap: &mut Heap, sources: &[ObjRef], scratch: &mut SubtractScratch) {
+pub(crate) fn referents_by_region(heap: &Heap, sources: &[ObjRef], scratch: &mut SubtractScratch) {
     let buckets = scratch.empty_buckets();
     // Each source object is read once; each reference is written once, into the bucket it
     // is visited from (a counting sort would copy it out, then once more into place).
     for &obj in sources {
-        for_each_child(heap, obj, |_, child| buckets[region(child)].push(child));
+        let head = heap.with_head(obj, head_of);
+        push_by_region(heap, obj, head, buckets);
+    }
+}
+
+/// Puts each non-null referent of `obj` (whose [`Head`] the caller has read) in the bucket
+/// of its region.
+#[inline(always)]
+fn push_by_region(heap: &Heap, obj: ObjRef, head: Head, buckets: &mut [Vec<ObjRef>]) {
+    for_each_referent(heap, obj, head, |child| buckets[region(child)].push(child));
+}
+
+/// Calls `f` with each non-null referent of `obj`, whose [`Head`] the caller has read. For
+/// work beside the heap (buckets, the gc_refs table): the fields of an object with more
+/// than two are read in place, not copied out as [`for_each_child`] must.
+#[inline(always)]
+pub(crate) fn for_each_referent(heap: &Heap, obj: ObjRef, head: Head, mut f: impl FnMut(ObjRef)) {
+    if head.fields > 2 {
+        for_each_referent_of_many(heap, obj, head.fields, f);
+        return;
+    }
+    if head.fields >= 1 {
+        if let Some(child) = ObjRef::from_raw(head.first) {
+            f(child);
+        }
+    }
+    if head.fields == 2 {
+        if let Some(child) = ObjRef::from_raw(head.second) {
+            f(child);
+        }
+    }
+}
+
+/// [`for_each_referent`] for an object with more than two fields, out of line so the
+/// common case stays small.
+#[inline(never)]
+fn for_each_referent_of_many(heap: &Heap, obj: ObjRef, fields: usize, mut f: impl FnMut(ObjRef)) {
+    for &raw in &heap.words(obj)[FIELDS..FIELDS + fields] {
+        if let Some(child) = ObjRef::from_raw(raw) {
+            f(child);
+        }
     }
 }
 
 #[inline(always)]
-fn decrement_if_collecting(heap: &mut Heap, child: ObjRef) -> usize {
+pub(crate) fn decrement_if_collecting(heap: &mut Heap, child: ObjRef) -> usize {
     heap.with_head_mut(child, decrement_words)
 }
 
@@ -439,14 +501,14 @@ fn decrement_words(w: &mut [u32]) -> usize {
 /// two fields (most objects have at most two), read in the same look-up as the caller's
 /// header work.
 #[derive(Clone, Copy)]
-struct Head {
+pub(crate) struct Head {
     fields: usize,
     first: u32,
     second: u32,
 }
 
 #[inline(always)]
-fn head_of(w: &[u32]) -> Head {
+pub(crate) fn head_of(w: &[u32]) -> Head {
     let field = |i: usize| w.get(FIELDS + i).copied().unwrap_or(gc_core::NULL);
     Head {
         fields: header::field_count(w[0]),
@@ -458,7 +520,7 @@ fn head_of(w: &[u32]) -> Head {
 /// Calls `f` with each non-null referent of `obj`. The first fields are copied out in one
 /// read of the object, so `f` may change the heap (other objects' headers) freely.
 #[inline(always)]
-fn for_each_child(heap: &mut Heap, obj: ObjRef, f: impl FnMut(&mut Heap, ObjRef)) {
+pub(crate) fn for_each_child(heap: &mut Heap, obj: ObjRef, f: impl FnMut(&mut Heap, ObjRef)) {
     let head = heap.with_head(obj, head_of);
     for_each_child_from(heap, obj, head, f);
 }
@@ -631,7 +693,7 @@ pub fn mark_reachable_by_region(
 
 /// Marks `child` reachable if it is an unmarked candidate; true if it was.
 #[inline(always)]
-fn mark_new(heap: &mut Heap, child: ObjRef) -> bool {
+pub(crate) fn mark_new(heap: &mut Heap, child: ObjRef) -> bool {
     heap.with_head_mut(child, |w| {
         if header::state(w[0]) == COLLECTING && w[0] & REACHABLE == 0 {
             w[0] |= REACHABLE;

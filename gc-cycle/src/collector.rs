@@ -9,9 +9,9 @@ use gc_core::{
 };
 use gc_refcount::{Counting, SATURATED};
 
-use crate::collect;
 use crate::header::{self, COLLECTING, FIELDS, HEADER_WORDS, REACHABLE, UNREACHABLE};
 use crate::lists::{Generation, Lists};
+use crate::{collect, dense};
 
 const GENERATIONS: usize = 3;
 
@@ -138,15 +138,22 @@ impl CycleGc {
         let candidates = scratch.candidates.len() as u64;
         let mut scanned = candidates;
         let mut zeroed = gathered.zeroed;
-        if gathered.subtracted < scratch.candidates.len() {
-            zeroed += collect::subtract_bucketed(heap, &mut scratch.subtract);
+        // A scattered set: the walk put the rest of its references in the region buckets
+        // and its gc_refs in the dense table (see `dense`), which marking uses too.
+        let in_table = gathered.subtracted < scratch.candidates.len();
+        if in_table {
+            zeroed += dense::subtract_bucketed(heap, &mut scratch.subtract);
         }
         // Candidates whose gc_refs stayed above zero are referred to from outside the set:
         // the roots of `move_unreachable`. With none, nothing is reachable.
         // Exact while every count is (a candidate's gc_refs never drops below zero).
         debug_assert!(zeroed <= scratch.candidates.len());
         let roots = scratch.candidates.len() - zeroed;
-        let reachable = if roots > 0 {
+        let reachable = if roots == 0 {
+            0
+        } else if in_table {
+            dense::mark_reachable(heap, &scratch.candidates, roots, &mut scratch.subtract)
+        } else {
             collect::choose_region_order(heap, &scratch.candidates, &mut scratch.subtract);
             collect::mark_reachable_by_region(
                 heap,
@@ -155,9 +162,11 @@ impl CycleGc {
                 &mut scratch.stack,
                 &mut scratch.subtract,
             )
-        } else {
-            0
         };
+        if in_table {
+            let all = reachable == scratch.candidates.len();
+            dense::finish(heap, &scratch.candidates, all, &mut scratch.subtract);
+        }
         let plain = layout::flags_of(gathered.shape_union)
             & (FLAG_HAS_WEAKREFS | FLAG_IS_WEAKREF | FLAG_HAS_FINALIZER)
             == 0

@@ -24,6 +24,7 @@
 
 pub mod collect;
 mod collector;
+pub mod dense;
 mod header;
 mod lists;
 

@@ -821,3 +821,67 @@ fn resurrection_in_a_large_scattered_garbage_set() {
     assert_eq!(m.collect(None).unwrap(), 2);
     assert_eq!(live(&m), 0);
 }
+
+/// A young collection of a large scattered set (whose gc_refs go in the dense table beside
+/// the heap): references from it into the old generation and to an untracked object change
+/// nothing there, a young pair held only by an old object survives, and exactly the young
+/// garbage dies (cyclic pairs, and a large object in a cycle with a live node).
+#[test]
+fn young_scattered_set_beside_an_old_generation() {
+    let mut m = scattered_graph(20_000, 3);
+    assert_eq!(m.collect(None).unwrap(), 0);
+    let old = live(&m);
+    m.reserve_slots(16).unwrap();
+    // 100,000 scattered young nodes under slot 4 (slots 5 to 7 are its scratch).
+    gc_core::fixtures::indexed_random_graph(&mut m, 4, 100_000, 1000, 4).unwrap();
+    m.alloc(14, Shape::new(0, 8)).unwrap();
+    for k in 0..500 {
+        // Young node k: field 0 to an old node, field 1 to the untracked object.
+        m.load(8, 4, k % 100).unwrap();
+        m.load(8, 8, (k * 7) % 1000).unwrap();
+        m.load(9, 0, k % 20).unwrap();
+        m.load(9, 9, (k * 13) % 1000).unwrap();
+        m.store(8, 0, Some(9)).unwrap();
+        m.store(8, 1, Some(14)).unwrap();
+    }
+    // A young pair held only by an old node.
+    m.alloc(11, Shape::new(1, 8)).unwrap();
+    m.alloc(12, Shape::new(1, 8)).unwrap();
+    m.store(11, 0, Some(12)).unwrap();
+    m.store(12, 0, Some(11)).unwrap();
+    m.load(9, 0, 3).unwrap();
+    m.load(9, 9, 5).unwrap();
+    m.store(9, 1, Some(11)).unwrap();
+    // Young garbage: 300 pairs, and a large object referring to itself and to a live node.
+    gc_core::fixtures::cycle_pairs(&mut m, 11, 12, 300).unwrap();
+    m.alloc(13, Shape::new(200, 0)).unwrap();
+    m.store(13, 0, Some(13)).unwrap();
+    m.load(8, 4, 7).unwrap();
+    m.load(8, 8, 9).unwrap();
+    m.store(13, 1, Some(8)).unwrap();
+    for s in [8, 9, 11, 12, 13] {
+        m.clear(s).unwrap();
+    }
+    let garbage = m.leak_report().unwrap().objects;
+    assert_eq!(garbage, 601, "the oracle agrees with the construction");
+    let young = live(&m) - old;
+    assert_eq!(
+        m.get_objects(Some(0)).len() as u64 + 1,
+        young,
+        "all but the untracked"
+    );
+    assert_eq!(m.collect(Some(0)).unwrap(), garbage);
+    assert_eq!(m.get_stats()[0].candidates, young - 1);
+    assert_eq!(live(&m), old + young - garbage);
+    assert_eq!(
+        m.get_objects(Some(2)).len() as u64,
+        old,
+        "the old generation untouched"
+    );
+    assert_eq!(m.get_objects(Some(1)).len() as u64, young - 1 - garbage);
+    assert_eq!(m.leak_report().unwrap().objects, 0);
+    m.verify_now().unwrap();
+    // The survivors' state is sound: a full collection finds nothing more.
+    assert_eq!(m.collect(None).unwrap(), 0);
+    assert_eq!(live(&m), old + young - garbage);
+}

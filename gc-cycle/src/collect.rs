@@ -29,16 +29,11 @@ pub struct Gathered {
     /// The union of the candidates' shape words (whose flags tell whether any has a weak
     /// reference or a finalizer).
     pub shape_union: u32,
-    /// How many candidates, from the first, had their references subtracted; the rest (a
-    /// large set whose references are scattered) had them put in the region buckets, for
-    /// [`subtract_bucketed`].
-    pub subtracted: usize,
     /// Candidates whose gc_refs reached zero so far.
     pub zeroed: usize,
     /// Whether `outside` holds every reference from the candidates to objects outside the
-    /// set: the walk subtracted every candidate's references itself, and the list stayed
-    /// shorter than the set (it stops growing there, so it never holds more memory than the
-    /// candidate vector does).
+    /// set: it stayed shorter than the set (it stops growing there, so it never holds more
+    /// memory than the candidate vector does).
     pub outside_complete: bool,
 }
 
@@ -56,13 +51,8 @@ pub struct Gathered {
 /// frozen) is pushed onto `outside`: when the whole set turns out to be garbage, these are
 /// exactly the references its death releases.
 ///
-/// Where references are scattered over the heap (a large graph built in random order),
-/// subtracting them as the walk goes costs a cache miss each, and sorting them by region
-/// first does better (see [`subtract_refs`]). So when the set (`set_len` objects) is large
-/// enough for the sort, the walk samples the references of its first 4,096
-/// objects; if most leave their region, it gathers the rest without subtracting, putting
-/// each reference in its region's bucket in `scratch` as it reads the object, and
-/// [`Gathered::subtracted`] tells the caller to finish with [`subtract_bucketed`].
+/// A large set whose references are scattered over the heap (see [`scattered_list`]) is
+/// gathered by [`crate::dense::gather`] instead.
 pub fn gather_and_subtract(
     heap: &mut Heap,
     first: Option<ObjRef>,
@@ -70,7 +60,6 @@ pub fn gather_and_subtract(
     generation: usize,
     out: &mut Vec<ObjRef>,
     outside: &mut Vec<ObjRef>,
-    scratch: &mut SubtractScratch,
 ) -> Gathered {
     outside.clear();
     out.reserve(set_len);
@@ -81,17 +70,31 @@ pub fn gather_and_subtract(
         zeroed: 0,
         outside_cap: set_len,
     };
+    while walk.gather_and_subtract_one(heap, out, outside).is_some() {}
+    Gathered {
+        shape_union: walk.shape_union,
+        zeroed: walk.zeroed,
+        outside_complete: outside.len() < set_len,
+    }
+}
+
+/// Whether the list from `first` (`set_len` objects) is a large set whose references are
+/// scattered: large enough for the region-ordered passes of [`crate::dense`] to pay, and
+/// most references of its first 4,096 objects leave their own 2 MiB region. Objects built
+/// together and referring to each other (pairs, lists, trees made in order) stay local,
+/// and for them one walk that subtracts as it goes ([`gather_and_subtract`]) finds most
+/// referents in the cache lines just read. Reads the sampled objects only.
+pub fn scattered_list(heap: &Heap, first: Option<ObjRef>, set_len: usize) -> bool {
+    if set_len < REGION_SORT_MIN + LOCALITY_SAMPLES {
+        return false;
+    }
     let (mut far, mut total) = (0usize, 0usize);
-    // Only a set whose unsampled rest is large enough for the region sort is sampled.
-    let sample = if set_len >= REGION_SORT_MIN + LOCALITY_SAMPLES {
-        LOCALITY_SAMPLES
-    } else {
-        0
-    };
-    while out.len() < sample {
-        let Some((obj, head)) = walk.gather_and_subtract_one(heap, out, outside) else {
+    let mut at = first;
+    for _ in 0..LOCALITY_SAMPLES {
+        let Some(obj) = at else {
             break;
         };
+        let (head, next) = heap.with_head(obj, |w| (head_of(w), w[NEXT]));
         let home = region(obj);
         for raw in [head.first, head.second].into_iter().take(head.fields) {
             if let Some(child) = ObjRef::from_raw(raw) {
@@ -99,21 +102,17 @@ pub fn gather_and_subtract(
                 far += usize::from(region(child) != home);
             }
         }
+        at = list_next(next);
     }
-    let subtracted = if walk.at.is_some() && sample > 0 && 2 * far > total {
-        let sampled = out.len();
-        walk.gather_rest_into_buckets(heap, out, scratch);
-        sampled
-    } else {
-        while walk.gather_and_subtract_one(heap, out, outside).is_some() {}
-        out.len()
-    };
-    Gathered {
-        shape_union: walk.shape_union,
-        subtracted,
-        zeroed: walk.zeroed,
-        outside_complete: subtracted == out.len() && outside.len() < set_len,
-    }
+    2 * far > total
+}
+
+/// The object after one whose next word is `next`, None at the end of the list: the list
+/// ends at a boundary mark, which is never a small or realistic large reference
+/// (`from_raw` maps NULL to None and the mark check stops at the end).
+#[inline(always)]
+pub(crate) fn list_next(next: u32) -> Option<ObjRef> {
+    ObjRef::from_raw(next).filter(|_| next < 0xFFFF_FFF0)
 }
 
 /// [`subtract_referent`] for each field of an object with more than two: returns how many
@@ -193,36 +192,8 @@ impl Walk {
         w[NEXT] = index;
         let head = head_of(w);
         out.push(obj);
-        // The list ends at a boundary mark, which is never a small or realistic large
-        // reference; `from_raw` maps NULL to None and the mark check stops at the end.
-        self.at = ObjRef::from_raw(next).filter(|_| next < 0xFFFF_FFF0);
+        self.at = list_next(next);
         head
-    }
-
-    /// Gathers the rest of the list without subtracting, putting each object's references
-    /// in their regions' buckets while its cache lines are loaded, and entering every
-    /// candidate gathered so far and from here on in the gc_refs table (see
-    /// [`crate::dense`]), which [`crate::dense::subtract_bucketed`] then decrements.
-    fn gather_rest_into_buckets(
-        &mut self,
-        heap: &mut Heap,
-        out: &mut Vec<ObjRef>,
-        scratch: &mut SubtractScratch,
-    ) {
-        scratch.table.cover(heap.reference_bounds().0);
-        // The sampled prefix's gc_refs are final as far as the walk goes: the rest's
-        // references to them are subtracted from the table.
-        for &obj in out.iter() {
-            scratch.table.enter(obj, heap.words(obj)[PREV]);
-        }
-        scratch.empty_buckets();
-        let (buckets, table) = scratch.buckets_and_table();
-        while let Some(obj) = self.at {
-            let (head, gc_refs) =
-                heap.with_head_mut(obj, |w| (self.gather_words(w, obj, out), w[PREV]));
-            table.enter(obj, gc_refs);
-            push_by_region(heap, obj, head, buckets);
-        }
     }
 }
 
@@ -344,25 +315,21 @@ fn scattered(heap: &Heap, candidates: &[ObjRef]) -> bool {
     2 * far > total
 }
 
-/// Reusable buffers for the region-ordered passes: [`gather_and_subtract`] with
-/// [`subtract_bucketed`], [`subtract_refs`] and [`mark_reachable_by_region`].
+/// Reusable buffers for the region-ordered passes: those of [`crate::dense`], and
+/// [`subtract_refs`] with [`mark_reachable_by_region`].
 #[derive(Debug, Default)]
 pub struct SubtractScratch {
     /// The decision of [`scattered`] for the set [`choose_region_order`] last saw, used by
     /// [`subtract_refs`] and [`mark_reachable_by_region`] for the same set.
     sort_by_region: bool,
     /// One bucket of references per memory region, filled by [`referents_by_region`] or by
-    /// the walk of a scattered set, and emptied as they are visited, always before the next
+    /// [`crate::dense::gather`], and emptied as they are visited, always before the next
     /// fill (each keeps its capacity for the next collection).
     buckets: Vec<Vec<ObjRef>>,
-    /// The gc_refs of a scattered set's small candidates, entered by the walk when it
-    /// switches to the buckets (see [`crate::dense`]).
+    /// The gc_refs of a scattered set's candidates (see [`crate::dense`]).
     pub(crate) table: RefsTable,
     pub(crate) frontier: Vec<ObjRef>,
     pub(crate) next: Vec<ObjRef>,
-    /// Large referents met while marking a small level from the table (see
-    /// [`crate::dense::mark_reachable`]).
-    pub(crate) large: Vec<ObjRef>,
 }
 
 /// `subtract_refs`: every reference from one candidate to another is internal; what is
@@ -401,7 +368,7 @@ pub fn choose_region_order(heap: &Heap, candidates: &[ObjRef], scratch: &mut Sub
 
 impl SubtractScratch {
     /// The buckets, empty, made if need be.
-    fn empty_buckets(&mut self) -> &mut Vec<Vec<ObjRef>> {
+    pub(crate) fn empty_buckets(&mut self) -> &mut Vec<Vec<ObjRef>> {
         if self.buckets.is_empty() {
             self.buckets.resize_with(REGIONS + 1, Vec::new);
         }
@@ -445,7 +412,7 @@ pub(crate) fn referents_by_region(heap: &Heap, sources: &[ObjRef], scratch: &mut
 /// Puts each non-null referent of `obj` (whose [`Head`] the caller has read) in the bucket
 /// of its region.
 #[inline(always)]
-fn push_by_region(heap: &Heap, obj: ObjRef, head: Head, buckets: &mut [Vec<ObjRef>]) {
+pub(crate) fn push_by_region(heap: &Heap, obj: ObjRef, head: Head, buckets: &mut [Vec<ObjRef>]) {
     for_each_referent(heap, obj, head, |child| buckets[region(child)].push(child));
 }
 

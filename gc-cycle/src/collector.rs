@@ -118,31 +118,49 @@ impl CycleGc {
         }
         let young = Generation::of(generation);
         let old = Generation::of((generation + 1).min(GENERATIONS - 1));
+        // A full collection's survivors stay in the oldest generation: those already there
+        // (the list's first objects) have the state it names.
+        let settled = if young == old {
+            lists.len(young) as usize
+        } else {
+            0
+        };
         for g in 0..generation {
             lists.merge(heap, Generation::of(g), young);
         }
 
-        // Trial deletion over the merged generation.
+        // Trial deletion over the merged generation. A large set whose references are
+        // scattered keeps gc_refs in the dense table (see `dense`) and its list in place
+        // until it is known whether anything dies; any other is detached and walked once.
         scratch.candidates.clear();
         let set_len = lists.len(young) as usize;
-        let gathered = collect::gather_and_subtract(
-            heap,
-            lists.take(young),
-            set_len,
-            generation,
-            &mut scratch.candidates,
-            &mut scratch.outside,
-            &mut scratch.subtract,
-        );
+        let first = lists.first(young);
+        let in_table = collect::scattered_list(heap, first, set_len);
+        let gathered = if in_table {
+            dense::gather(
+                heap,
+                first,
+                set_len,
+                &mut scratch.candidates,
+                &mut scratch.subtract,
+            )
+        } else {
+            lists.take(young);
+            collect::gather_and_subtract(
+                heap,
+                first,
+                set_len,
+                generation,
+                &mut scratch.candidates,
+                &mut scratch.outside,
+            )
+        };
         debug_assert_eq!(scratch.candidates.len(), set_len, "list length kept");
         let candidates = scratch.candidates.len() as u64;
         let mut scanned = candidates;
         let mut zeroed = gathered.zeroed;
-        // A scattered set: the walk put the rest of its references in the region buckets
-        // and its gc_refs in the dense table (see `dense`), which marking uses too.
-        let in_table = gathered.subtracted < scratch.candidates.len();
         if in_table {
-            zeroed += dense::subtract_bucketed(heap, &mut scratch.subtract);
+            zeroed += dense::subtract_bucketed(&mut scratch.subtract);
         }
         // Candidates whose gc_refs stayed above zero are referred to from outside the set:
         // the roots of `move_unreachable`. With none, nothing is reachable.
@@ -163,15 +181,31 @@ impl CycleGc {
                 &mut scratch.subtract,
             )
         };
+        let all_reachable = reachable == scratch.candidates.len();
         if in_table {
-            let all = reachable == scratch.candidates.len();
-            dense::finish(heap, &scratch.candidates, all, &mut scratch.subtract);
+            dense::finish(
+                heap,
+                &scratch.candidates,
+                all_reachable,
+                &mut scratch.subtract,
+            );
+            if !all_reachable {
+                self.counting.hooks_mut().take(young);
+            }
         }
         let plain = layout::flags_of(gathered.shape_union)
             & (FLAG_HAS_WEAKREFS | FLAG_IS_WEAKREF | FLAG_HAS_FINALIZER)
             == 0
             && heap.debug() & (DEBUG_COLLECTABLE | DEBUG_SAVEALL) == 0;
-        let (survivors, collected) = if reachable == scratch.candidates.len() {
+        let (survivors, collected) = if all_reachable && in_table {
+            let restate = if young == old {
+                &scratch.candidates[settled..]
+            } else {
+                &scratch.candidates[..]
+            };
+            self.keep_in_place(heap, restate, young, old);
+            (scratch.candidates.len() as u64, 0)
+        } else if all_reachable {
             self.keep_all(heap, &scratch, old)
         } else if plain && roots == 0 && gathered.outside_complete {
             self.free_closed_set(heap, &mut scratch)
@@ -219,6 +253,23 @@ impl CycleGc {
         let lists = self.counting.hooks_mut();
         lists.append_all(heap, old, &scratch.candidates);
         (scratch.candidates.len() as u64, 0)
+    }
+
+    /// Every candidate of a set gathered in place ([`dense::gather`]) was found reachable:
+    /// `young`'s list, still linked in its order, becomes part of `old`, and `restate`, the
+    /// candidates whose state does not name `old` yet, are restated.
+    fn keep_in_place(
+        &mut self,
+        heap: &mut Heap,
+        restate: &[ObjRef],
+        young: Generation,
+        old: Generation,
+    ) {
+        let state = header::linked(old.index());
+        for &obj in restate {
+            heap.with_head_mut(obj, |w| w[0] = header::with_state(w[0], state));
+        }
+        self.counting.hooks_mut().merge(heap, young, old);
     }
 
     /// The whole set is garbage (no candidate has references from outside it), with no weak

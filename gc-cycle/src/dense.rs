@@ -1,61 +1,76 @@
-//! gc_refs of a large scattered collection in a dense table beside the heap.
+//! A large scattered set's collection, with gc_refs in a dense table beside the heap.
 //!
 //! In a large set whose references are scattered (a random graph), `subtract_refs` and
 //! `move_unreachable` each touch the referent of every reference: the region buckets of
 //! [`crate::collect`] keep those touches inside 2 MiB of heap at a time, but each one still
-//! loads a 64-byte line of objects for four bytes of gc_refs. So when the walk of such a set
-//! switches to the buckets, each small candidate's gc_refs is also entered in a table
-//! indexed by its reference (one `u32` per 16-byte granule): a region's entries are 512 KiB,
-//! which stay in the L2 cache while its bucket streams by. Subtraction then decrements
-//! entries and never reads the heap; marking reads the heap once per reachable object (for
-//! its fields) instead of once per reference. Large objects, which the table does not
-//! cover, keep gc_refs and the mark in their header as before.
+//! loads a 64-byte line of objects for four bytes of gc_refs. So such a set keeps gc_refs in
+//! a table indexed by reference, one `u32` per 16-byte granule (and one per large object):
+//! a region's entries are 512 KiB, which stay in the L2 cache while its bucket streams by.
+//! Subtraction decrements entries and never reads the heap; marking reads the heap once per
+//! reachable object (for its fields) instead of once per reference; and the walk that
+//! gathers the set only reads the heap, so the list links stay as they are: when every
+//! candidate is reachable (a full collection of a live heap), the list is kept in place
+//! and only objects merged in from younger generations are restated.
 //!
-//! An entry is 0 for an object that is not a small candidate, and gc_refs + 1 for one that
-//! is. After marking, an entry of 2 or more is reachable: the roots (gc_refs > 0) already
-//! are, and marking raises a reached candidate's 1 (gc_refs 0) to 2. [`finish`] turns the
-//! entries into the header marks the later passes read and zeroes them: between
-//! collections the table is all zero, so a stale entry can never make an object look like
-//! a candidate.
+//! An entry is 0 for an object that is not a candidate, and gc_refs + 1 for one that is.
+//! After marking, an entry of 2 or more is reachable: the roots (gc_refs > 0) already are,
+//! and marking raises a reached candidate's 1 (gc_refs 0) to 2. [`finish`] turns the
+//! entries into the header states and marks the later passes read (unless the whole set
+//! is kept) and zeroes them: between collections the table is all zero, so a stale entry
+//! can never make an object look like a candidate.
 
 use gc_core::{Heap, ObjRef};
 
-use crate::collect::{self, SubtractScratch, REGIONS, REGION_SORT_MIN};
-use crate::header::{PREV, REACHABLE};
+use crate::collect::{self, Gathered, SubtractScratch, REGION_SORT_MIN};
+use crate::header::{self, COLLECTING, COUNT, NEXT, REACHABLE};
 
 /// The table (kept between collections for its capacity; all zero between them).
 #[derive(Debug, Default)]
 pub struct RefsTable {
-    entries: Vec<u32>,
+    /// Entries of small objects, by reference (granule index).
+    small: Vec<u32>,
+    /// Entries of large objects, by index.
+    large: Vec<u32>,
 }
 
 impl RefsTable {
-    /// Makes room for every small reference the heap has handed out (`bound`, see
-    /// [`Heap::reference_bounds`]). Entries are never shrunk: the table is 4 bytes per
-    /// granule of the largest heap a scattered collection has seen.
-    pub fn cover(&mut self, bound: usize) {
-        if self.entries.len() < bound {
-            self.entries.resize(bound, 0);
+    /// Makes room for every reference the heap has handed out (`bounds`, see
+    /// [`Heap::reference_bounds`]). Never shrunk: 4 bytes per granule of the largest heap
+    /// a scattered collection has seen.
+    fn cover(&mut self, (small, large): (usize, usize)) {
+        if self.small.len() < small {
+            self.small.resize(small, 0);
+        }
+        if self.large.len() < large {
+            self.large.resize(large, 0);
         }
     }
 
-    /// Enters candidate `obj` with `gc_refs` (nothing for a large object). A count of
-    /// `u32::MAX` (saturated, immortal) is entered as `u32::MAX - 1` references, still far
-    /// more than any set can subtract.
+    /// The entry of `obj`.
     #[inline(always)]
-    pub fn enter(&mut self, obj: ObjRef, gc_refs: u32) {
-        if !obj.is_large() {
-            let entry = &mut self.entries[obj.raw() as usize];
-            debug_assert_eq!(*entry, 0, "the table is zero between collections");
-            *entry = gc_refs.saturating_add(1);
+    fn entry(&mut self, obj: ObjRef) -> &mut u32 {
+        let raw = obj.raw();
+        if raw & ObjRef::LARGE_BIT != 0 {
+            &mut self.large[(raw & !ObjRef::LARGE_BIT) as usize]
+        } else {
+            &mut self.small[raw as usize]
         }
     }
 
-    /// Marks small object `obj` reachable if it is an unmarked candidate (entry 1, gc_refs
-    /// zero); true if it was.
+    /// Enters candidate `obj` with `gc_refs`. A count of `u32::MAX` (saturated, immortal)
+    /// is entered as `u32::MAX - 1` references, still far more than any set can subtract.
+    #[inline(always)]
+    fn enter(&mut self, obj: ObjRef, gc_refs: u32) {
+        let entry = self.entry(obj);
+        debug_assert_eq!(*entry, 0, "the table is zero between collections");
+        *entry = gc_refs.saturating_add(1);
+    }
+
+    /// Marks `obj` reachable if it is an unmarked candidate (entry 1, gc_refs zero); true
+    /// if it was.
     #[inline(always)]
     fn mark(&mut self, obj: ObjRef) -> bool {
-        let entry = &mut self.entries[obj.raw() as usize];
+        let entry = self.entry(obj);
         let unmarked = *entry == 1;
         if unmarked {
             *entry = 2;
@@ -64,16 +79,49 @@ impl RefsTable {
     }
 }
 
-/// `subtract_refs` for the references the walk put in the region buckets: small referents
-/// are decremented in the table, large ones in their header. Empties the buckets; returns
-/// how many gc_refs that took to zero.
-pub fn subtract_bucketed(heap: &mut Heap, scratch: &mut SubtractScratch) -> usize {
+/// `update_refs` for a scattered set: walks the list from `first` (`set_len` objects, the
+/// merged generations being collected) without writing to the heap, appending each object
+/// to `out`, entering it in the table with gc_refs = its count, and putting each of its
+/// references in the bucket of its region, for [`subtract_bucketed`].
+pub fn gather(
+    heap: &Heap,
+    first: Option<ObjRef>,
+    set_len: usize,
+    out: &mut Vec<ObjRef>,
+    scratch: &mut SubtractScratch,
+) -> Gathered {
+    out.reserve(set_len);
+    scratch.table.cover(heap.reference_bounds());
+    scratch.empty_buckets();
     let (buckets, table) = scratch.buckets_and_table();
-    let (small, large) = buckets.split_at_mut(REGIONS);
+    let (mut shape_union, mut zeroed) = (0, 0);
+    let mut at = first;
+    while let Some(obj) = at {
+        let (w0, count, next, head) =
+            heap.with_head(obj, |w| (w[0], w[COUNT], w[NEXT], collect::head_of(w)));
+        shape_union |= w0;
+        zeroed += usize::from(count == 0);
+        table.enter(obj, count);
+        out.push(obj);
+        collect::push_by_region(heap, obj, head, buckets);
+        at = collect::list_next(next);
+    }
+    Gathered {
+        shape_union,
+        zeroed,
+        outside_complete: false,
+    }
+}
+
+/// `subtract_refs` for the references [`gather`] put in the region buckets, decrementing
+/// the table region by region. Empties the buckets; returns how many gc_refs that took to
+/// zero.
+pub fn subtract_bucketed(scratch: &mut SubtractScratch) -> usize {
+    let (buckets, table) = scratch.buckets_and_table();
     let mut zeroed = 0;
-    for bucket in small {
+    for bucket in buckets.iter_mut() {
         for &child in bucket.iter() {
-            let entry = &mut table.entries[child.raw() as usize];
+            let entry = table.entry(child);
             // Not a candidate (older, untracked): its entry is zero and stays so. A
             // candidate's gc_refs never drops below zero while every count is exact.
             if *entry != 0 {
@@ -84,21 +132,16 @@ pub fn subtract_bucketed(heap: &mut Heap, scratch: &mut SubtractScratch) -> usiz
         }
         bucket.clear();
     }
-    for bucket in large {
-        for &child in bucket.iter() {
-            zeroed += collect::decrement_if_collecting(heap, child);
-        }
-        bucket.clear();
-    }
     zeroed
 }
 
-/// `move_unreachable` for a set entered in the table: marks every candidate reachable from
-/// one of the `roots` (candidates with gc_refs > 0) and returns how many it marked. Breadth
-/// first, each large level's references sorted by region, as
-/// [`collect::mark_reachable_by_region`] does; a small candidate's mark is its entry.
+/// `move_unreachable` for a set in the table: marks every candidate reachable from one of
+/// the `roots` (candidates with gc_refs > 0) and returns how many it marked. Breadth first:
+/// a level of many objects has its references sorted by region, as
+/// [`collect::mark_reachable_by_region`] does, and a level of few (though maybe with many
+/// references: the arrays holding a graph's nodes) is checked as it is read.
 pub fn mark_reachable(
-    heap: &mut Heap,
+    heap: &Heap,
     candidates: &[ObjRef],
     roots: usize,
     scratch: &mut SubtractScratch,
@@ -110,17 +153,7 @@ pub fn mark_reachable(
         if frontier.len() == roots {
             break;
         }
-        let root = if obj.is_large() {
-            let w = heap.words_mut(obj);
-            let root = w[PREV] != 0;
-            if root {
-                w[0] |= REACHABLE;
-            }
-            root
-        } else {
-            scratch.table.entries[obj.raw() as usize] >= 2
-        };
-        if root {
+        if *scratch.table.entry(obj) >= 2 {
             frontier.push(obj);
         }
     }
@@ -129,31 +162,21 @@ pub fn mark_reachable(
         marked += frontier.len();
         next.clear();
         if frontier.len() < REGION_SORT_MIN {
-            // Few objects (though maybe many references: the arrays holding a graph's
-            // nodes): their references are checked as they are read. Large referents,
-            // whose marks are in their headers, are marked after each object.
-            let (table, large) = (&mut scratch.table, &mut scratch.large);
+            let table = &mut scratch.table;
             for &obj in &frontier {
                 let head = heap.with_head(obj, collect::head_of);
                 collect::for_each_referent(heap, obj, head, |child| {
-                    if child.is_large() {
-                        large.push(child);
-                    } else if table.mark(child) {
+                    if table.mark(child) {
                         next.push(child);
                     }
                 });
-                for child in large.drain(..) {
-                    if collect::mark_new(heap, child) {
-                        next.push(child);
-                    }
-                }
             }
         } else {
             collect::referents_by_region(heap, &frontier, scratch);
             let (buckets, table) = scratch.buckets_and_table();
             for bucket in buckets.iter_mut() {
                 for &child in bucket.iter() {
-                    if mark_new(heap, table, child) {
+                    if table.mark(child) {
                         next.push(child);
                     }
                 }
@@ -167,39 +190,32 @@ pub fn mark_reachable(
     marked
 }
 
-/// Marks `child` reachable if it is an unmarked candidate; true if it was.
-#[inline(always)]
-fn mark_new(heap: &mut Heap, table: &mut RefsTable, child: ObjRef) -> bool {
-    if child.is_large() {
-        collect::mark_new(heap, child)
-    } else {
-        table.mark(child)
-    }
-}
-
-/// Ends the table's part in a collection: each small candidate found reachable gets the
-/// header mark the later passes read, and every entry goes back to zero. When
-/// `all_reachable` (the caller keeps the whole set as it is and reads no mark), release
-/// builds only zero the entries.
+/// Ends the table's part in a collection, zeroing every candidate's entry. Unless
+/// `all_reachable` (the caller keeps the whole set in place and reads no state), each
+/// candidate gets the state the later passes read: collecting, with the reachable mark if
+/// its entry says so.
 pub fn finish(
     heap: &mut Heap,
     candidates: &[ObjRef],
     all_reachable: bool,
     scratch: &mut SubtractScratch,
 ) {
-    let table = &mut scratch.table.entries;
-    let set_marks = !all_reachable || cfg!(debug_assertions);
-    for &obj in candidates {
-        if obj.is_large() {
-            continue;
+    let table = &mut scratch.table;
+    if all_reachable {
+        for &obj in candidates {
+            let entry = std::mem::take(table.entry(obj));
+            debug_assert!(entry >= 2, "every candidate is marked");
         }
-        let entry = std::mem::take(&mut table[obj.raw() as usize]);
-        if set_marks && entry >= 2 {
-            heap.with_head_mut(obj, |w| w[0] |= REACHABLE);
+    } else {
+        for &obj in candidates {
+            let reachable = std::mem::take(table.entry(obj)) >= 2;
+            heap.with_head_mut(obj, |w| {
+                w[0] = header::with_state(w[0], COLLECTING) | if reachable { REACHABLE } else { 0 };
+            });
         }
     }
     debug_assert!(
-        table.iter().all(|&e| e == 0),
+        table.small.iter().chain(&table.large).all(|&e| e == 0),
         "every entry was a candidate's"
     );
 }

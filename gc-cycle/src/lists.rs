@@ -125,6 +125,11 @@ impl Lists {
         self.len[t] += std::mem::take(&mut self.len[f]);
     }
 
+    /// The first object of `list`.
+    pub(crate) fn first(&self, list: Generation) -> Option<ObjRef> {
+        ObjRef::from_raw(self.head[list.index()])
+    }
+
     /// Detaches every object of `list` (the caller relinks or re-states each one) and
     /// returns its first object.
     pub(crate) fn take(&mut self, list: Generation) -> Option<ObjRef> {

@@ -21,7 +21,7 @@
 
 use gc_core::{Heap, ObjRef};
 
-use crate::collect::{self, Gathered, SubtractScratch, REGION_SORT_MIN};
+use crate::collect::{self, Gathered, SubtractScratch, REGIONS, REGION_SORT_MIN};
 use crate::header::{self, COLLECTING, COUNT, NEXT, REACHABLE};
 
 /// The table (kept between collections for its capacity; all zero between them).
@@ -49,11 +49,10 @@ impl RefsTable {
     /// The entry of `obj`.
     #[inline(always)]
     fn entry(&mut self, obj: ObjRef) -> &mut u32 {
-        let raw = obj.raw();
-        if raw & ObjRef::LARGE_BIT != 0 {
-            &mut self.large[(raw & !ObjRef::LARGE_BIT) as usize]
+        if obj.is_large() {
+            &mut self.large[index(obj)]
         } else {
-            &mut self.small[raw as usize]
+            &mut self.small[index(obj)]
         }
     }
 
@@ -66,17 +65,40 @@ impl RefsTable {
         *entry = gc_refs.saturating_add(1);
     }
 
-    /// Marks `obj` reachable if it is an unmarked candidate (entry 1, gc_refs zero); true
-    /// if it was.
+    /// Marks `obj` reachable if it is an unmarked candidate; true if it was.
     #[inline(always)]
     fn mark(&mut self, obj: ObjRef) -> bool {
-        let entry = self.entry(obj);
-        let unmarked = *entry == 1;
-        if unmarked {
-            *entry = 2;
-        }
-        unmarked
+        mark_entry(self.entry(obj))
     }
+
+    /// The entries the references in bucket `b` index (with [`index`]): every reference
+    /// in the last bucket is large, and none in the others is, so a bucket's loop needs
+    /// no test per reference.
+    #[inline(always)]
+    fn of_bucket(&mut self, b: usize) -> &mut [u32] {
+        if b == REGIONS {
+            &mut self.large
+        } else {
+            &mut self.small
+        }
+    }
+}
+
+/// The index of `obj`'s entry among those of its kind (small or large).
+#[inline(always)]
+fn index(obj: ObjRef) -> usize {
+    (obj.raw() & !ObjRef::LARGE_BIT) as usize
+}
+
+/// Marks the candidate with `entry` reachable if it is not marked yet (entry 1, gc_refs
+/// zero); true if it was.
+#[inline(always)]
+fn mark_entry(entry: &mut u32) -> bool {
+    let unmarked = *entry == 1;
+    if unmarked {
+        *entry = 2;
+    }
+    unmarked
 }
 
 /// `update_refs` for a scattered set: walks the list from `first` (`set_len` objects, the
@@ -119,9 +141,10 @@ pub fn gather(
 pub fn subtract_bucketed(scratch: &mut SubtractScratch) -> usize {
     let (buckets, table) = scratch.buckets_and_table();
     let mut zeroed = 0;
-    for bucket in buckets.iter_mut() {
+    for (b, bucket) in buckets.iter_mut().enumerate() {
+        let entries = table.of_bucket(b);
         for &child in bucket.iter() {
-            let entry = table.entry(child);
+            let entry = &mut entries[index(child)];
             // Not a candidate (older, untracked): its entry is zero and stays so. A
             // candidate's gc_refs never drops below zero while every count is exact.
             if *entry != 0 {
@@ -174,9 +197,10 @@ pub fn mark_reachable(
         } else {
             collect::referents_by_region(heap, &frontier, scratch);
             let (buckets, table) = scratch.buckets_and_table();
-            for bucket in buckets.iter_mut() {
+            for (b, bucket) in buckets.iter_mut().enumerate() {
+                let entries = table.of_bucket(b);
                 for &child in bucket.iter() {
-                    if table.mark(child) {
+                    if mark_entry(&mut entries[index(child)]) {
                         next.push(child);
                     }
                 }

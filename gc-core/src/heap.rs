@@ -188,9 +188,37 @@ impl Heap {
         flags: u16,
         born_count: Option<usize>,
     ) -> GcResult<ObjRef> {
-        let words = layout::object_words(self.header_words, shape.fields, shape.payload);
+        self.alloc_laid_out(shape, flags, born_count, self.header_words)
+    }
+
+    /// Bytes an object of `shape` is charged, for objects of `header_words` collector
+    /// words (this heap's: see [`Heap::alloc_laid_out`]).
+    #[inline(always)]
+    pub(crate) fn charge_laid_out(&self, shape: Shape, header_words: usize) -> usize {
+        debug_assert_eq!(header_words, self.header_words);
+        self.space.charge_for(layout::object_words(
+            header_words,
+            shape.fields,
+            shape.payload,
+        ))
+    }
+
+    /// [`Heap::alloc_valid_object`] given the heap's collector header words, which the
+    /// runtime has from its collector: a collector's `header_words()` is a constant, so for
+    /// a shape known at compile time the object's size, size class and template compile to
+    /// constants, where the heap's own field is read and computed with on every allocation.
+    #[inline(always)]
+    pub(crate) fn alloc_laid_out(
+        &mut self,
+        shape: Shape,
+        flags: u16,
+        born_count: Option<usize>,
+        header_words: usize,
+    ) -> GcResult<ObjRef> {
+        debug_assert_eq!(header_words, self.header_words);
+        let words = layout::object_words(header_words, shape.fields, shape.payload);
         let (r, cell_bytes) = self.space.alloc_charged(words)?;
-        let fa = self.fields_at;
+        let fa = layout::fields_offset(header_words);
         // Small cells of one or two granules (most objects) are written whole from a
         // template: three `fill` calls would be memset calls, each more costly than the
         // object; computing each word by position took 33 instructions; a template built

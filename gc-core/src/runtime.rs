@@ -97,10 +97,15 @@ impl<C: Collector> Runtime<C> {
         born_count: Option<usize>,
     ) -> GcResult<ObjRef> {
         shape.validate()?;
-        let bytes = self.heap.charge_for(shape);
+        // The heap was laid out with this value (see `Heap::alloc_laid_out`).
+        let header_words = self.collector.header_words();
+        let bytes = self.heap.charge_laid_out(shape, header_words);
         self.collector
             .before_alloc_flagged(&mut self.heap, shape, flags, bytes)?;
-        let obj = match self.heap.alloc_valid_object(shape, flags, born_count) {
+        let obj = match self
+            .heap
+            .alloc_laid_out(shape, flags, born_count, header_words)
+        {
             Ok(obj) => obj,
             Err(e) => self.alloc_after_refusal(shape, flags, born_count, bytes, e)?,
         };

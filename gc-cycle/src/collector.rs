@@ -565,6 +565,7 @@ impl Collector for CycleGc {
         }
     }
 
+    #[inline]
     fn header_words(&self) -> usize {
         HEADER_WORDS
     }

@@ -46,6 +46,7 @@ impl Collector for RefCount {
         }
     }
 
+    #[inline]
     fn header_words(&self) -> usize {
         1
     }

@@ -92,6 +92,7 @@ impl Collector for MarkSweep {
         }
     }
 
+    #[inline]
     fn header_words(&self) -> usize {
         0
     }

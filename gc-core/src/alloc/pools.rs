@@ -263,11 +263,13 @@ impl SmallSpace {
     #[inline(always)]
     pub fn free_unless(&mut self, r: u32, refuse_bits: u32) -> Option<usize> {
         let w = Self::word_of(r);
-        let shape_word = self.words.get_mut(w)?;
-        if *shape_word & refuse_bits != 0 {
+        // Every cell has a granule's four words at least: its shape word and its free-list
+        // link are found in one look-up.
+        let cell = self.words.get_mut(w..w + 2)?;
+        if cell[0] & refuse_bits != 0 {
             return None;
         }
-        *shape_word = 0;
+        cell[0] = 0;
         let p = (r >> self.pool_shift) as usize;
         let pool = &self.pools[p];
         let bytes = pool.cell_granules as usize * super::geometry::GRANULE_BYTES;
@@ -276,7 +278,7 @@ impl SmallSpace {
             self.kept_class = pool.class;
             self.kept_cell = r;
         } else {
-            self.words[w + 1] = pool.free_head;
+            cell[1] = pool.free_head;
             self.return_cell(p, r);
         }
         Some(bytes)

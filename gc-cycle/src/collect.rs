@@ -545,8 +545,8 @@ fn for_each_child_batched(
 /// `move_unreachable`: marks every candidate reachable from one with gc_refs > 0 (there
 /// are `roots` of them), and returns how many it marked. Candidates left unmarked are
 /// garbage. The scan ends once it has seen every root and reached every candidate it
-/// marked ahead of itself: what lies beyond is garbage (CPython's scan always runs to the
-/// end of the list).
+/// marked ahead of itself (what lies beyond is garbage), or once every candidate is marked
+/// (CPython's scan always runs to the end of the list).
 pub fn mark_reachable(
     heap: &mut Heap,
     candidates: &[ObjRef],
@@ -561,7 +561,11 @@ pub fn mark_reachable(
     // goes through the stack once).
     let (mut root_marks, mut ahead_marks, mut behind_marks) = (0, 0, 0);
     for (scan, &obj) in candidates.iter().enumerate() {
-        if seen == roots && pending == 0 {
+        // Past the last root with nothing marked ahead, only garbage is left; with every
+        // candidate marked, nothing is.
+        if (seen == roots && pending == 0)
+            || root_marks + ahead_marks + behind_marks == candidates.len()
+        {
             break;
         }
         // One look-up serves the mark test and the read of the first fields.
@@ -604,7 +608,8 @@ pub fn mark_reachable(
 /// [`subtract_refs`], and marked region by region. A depth-first scan instead marks
 /// referents in random order, one cache miss each, which dominates a large collection.
 /// Small or local sets and small levels skip the sort. The search for the `roots` stops
-/// at the last of them. Returns how many candidates it marked.
+/// at the last of them, and the search as a whole once every candidate is marked. Returns
+/// how many candidates it marked.
 pub fn mark_reachable_by_region(
     heap: &mut Heap,
     candidates: &[ObjRef],
@@ -631,6 +636,9 @@ pub fn mark_reachable_by_region(
     let mut marked = 0;
     while !frontier.is_empty() {
         marked += frontier.len();
+        if marked == candidates.len() {
+            break; // every candidate is marked: nothing more to find
+        }
         next.clear();
         if frontier.len() < REGION_SORT_MIN {
             for &obj in &frontier {

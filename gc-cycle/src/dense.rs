@@ -183,6 +183,11 @@ pub fn mark_reachable(
     let mut marked = 0;
     while !frontier.is_empty() {
         marked += frontier.len();
+        if marked == candidates.len() {
+            // Every candidate is marked: the rest of the search could find nothing (a full
+            // collection of a live heap stops here, without reading the last level).
+            break;
+        }
         next.clear();
         if frontier.len() < REGION_SORT_MIN {
             let table = &mut scratch.table;

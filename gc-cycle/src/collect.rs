@@ -9,13 +9,16 @@
 //! the prev word and the candidate's index in the next word while the collection runs.
 //! The walk counts the gc_refs that reach zero, so the number of roots (candidates with
 //! references from outside the set) is known before marking: with none, marking is
-//! skipped; otherwise its scan stops after the last root. The "move back" becomes a
+//! skipped; otherwise its scan stops after the last root (or once every candidate is
+//! marked). The "move back" becomes a
 //! reachable mark: a referent marked while it is still ahead of the scan is traversed when
 //! the scan reaches it (CPython leaves it in place too); one marked behind the scan
 //! (CPython appends it to the tail) is traversed at once from a work stack. So garbage
 //! order, finalizer order and weak-reference callback order are CPython's; only the order
 //! of survivors differs (they keep their list order, where CPython appends rescued objects
 //! at the tail), which keeps lists in allocation order and scans streaming through memory.
+//! A large set whose references are scattered over the heap is collected by
+//! [`crate::dense`] instead, with gc_refs in a table beside the heap.
 
 use gc_core::{Heap, ObjRef};
 
@@ -287,7 +290,7 @@ fn region(r: ObjRef) -> usize {
     ((r.raw() >> REGION_SHIFT) as usize).min(REGIONS)
 }
 
-/// Candidates sampled by [`scattered`] and by [`gather_and_subtract`].
+/// Candidates sampled by [`scattered`] and by [`scattered_list`].
 const LOCALITY_SAMPLES: usize = 4096;
 
 /// Whether the references of a large candidate set are scattered enough for the region
@@ -382,10 +385,10 @@ impl SubtractScratch {
     }
 }
 
-/// Subtracts the references in the buckets (filled by [`gather_and_subtract`] for a
-/// scattered set, or by [`referents_by_region`]), region by region, emptying them. Returns how many gc_refs that took to
-/// zero.
-pub fn subtract_bucketed(heap: &mut Heap, scratch: &mut SubtractScratch) -> usize {
+/// Subtracts the references in the buckets (filled by [`referents_by_region`]) from the
+/// referents' headers, region by region, emptying them. Returns how many gc_refs that took
+/// to zero.
+fn subtract_bucketed(heap: &mut Heap, scratch: &mut SubtractScratch) -> usize {
     let mut zeroed = 0;
     for bucket in &mut scratch.buckets {
         for &child in bucket.iter() {

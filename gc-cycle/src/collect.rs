@@ -623,39 +623,60 @@ pub fn mark_reachable_by_region(
     if !scratch.sort_by_region {
         return mark_reachable(heap, candidates, roots, stack);
     }
-    let mut frontier = std::mem::take(&mut scratch.frontier);
-    let mut next = std::mem::take(&mut scratch.next);
-    frontier.clear();
+    scratch.frontier.clear();
     for &obj in candidates {
-        if frontier.len() == roots {
+        if scratch.frontier.len() == roots {
             break;
         }
         let w = heap.words_mut(obj);
         if w[PREV] != 0 {
             w[0] |= REACHABLE;
-            frontier.push(obj);
+            scratch.frontier.push(obj);
         }
     }
+    mark_levels(heap, candidates.len(), scratch, |heap, _, child| {
+        mark_new(heap, child)
+    })
+}
+
+/// The levels of a breadth-first marking, shared by [`mark_reachable_by_region`] (marks in
+/// the headers) and [`crate::dense::mark_reachable`] (marks in the gc_refs table):
+/// `scratch.frontier` holds the marked roots; each level's referents go through `mark`,
+/// which marks an unmarked candidate and says whether it did, and those it marked make the
+/// next level. A level of many objects has its references sorted by memory region first
+/// (see [`subtract_refs`]). The search stops once all `total` candidates are marked (a full
+/// collection of a live heap then never reads the last level's fields). Returns how many
+/// candidates were marked, the roots included.
+pub(crate) fn mark_levels(
+    heap: &mut Heap,
+    total: usize,
+    scratch: &mut SubtractScratch,
+    mut mark: impl FnMut(&mut Heap, &mut RefsTable, ObjRef) -> bool,
+) -> usize {
+    let mut frontier = std::mem::take(&mut scratch.frontier);
+    let mut next = std::mem::take(&mut scratch.next);
     let mut marked = 0;
     while !frontier.is_empty() {
         marked += frontier.len();
-        if marked == candidates.len() {
+        if marked == total {
             break; // every candidate is marked: nothing more to find
         }
         next.clear();
         if frontier.len() < REGION_SORT_MIN {
+            let table = &mut scratch.table;
             for &obj in &frontier {
                 for_each_child(heap, obj, |heap, child| {
-                    if mark_new(heap, child) {
+                    if mark(heap, table, child) {
                         next.push(child);
                     }
                 });
             }
         } else {
             referents_by_region(heap, &frontier, scratch);
-            for bucket in &mut scratch.buckets {
+            let (buckets, table) = scratch.buckets_and_table();
+            for bucket in buckets.iter_mut() {
                 for &child in bucket.iter() {
-                    if mark_new(heap, child) {
+                    if mark(heap, table, child) {
                         next.push(child);
                     }
                 }

@@ -159,15 +159,23 @@ impl CycleGc {
         let candidates = scratch.candidates.len() as u64;
         let mut scanned = candidates;
         let mut zeroed = gathered.zeroed;
+        // Only a wrong reference count makes the table's subtraction fail: then nothing is
+        // taken for garbage.
+        let mut keep_set = false;
         if in_table {
-            zeroed += dense::subtract_bucketed(&mut scratch.subtract);
+            match dense::subtract_bucketed(&mut scratch.subtract) {
+                Some(z) => zeroed += z,
+                None => keep_set = true,
+            }
         }
         // Candidates whose gc_refs stayed above zero are referred to from outside the set:
         // the roots of `move_unreachable`. With none, nothing is reachable.
         // Exact while every count is (a candidate's gc_refs never drops below zero).
         debug_assert!(zeroed <= scratch.candidates.len());
         let roots = scratch.candidates.len() - zeroed;
-        let reachable = if roots == 0 {
+        let reachable = if keep_set {
+            scratch.candidates.len()
+        } else if roots == 0 {
             0
         } else if in_table {
             dense::mark_reachable(heap, &scratch.candidates, roots, &mut scratch.subtract)

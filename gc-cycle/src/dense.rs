@@ -21,7 +21,7 @@
 
 use gc_core::{Heap, ObjRef};
 
-use crate::collect::{self, Gathered, SubtractScratch, REGIONS, REGION_SORT_MIN};
+use crate::collect::{self, Gathered, SubtractScratch, REGIONS};
 use crate::header::{self, COLLECTING, COUNT, NEXT, REACHABLE};
 
 /// The table (kept between collections for its capacity; all zero between them).
@@ -35,14 +35,15 @@ pub struct RefsTable {
 
 impl RefsTable {
     /// Makes room for every reference the heap has handed out (`bounds`, see
-    /// [`Heap::reference_bounds`]). Never shrunk: 4 bytes per granule of the largest heap
-    /// a scattered collection has seen.
+    /// [`Heap::reference_bounds`]): 4 bytes per 16-byte granule, so a quarter of the small
+    /// objects' memory, beside the heap and not charged to its limit. Cut back when the heap
+    /// has shrunk to less than half of what the table covers (every entry is zero).
     fn cover(&mut self, (small, large): (usize, usize)) {
-        if self.small.len() < small {
-            self.small.resize(small, 0);
-        }
-        if self.large.len() < large {
-            self.large.resize(large, 0);
+        for (entries, bound) in [(&mut self.small, small), (&mut self.large, large)] {
+            if entries.len() < bound || entries.len() > 2 * bound {
+                entries.resize(bound, 0);
+                entries.shrink_to_fit();
+            }
         }
     }
 
@@ -137,25 +138,34 @@ pub fn gather(
 
 /// `subtract_refs` for the references [`gather`] put in the region buckets, decrementing
 /// the table region by region. Empties the buckets; returns how many gc_refs that took to
-/// zero.
-pub fn subtract_bucketed(scratch: &mut SubtractScratch) -> usize {
+/// zero, or None if one would have gone below zero, which exact counts never allow: the
+/// caller then keeps the whole set rather than risk freeing an object still referenced
+/// (where gc_refs in the header would wrap round and make the object a root).
+pub fn subtract_bucketed(scratch: &mut SubtractScratch) -> Option<usize> {
     let (buckets, table) = scratch.buckets_and_table();
     let mut zeroed = 0;
+    let mut below_zero = false;
     for (b, bucket) in buckets.iter_mut().enumerate() {
         let entries = table.of_bucket(b);
         for &child in bucket.iter() {
             let entry = &mut entries[index(child)];
-            // Not a candidate (older, untracked): its entry is zero and stays so. A
-            // candidate's gc_refs never drops below zero while every count is exact.
-            if *entry != 0 {
-                debug_assert!(*entry >= 2, "gc_refs below zero");
-                *entry -= 1;
-                zeroed += usize::from(*entry == 1);
+            match *entry {
+                // Not a candidate (older, untracked): its entry is zero and stays so.
+                0 => {}
+                1 => below_zero = true,
+                _ => {
+                    *entry -= 1;
+                    zeroed += usize::from(*entry == 1);
+                }
             }
         }
         bucket.clear();
     }
-    zeroed
+    debug_assert!(
+        !below_zero,
+        "gc_refs below zero: a reference count is wrong"
+    );
+    (!below_zero).then_some(zeroed)
 }
 
 /// `move_unreachable` for a set in the table: marks every candidate reachable from one of
@@ -164,59 +174,23 @@ pub fn subtract_bucketed(scratch: &mut SubtractScratch) -> usize {
 /// [`collect::mark_reachable_by_region`] does, and a level of few (though maybe with many
 /// references: the arrays holding a graph's nodes) is checked as it is read.
 pub fn mark_reachable(
-    heap: &Heap,
+    heap: &mut Heap,
     candidates: &[ObjRef],
     roots: usize,
     scratch: &mut SubtractScratch,
 ) -> usize {
-    let mut frontier = std::mem::take(&mut scratch.frontier);
-    let mut next = std::mem::take(&mut scratch.next);
-    frontier.clear();
+    scratch.frontier.clear();
     for &obj in candidates {
-        if frontier.len() == roots {
+        if scratch.frontier.len() == roots {
             break;
         }
         if *scratch.table.entry(obj) >= 2 {
-            frontier.push(obj);
+            scratch.frontier.push(obj);
         }
     }
-    let mut marked = 0;
-    while !frontier.is_empty() {
-        marked += frontier.len();
-        if marked == candidates.len() {
-            // Every candidate is marked: the rest of the search could find nothing (a full
-            // collection of a live heap stops here, without reading the last level).
-            break;
-        }
-        next.clear();
-        if frontier.len() < REGION_SORT_MIN {
-            let table = &mut scratch.table;
-            for &obj in &frontier {
-                let head = heap.with_head(obj, collect::head_of);
-                collect::for_each_referent(heap, obj, head, |child| {
-                    if table.mark(child) {
-                        next.push(child);
-                    }
-                });
-            }
-        } else {
-            collect::referents_by_region(heap, &frontier, scratch);
-            let (buckets, table) = scratch.buckets_and_table();
-            for (b, bucket) in buckets.iter_mut().enumerate() {
-                let entries = table.of_bucket(b);
-                for &child in bucket.iter() {
-                    if mark_entry(&mut entries[index(child)]) {
-                        next.push(child);
-                    }
-                }
-                bucket.clear();
-            }
-        }
-        std::mem::swap(&mut frontier, &mut next);
-    }
-    scratch.frontier = frontier;
-    scratch.next = next;
-    marked
+    collect::mark_levels(heap, candidates.len(), scratch, |_, table, child| {
+        table.mark(child)
+    })
 }
 
 /// Ends the table's part in a collection, zeroing every candidate's entry. Unless

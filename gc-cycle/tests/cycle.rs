@@ -822,6 +822,19 @@ fn resurrection_in_a_large_scattered_garbage_set() {
     assert_eq!(live(&m), 0);
 }
 
+/// Points field 0 of nodes `k * 7 % 1000` of young array `k % 100` (the graph under slot 4)
+/// at node `k * old_step % 1000` of old array `k % old_arrays` (the graph under slot 0), for
+/// `k` below `count`; slots 8 and 9 are scratch.
+fn point_young_at_old(m: &mut Runtime<CycleGc>, count: usize, old_arrays: usize, old_step: usize) {
+    for k in 0..count {
+        m.load(8, 4, k % 100).unwrap();
+        m.load(8, 8, (k * 7) % 1000).unwrap();
+        m.load(9, 0, k % old_arrays).unwrap();
+        m.load(9, 9, (k * old_step) % 1000).unwrap();
+        m.store(8, 0, Some(9)).unwrap();
+    }
+}
+
 /// A young collection of a large scattered set (whose gc_refs go in the dense table beside
 /// the heap): references from it into the old generation and to an untracked object change
 /// nothing there, a young pair held only by an old object survives, and exactly the young
@@ -834,14 +847,12 @@ fn young_scattered_set_beside_an_old_generation() {
     m.reserve_slots(16).unwrap();
     // 100,000 scattered young nodes under slot 4 (slots 5 to 7 are its scratch).
     gc_core::fixtures::indexed_random_graph(&mut m, 4, 100_000, 1000, 4).unwrap();
+    point_young_at_old(&mut m, 500, 20, 13);
+    // Field 1 of the same young nodes to an untracked object.
     m.alloc(14, Shape::new(0, 8)).unwrap();
     for k in 0..500 {
-        // Young node k: field 0 to an old node, field 1 to the untracked object.
         m.load(8, 4, k % 100).unwrap();
         m.load(8, 8, (k * 7) % 1000).unwrap();
-        m.load(9, 0, k % 20).unwrap();
-        m.load(9, 9, (k * 13) % 1000).unwrap();
-        m.store(8, 0, Some(9)).unwrap();
         m.store(8, 1, Some(14)).unwrap();
     }
     // A young pair held only by an old node.
@@ -945,5 +956,97 @@ fn scattered_live_sets_stay_in_place_across_generations() {
     assert_eq!(m.leak_report().unwrap().objects, cyclic);
     assert_eq!(m.collect(None).unwrap(), cyclic);
     assert_eq!(live(&m), 0);
+    m.verify_now().unwrap();
+}
+
+/// A large scattered set with live objects, garbage, finalizers and weak references (so the
+/// dense table's marks feed the general path, with survivors, and a resurrection re-check):
+/// a weak reference to garbage is cleared and calls back only because it is alive itself, a
+/// weak reference held by garbage dies silently, each finalizer runs once, the resurrected
+/// node keeps what it reaches, and everything else unreachable dies, every count exact.
+#[test]
+fn scattered_set_with_finalizers_weak_references_and_survivors() {
+    let mut m = scattered_graph(100_000, 21);
+    m.reserve_slots(20).unwrap();
+    // A second graph, under slot 10, that becomes cyclic garbage.
+    gc_core::fixtures::indexed_random_graph(&mut m, 10, 50_000, 1000, 22).unwrap();
+    m.load(11, 10, 3).unwrap();
+    m.load(12, 11, 7).unwrap();
+    m.set_finalizer(12, Finalizer::report(1)).unwrap();
+    // The resurrecting node refers to nothing, so it is all that comes back.
+    m.load(12, 11, 8).unwrap();
+    m.store(12, 0, None).unwrap();
+    m.store(12, 1, None).unwrap();
+    m.set_finalizer(12, Finalizer::resurrect(2, 15)).unwrap();
+    // A live weak reference (slot 16) to a garbage node, with a callback.
+    m.load(12, 11, 9).unwrap();
+    m.new_weak(16, 12, Some(7)).unwrap();
+    // A garbage node holding a weak reference, with a callback, to a live node.
+    m.load(14, 0, 5).unwrap();
+    m.load(14, 14, 5).unwrap();
+    m.new_weak(13, 14, Some(8)).unwrap();
+    m.load(12, 11, 10).unwrap();
+    m.store(12, 0, Some(13)).unwrap();
+    for s in [10, 11, 12, 13, 14] {
+        m.clear(s).unwrap();
+    }
+    let before = live(&m);
+    let unreachable = m.leak_report().unwrap().objects;
+    // Counting freed the arrays and what only they held; the cycles are left.
+    assert!(unreachable > 30_000, "{unreachable}");
+    let collected = m.collect(Some(0)).unwrap();
+    assert_eq!(collected, unreachable - 1, "all but the resurrected node");
+    assert_eq!(live(&m), before - collected);
+    assert!(m.slot_ref(15).unwrap().is_some(), "resurrected");
+    assert_eq!(m.leak_report().unwrap().objects, 0, "all the rest died");
+    let mut notices = Vec::new();
+    m.drain_notices(&mut notices);
+    assert_eq!(
+        notices.len(),
+        3,
+        "two finalizers and one callback: {notices:?}"
+    );
+    assert!(
+        !m.upgrade(17, 16).unwrap(),
+        "the live weak reference was cleared"
+    );
+    m.verify_now().unwrap();
+    // The resurrected node dies by counting when dropped, its finalizer not run again.
+    m.clear(15).unwrap();
+    assert_eq!(live(&m), before - collected - 1);
+    assert_eq!(m.collect(None).unwrap(), 0);
+    m.drain_notices(&mut notices);
+    assert_eq!(notices.len(), 3, "nothing new: {notices:?}");
+    m.verify_now().unwrap();
+}
+
+/// A young scattered set referring to frozen objects: freezing leaves them out of every
+/// collection, and a middle-generation collection of the set once it is all garbage frees
+/// exactly it, nothing frozen.
+#[test]
+fn scattered_garbage_beside_frozen_objects() {
+    let mut m = scattered_graph(30_000, 31);
+    m.freeze().unwrap();
+    let frozen = m.get_freeze_count();
+    assert_eq!(frozen, live(&m));
+    m.reserve_slots(12).unwrap();
+    gc_core::fixtures::indexed_random_graph(&mut m, 4, 100_000, 1000, 32).unwrap();
+    point_young_at_old(&mut m, 300, 30, 7);
+    for s in [8, 9] {
+        m.clear(s).unwrap();
+    }
+    let young = live(&m) - frozen;
+    assert_eq!(m.collect(Some(0)).unwrap(), 0);
+    assert_eq!(m.get_objects(Some(1)).len() as u64, young);
+    // Counting frees the arrays and what only they held; the cycles are left.
+    m.clear(4).unwrap();
+    let garbage = m.leak_report().unwrap().objects;
+    assert_eq!(garbage, live(&m) - frozen, "what is left of the young set");
+    assert!(garbage > 70_000, "{garbage}");
+    let middle_before = m.get_stats()[1].candidates;
+    assert_eq!(m.collect(Some(1)).unwrap(), garbage);
+    assert_eq!(m.get_stats()[1].candidates - middle_before, garbage);
+    assert_eq!(m.get_freeze_count(), frozen);
+    assert_eq!(live(&m), frozen);
     m.verify_now().unwrap();
 }

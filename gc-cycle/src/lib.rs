@@ -19,7 +19,8 @@
 //! freeing it, so one pass does both. Every pass uses explicit work lists.
 //! The results (which objects, how many, in which order finalizers run, when collections
 //! trigger) follow CPython 3.11/3.12; the passes differ only in bookkeeping that CPython's
-//! results do not depend on (see [`collect`]).
+//! results do not depend on (see [`collect`], and [`dense`] for large sets whose
+//! references are scattered, whose gc_refs go in a table beside the heap).
 #![forbid(unsafe_code)]
 
 pub mod collect;

@@ -91,23 +91,42 @@ pub fn scattered_list(heap: &Heap, first: Option<ObjRef>, set_len: usize) -> boo
     if set_len < REGION_SORT_MIN + LOCALITY_SAMPLES {
         return false;
     }
-    let (mut far, mut total) = (0usize, 0usize);
+    let mut locality = Locality::default();
     let mut at = first;
     for _ in 0..LOCALITY_SAMPLES {
         let Some(obj) = at else {
             break;
         };
         let (head, next) = heap.with_head(obj, |w| (head_of(w), w[NEXT]));
+        locality.sample(obj, head);
+        at = list_next(next);
+    }
+    locality.scattered()
+}
+
+/// A count of sampled references, and of those that leave their referrer's region.
+#[derive(Default)]
+struct Locality {
+    far: usize,
+    total: usize,
+}
+
+impl Locality {
+    /// Counts the first two references of `obj` (most objects have at most two).
+    fn sample(&mut self, obj: ObjRef, head: Head) {
         let home = region(obj);
         for raw in [head.first, head.second].into_iter().take(head.fields) {
             if let Some(child) = ObjRef::from_raw(raw) {
-                total += 1;
-                far += usize::from(region(child) != home);
+                self.total += 1;
+                self.far += usize::from(region(child) != home);
             }
         }
-        at = list_next(next);
     }
-    2 * far > total
+
+    /// More than half the sampled references leave their region.
+    fn scattered(&self) -> bool {
+        2 * self.far > self.total
+    }
 }
 
 /// The object after one whose next word is `next`, None at the end of the list: the list
@@ -302,20 +321,11 @@ const LOCALITY_SAMPLES: usize = 4096;
 /// with it and 135 ms without).
 fn scattered(heap: &Heap, candidates: &[ObjRef]) -> bool {
     let step = (candidates.len() / LOCALITY_SAMPLES).max(1);
-    let (mut far, mut total) = (0usize, 0usize);
+    let mut locality = Locality::default();
     for &obj in candidates.iter().step_by(step) {
-        let home = region(obj);
-        let w = heap.words(obj);
-        let head = head_of(w);
-        for raw in [head.first, head.second].into_iter().take(head.fields) {
-            if let Some(child) = ObjRef::from_raw(raw) {
-                total += 1;
-                far += usize::from(region(child) != home);
-            }
-        }
+        locality.sample(obj, heap.with_head(obj, head_of));
     }
-    // More than half the references leave their region.
-    2 * far > total
+    locality.scattered()
 }
 
 /// Reusable buffers for the region-ordered passes: those of [`crate::dense`], and

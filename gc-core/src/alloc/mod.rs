@@ -5,6 +5,7 @@ mod geometry;
 mod large;
 mod pools;
 mod stats;
+mod usable;
 
 pub use geometry::{Geometry, GRANULE_BYTES, GRANULE_WORDS};
 pub use large::LargeSpace;

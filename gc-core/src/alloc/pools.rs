@@ -16,9 +16,8 @@
 //! cell goes back to its pool at the end of every pause, so empty pools and arenas are still
 //! returned.
 
-use std::collections::BTreeSet;
-
 use super::geometry::{Geometry, GRANULE_WORDS};
+use super::usable::UsableArenas;
 use crate::layout::FLAG_ALLOCATED;
 use crate::ObjRef;
 
@@ -116,9 +115,9 @@ pub struct SmallSpace {
     /// One bit per class that may have a pool for [`SmallSpace::flush_empty_pools`] to
     /// return (see `mark_for_flush`).
     flush_classes: Vec<u64>,
-    /// Usable arenas (live, with at least one free pool) keyed by free-pool count: the first
-    /// entry is the most heavily used one, where pymalloc allocates new pools.
-    usable: BTreeSet<(u32, u32)>,
+    /// Usable arenas (live, with at least one free pool) by free-pool count: the first is
+    /// the most heavily used one, where pymalloc allocates new pools.
+    usable: UsableArenas,
     dead_arenas: Vec<u32>,
     empty_arenas: usize,
     /// Arenas currently held (live).
@@ -151,7 +150,7 @@ impl SmallSpace {
             used_head: vec![NONE; geometry.size_classes()],
             empty_cache: vec![NONE; geometry.size_classes()],
             flush_classes: vec![0; geometry.size_classes().div_ceil(64)],
-            usable: BTreeSet::new(),
+            usable: UsableArenas::new(geometry.pools_per_arena()),
             dead_arenas: Vec::new(),
             empty_arenas: 0,
             arenas_held: 0,
@@ -488,22 +487,19 @@ impl SmallSpace {
 
     /// Takes an empty pool for `class` from the most used usable arena, making an arena if needed.
     fn fresh_pool(&mut self, class: usize) -> Option<u32> {
-        let arena = match self.usable.iter().next().copied() {
-            Some((_, a)) => a as usize,
+        let arena = match self.usable.first() {
+            Some(a) => a,
             None => self.new_arena()?,
         };
         let nfree = self.arenas[arena].free_pools.len();
         if nfree == self.pools_per_arena {
             self.empty_arenas -= 1;
         }
-        self.usable.remove(&(nfree as u32, arena as u32));
         let pool_in_arena = self.arenas[arena]
             .free_pools
             .pop()
             .expect("usable arena has a free pool") as usize;
-        if nfree > 1 {
-            self.usable.insert(((nfree - 1) as u32, arena as u32));
-        }
+        self.usable.set(arena, nfree - 1);
         let p = (arena * self.pools_per_arena + pool_in_arena) as u32;
         if self.last_class[p as usize] != class as u8 && self.last_class[p as usize] != NEVER {
             // Another size class's cells start at other granules: clear the first word of
@@ -537,19 +533,24 @@ impl SmallSpace {
     }
 
     fn return_pool(&mut self, arena: usize, pool_in_arena: usize) {
-        let nfree = self.arenas[arena].free_pools.len();
-        self.usable.remove(&(nfree as u32, arena as u32));
-        self.arenas[arena].free_pools.push(pool_in_arena as u16);
-        let nfree = nfree + 1;
+        let free_pools = &mut self.arenas[arena].free_pools;
+        free_pools.push(pool_in_arena as u16);
+        let nfree = free_pools.len();
+        self.usable.set(arena, nfree);
         if nfree < self.pools_per_arena {
-            self.usable.insert((nfree as u32, arena as u32));
             return;
         }
         if self.empty_arenas < self.geometry.keep_empty_arenas {
             self.empty_arenas += 1;
-            self.usable.insert((nfree as u32, arena as u32));
         } else {
-            self.release_arena(arena);
+            // One empty arena too many: the one touched longest ago goes (this one, if
+            // none is kept), so the memory freed last stays for the next pools.
+            let oldest = self
+                .usable
+                .oldest_with(self.pools_per_arena)
+                .expect("the arena just emptied is listed");
+            self.usable.set(oldest, 0);
+            self.release_arena(oldest);
         }
     }
 
@@ -612,8 +613,7 @@ impl SmallSpace {
         self.live_end = self.live_end.max(index + 1);
         self.arenas_held += 1;
         self.empty_arenas += 1;
-        self.usable
-            .insert((self.pools_per_arena as u32, index as u32));
+        self.usable.set(index, self.pools_per_arena);
         Some(index)
     }
 

@@ -130,7 +130,8 @@ pub trait Collector {
         None
     }
 
-    /// Called after `obj` is allocated, before any reference to it is stored.
+    /// Called after `obj` is allocated, before any reference to it is stored (its fields hold
+    /// what [`crate::Mutator::alloc_moving`] moved into them, if it came from there).
     #[inline]
     fn on_alloc(&mut self, _heap: &mut Heap, _obj: ObjRef) {}
 

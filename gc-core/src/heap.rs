@@ -215,7 +215,25 @@ impl Heap {
         born_count: Option<usize>,
         header_words: usize,
     ) -> GcResult<ObjRef> {
+        self.alloc_laid_out_moving(shape, flags, born_count, header_words, &[])
+    }
+
+    /// [`Heap::alloc_laid_out`] that also moves the references in slots `sources` into the
+    /// new object's first fields, leaving the slots null (see [`crate::Mutator::alloc_moving`];
+    /// counts and barriers are the caller's): the cell is looked up once, to initialise it
+    /// and to fill its fields. The caller has checked that `sources` are slots and no more
+    /// than the shape's fields. Nothing moves if the allocation is refused.
+    #[inline(always)]
+    pub(crate) fn alloc_laid_out_moving(
+        &mut self,
+        shape: Shape,
+        flags: u16,
+        born_count: Option<usize>,
+        header_words: usize,
+        sources: &[Slot],
+    ) -> GcResult<ObjRef> {
         debug_assert_eq!(header_words, self.header_words);
+        debug_assert!(sources.len() <= shape.fields as usize);
         let words = layout::object_words(header_words, shape.fields, shape.payload);
         let (r, cell_bytes) = self.space.alloc_charged(words)?;
         let fa = layout::fields_offset(header_words);
@@ -244,6 +262,7 @@ impl Heap {
             if let Some(k) = born_count {
                 w[layout::BASE_WORDS + k] = 1;
             }
+            move_slots(&mut self.slots, sources, &mut w[fa..]);
             return Ok(r);
         }
         let w = &mut self.space.words_mut(r)[..words];
@@ -253,6 +272,7 @@ impl Heap {
         let (fields, payload) = w[fa..].split_at_mut(shape.fields as usize);
         fields.fill(NULL);
         payload.fill(0);
+        move_slots(&mut self.slots, sources, fields);
         if let Some(k) = born_count {
             w[layout::BASE_WORDS + k] = 1;
         }
@@ -1008,6 +1028,15 @@ impl Heap {
     /// The collector's name, for messages.
     pub fn collector_name(&self) -> &'static str {
         self.collector_name
+    }
+}
+
+/// Moves the references in `slots[sources]` into the first of `fields`, leaving those slots
+/// null (every source is a slot: the caller checked).
+#[inline(always)]
+fn move_slots(slots: &mut [u32], sources: &[Slot], fields: &mut [u32]) {
+    for (field, &src) in fields.iter_mut().zip(sources) {
+        *field = std::mem::replace(&mut slots[src], NULL);
     }
 }
 

@@ -88,27 +88,31 @@ impl<C: Collector> Runtime<C> {
         Ok(())
     }
 
-    /// Allocates an object (`born_count`: see [`Collector::born_count_word`]).
+    /// Allocates an object (`born_count`: see [`Collector::born_count_word`]) and moves the
+    /// references in slots `sources` (checked) into its first fields.
     #[inline(always)]
     fn alloc_with_flags(
         &mut self,
         shape: Shape,
         flags: u16,
         born_count: Option<usize>,
+        sources: &[Slot],
     ) -> GcResult<ObjRef> {
         shape.validate()?;
         // The heap was laid out with this value (see `Heap::alloc_laid_out`).
         let header_words = self.collector.header_words();
         let bytes = self.heap.charge_laid_out(shape, header_words);
+        // The sources are still in their slots: a collection made here sees them as roots.
         self.collector
             .before_alloc_flagged(&mut self.heap, shape, flags, bytes)?;
-        let obj = match self
-            .heap
-            .alloc_laid_out(shape, flags, born_count, header_words)
-        {
-            Ok(obj) => obj,
-            Err(e) => self.alloc_after_refusal(shape, flags, born_count, bytes, e)?,
-        };
+        let obj =
+            match self
+                .heap
+                .alloc_laid_out_moving(shape, flags, born_count, header_words, sources)
+            {
+                Ok(obj) => obj,
+                Err(e) => self.alloc_after_refusal(shape, flags, born_count, bytes, e, sources)?,
+            };
         self.collector.on_alloc(&mut self.heap, obj);
         Ok(obj)
     }
@@ -124,12 +128,15 @@ impl<C: Collector> Runtime<C> {
         born: Option<usize>,
         bytes: usize,
         refusal: GcError,
+        sources: &[Slot],
     ) -> GcResult<ObjRef> {
         if !matches!(refusal, GcError::OutOfMemory { .. }) {
             return Err(refusal);
         }
         self.collector.on_heap_full(&mut self.heap, bytes)?;
-        self.heap.alloc_valid_object(shape, flags, born)
+        let obj = self.heap.alloc_valid_object(shape, flags, born)?;
+        self.heap.move_slots_into_fields(obj, sources)?;
+        Ok(obj)
     }
 
     /// A store's value was bad: report a freed target first, as checking the target
@@ -181,7 +188,7 @@ impl<C: Collector> Mutator for Runtime<C> {
         // A collector that names its count word gets the object born with count 1 for the
         // slot's reference; any other is asked to retain it.
         let born = self.collector.born_count_word();
-        let obj = self.alloc_with_flags(shape, 0, born)?;
+        let obj = self.alloc_with_flags(shape, 0, born, &[])?;
         self.set_slot_retaining(dst, Some(obj), born.is_none())?;
         self.settle()
     }
@@ -195,12 +202,9 @@ impl<C: Collector> Mutator for Runtime<C> {
         if self.heap.slot(dst)?.is_some() {
             return self.alloc_moving_replacing(dst, shape, sources);
         }
-        // Allocated while the sources are still in their slots: a collection the allocation
-        // triggers sees them as roots.
-        let born = self.collector.born_count_word();
-        let obj = self.alloc_with_flags(shape, 0, born)?;
         // Each slot's reference becomes a field's: no count changes.
-        self.heap.move_slots_into_fields(obj, sources)?;
+        let born = self.collector.born_count_word();
+        let obj = self.alloc_with_flags(shape, 0, born, sources)?;
         for field in 0..sources.len() {
             // A read that cannot panic, so a collector without a barrier pays nothing here.
             let value = self.heap.try_field(obj, field);
@@ -288,7 +292,7 @@ impl<C: Collector> Mutator for Runtime<C> {
     fn new_weak(&mut self, dst: Slot, target: Slot, callback: Option<u32>) -> GcResult<()> {
         self.check_slot(dst)?;
         self.heap.slot_object(target)?;
-        let weak = self.alloc_with_flags(Shape::new(0, 0), FLAG_IS_WEAKREF, None)?;
+        let weak = self.alloc_with_flags(Shape::new(0, 0), FLAG_IS_WEAKREF, None, &[])?;
         // The allocation may have collected; the target is rooted in its slot, so it is
         // still there, but re-read it rather than assume.
         let referent = self.heap.slot_object(target)?;

@@ -188,18 +188,21 @@ fn finalizers_resurrection_and_weak_callbacks_at_zero() {
     m.verify_now().unwrap();
 }
 
-/// A cascade releases each dead object's referents first field first and depth first (a
-/// referent's own referents before the next field's): here R holds [X1, X2], X1 holds
-/// [L1, L2], X2 holds [L3], and only the leaves have finalizers, so the notices give the
-/// order the leaves died in.
+/// A cascade releases each dead object's referents last field first and depth first (a
+/// referent's own referents before the field before it), as CPython's lists and tuples do:
+/// here R holds [X1, X2], X1 holds [L1, L2], X2 holds [L3], and every object but R has a
+/// finalizer, so the notices give the order they died in (breadth first would finalize X1
+/// before L3).
 #[test]
-fn cascades_release_first_field_first_depth_first() {
+fn cascades_release_last_field_first_depth_first() {
     let mut m = runtime(HeapConfig::verified());
     m.alloc(0, Shape::new(2, 0)).unwrap(); // R
     m.alloc(1, Shape::new(2, 0)).unwrap(); // X1
     m.alloc(2, Shape::new(1, 0)).unwrap(); // X2
-    for (slot, tag) in [(3, 1), (4, 2), (5, 3)] {
+    for slot in [3, 4, 5] {
         m.alloc(slot, Shape::new(0, 8)).unwrap(); // L1, L2, L3
+    }
+    for (slot, tag) in [(1, 10), (2, 20), (3, 1), (4, 2), (5, 3)] {
         m.set_finalizer(slot, Finalizer::report(tag)).unwrap();
     }
     m.store(1, 0, Some(3)).unwrap();
@@ -214,7 +217,7 @@ fn cascades_release_first_field_first_depth_first() {
     let mut notices = Vec::new();
     m.drain_notices(&mut notices);
     let tags: Vec<u32> = notices.iter().filter_map(Notice::finalized_tag).collect();
-    assert_eq!(tags, vec![1, 2, 3]);
+    assert_eq!(tags, vec![20, 3, 10, 2, 1]);
     assert_eq!(live(&m), 0);
 }
 

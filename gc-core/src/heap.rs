@@ -80,9 +80,11 @@ pub struct Heap {
     fields_at: usize,
     /// `cell_templates[n]`: the first two granules of a fresh object with `n` reference
     /// fields (collector header zero, fields null, payload zero), for every `n` whose fields
-    /// end within them. Built once, so initialising a small object is a copy of 32 bytes
-    /// from memory no store is still pending on, plus the shape and payload-length words.
-    cell_templates: Vec<[u32; TEMPLATE_WORDS]>,
+    /// end within them (the others unused). Built once, so initialising a small object is a
+    /// copy of 32 bytes from memory no store is still pending on, plus the shape and
+    /// payload-length words; an array, so a field count known at compile time picks its
+    /// template with no bounds check.
+    cell_templates: [[u32; TEMPLATE_WORDS]; TEMPLATE_WORDS + 1],
     slots: Vec<u32>,
     max_slots: usize,
     weak: WeakTable,
@@ -242,20 +244,23 @@ impl Heap {
         // object; computing each word by position took 33 instructions; a template built
         // on the stack just before its copy costs a failed store-to-load forward.
         let cell_words = cell_bytes / 4;
-        if let (4 | 8, Some(template)) =
-            (cell_words, self.cell_templates.get(shape.fields as usize))
-        {
+        let n = shape.fields as usize;
+        let head = if (cell_words == 4 || cell_words == 8) && fa + n <= TEMPLATE_WORDS {
+            self.space.small_head_mut(r)
+        } else {
+            None
+        };
+        if let Some(head) = head {
             // Copies of a constant length, which compile to a few moves (a length known only
-            // at run time is a call to memcpy).
-            let w = self.space.words_mut(r);
-            let w = if cell_words == 4 {
-                let w = &mut w[..4];
-                w.copy_from_slice(&template[..4]);
-                w
+            // at run time is a call to memcpy), into a fixed-size view of the cell: one
+            // bounds check for all of it.
+            let template = &self.cell_templates[n];
+            let w: &mut [u32] = if cell_words == 4 {
+                head[..4].copy_from_slice(&template[..4]);
+                &mut head[..4]
             } else {
-                let w = &mut w[..8];
-                w.copy_from_slice(&template[..8]);
-                w
+                *head = *template;
+                &mut head[..]
             };
             w[0] = layout::shape_word(shape.fields, flags | FLAG_ALLOCATED);
             w[1] = shape.payload;
@@ -1041,21 +1046,18 @@ fn move_slots(slots: &mut [u32], sources: &[Slot], fields: &mut [u32]) {
 }
 
 /// Words in a cell template: two granules.
-const TEMPLATE_WORDS: usize = 8;
+const TEMPLATE_WORDS: usize = crate::alloc::HEAD_WORDS;
 
 /// The templates of [`Heap::alloc_valid_object`] for objects whose fields start at word
 /// `fields_at`: one per field count that ends within [`TEMPLATE_WORDS`]. An object with
 /// more fields than that, or in a larger cell, is initialised word range by word range.
-fn cell_templates(fields_at: usize) -> Vec<[u32; TEMPLATE_WORDS]> {
-    if fields_at > TEMPLATE_WORDS {
-        // A collector header this large leaves no room for fields in two granules.
-        return Vec::new();
-    }
-    (0..=TEMPLATE_WORDS - fields_at)
-        .map(|n| {
-            let mut t = [0u32; TEMPLATE_WORDS];
+fn cell_templates(fields_at: usize) -> [[u32; TEMPLATE_WORDS]; TEMPLATE_WORDS + 1] {
+    let mut templates = [[0u32; TEMPLATE_WORDS]; TEMPLATE_WORDS + 1];
+    for (n, t) in templates.iter_mut().enumerate() {
+        // A collector header this large leaves no room for the fields in two granules.
+        if fields_at + n <= TEMPLATE_WORDS {
             t[fields_at..fields_at + n].fill(NULL);
-            t
-        })
-        .collect()
+        }
+    }
+    templates
 }

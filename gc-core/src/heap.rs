@@ -960,9 +960,13 @@ impl Heap {
                 c.largest = c.largest.max(counts.freed);
             }
         }
-        // Pools kept for quick reuse go back to their arenas once the pause is over, so
-        // arenas emptied by a collection or cascade are released.
-        self.space.flush_empty_pools();
+        // Pools kept for quick reuse go back to their arenas once a collection is over, so
+        // arenas it emptied are released; after a cascade only if that releases an arena
+        // (a small structure dropped is usually followed by the next one built).
+        match start.kind {
+            PauseKind::Collection => self.space.flush_empty_pools(),
+            PauseKind::Cascade => self.space.flush_empty_pools_if_releasing(),
+        }
         let heap_after = self.space.bytes_in_use() as u64;
         if self.events.has_subscribers() {
             let event = GcEvent {

@@ -652,3 +652,110 @@ fn head_views_show_the_first_words_of_small_objects() {
         assert_eq!(heap.with_head(r, |w| w.len()), HEAD_WORDS);
     }
 }
+
+/// Four pools of 1 KiB to an arena: small enough to fill arenas in a test.
+fn tiny_geometry(keep_empty_arenas: usize) -> Geometry {
+    Geometry {
+        small_limit: 512,
+        pool_bytes: 1024,
+        arena_bytes: 4096,
+        keep_empty_arenas,
+    }
+}
+
+/// The end of a cascade that emptied a pool keeps it (and the kept cell) for the next
+/// structure when giving it back would release no arena: the next allocations take the
+/// kept cell, then the freed cells most recently freed first.
+#[test]
+fn a_cascade_end_keeps_an_emptied_pool_when_no_arena_would_go() {
+    let mut s = Space::new(tiny_geometry(1), None).unwrap();
+    let refs: Vec<ObjRef> = (0..10).map(|_| s.alloc(8).unwrap()).collect();
+    for r in &refs {
+        s.free(*r);
+    }
+    s.flush_empty_pools_if_releasing();
+    let st = s.stats();
+    assert_eq!(
+        (st.objects_in_use, st.pools_in_use, st.arenas_held),
+        (0, 1, 1),
+        "the only arena would be kept anyway: nothing is returned"
+    );
+    let again: Vec<ObjRef> = (0..10).map(|_| s.alloc(8).unwrap()).collect();
+    let mut expected = vec![refs[0]];
+    expected.extend(refs[1..].iter().rev());
+    assert_eq!(again, expected);
+
+    // With no empty arena kept, the same end of a cascade releases the arena.
+    let mut s = Space::new(tiny_geometry(0), None).unwrap();
+    let refs: Vec<ObjRef> = (0..10).map(|_| s.alloc(8).unwrap()).collect();
+    for r in &refs {
+        s.free(*r);
+    }
+    s.flush_empty_pools_if_releasing();
+    let st = s.stats();
+    assert_eq!(
+        (st.pools_in_use, st.arenas_held, st.arenas_released),
+        (0, 0, 1)
+    );
+}
+
+/// When giving the kept cell back empties a second arena, one more than is kept, the end
+/// of a cascade flushes, and the empty arena touched longest ago is released.
+#[test]
+fn a_cascade_end_flushes_when_an_arena_would_go() {
+    let g = tiny_geometry(1);
+    let mut s = Space::new(g, None).unwrap();
+    let per_arena = g.arena_bytes / 16;
+    let first: Vec<ObjRef> = (0..per_arena).map(|_| s.alloc(4).unwrap()).collect();
+    let second: Vec<ObjRef> = (0..per_arena).map(|_| s.alloc(4).unwrap()).collect();
+    let last = s.alloc(4).unwrap();
+    assert_eq!(s.stats().arenas_held, 3);
+    for r in &second {
+        s.free(*r);
+    }
+    s.flush_empty_pools();
+    let st = s.stats();
+    assert_eq!(
+        (st.arenas_held, st.arenas_released),
+        (3, 0),
+        "one empty arena kept"
+    );
+    s.free(last);
+    s.flush_empty_pools_if_releasing();
+    let st = s.stats();
+    assert_eq!(
+        (st.arenas_held, st.arenas_released, st.pools_in_use),
+        (2, 1, 4),
+        "the kept cell went back, its arena emptied, and one empty arena was released"
+    );
+    assert_eq!(st.objects_in_use, first.len() as u64);
+    // The arena kept is the one emptied last (arena 2): the next pool comes from it.
+    let next = s.alloc(8).unwrap();
+    assert_eq!(next.raw() >> g.arena_shift(), 2);
+}
+
+/// A class that needs a fresh pool when no arena has one takes back the pools other
+/// classes emptied (and the kept cell) before an arena is added.
+#[test]
+fn a_fresh_pool_takes_back_pools_other_classes_kept() {
+    let g = tiny_geometry(1);
+    let mut s = Space::new(g, None).unwrap();
+    // One cell in each of classes 0-3: the arena's four pools.
+    let cells: Vec<ObjRef> = (0..4).map(|k| s.alloc(4 * (k + 1)).unwrap()).collect();
+    s.free(cells[0]);
+    s.flush_empty_pools_if_releasing();
+    assert_eq!(
+        s.stats().pools_in_use,
+        4,
+        "no arena would go: the pool is kept"
+    );
+    let other = s.alloc(20).unwrap();
+    let st = s.stats();
+    assert_eq!((st.arenas_held, st.pools_in_use), (1, 4));
+    let pool_shift = g.granules_per_pool().trailing_zeros();
+    assert_eq!(
+        other.raw() >> pool_shift,
+        cells[0].raw() >> pool_shift,
+        "class 4 took the pool class 0 emptied"
+    );
+}

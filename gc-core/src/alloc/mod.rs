@@ -215,6 +215,12 @@ impl Space {
         self.small.flush_empty_pools();
     }
 
+    /// [`Space::flush_empty_pools`] only if that would release an arena (see
+    /// [`SmallSpace::flush_empty_pools_if_releasing`]).
+    pub fn flush_empty_pools_if_releasing(&mut self) {
+        self.small.flush_empty_pools_if_releasing();
+    }
+
     /// Bytes the object occupies (its cell size, or its exact size if large).
     pub fn object_bytes(&self, r: ObjRef) -> usize {
         if r.is_large() {

@@ -759,3 +759,32 @@ fn a_fresh_pool_takes_back_pools_other_classes_kept() {
         "class 4 took the pool class 0 emptied"
     );
 }
+
+/// Giving the kept cell back can empty a pool heading its class's list with an emptied pool
+/// behind it: the first is set aside and the second then heads the list, so a flush returns
+/// both. The end of a cascade must count both to see that the arena would go.
+#[test]
+fn a_cascade_end_counts_the_pool_behind_the_kept_cells() {
+    let mut s = Space::new(tiny_geometry(0), None).unwrap();
+    let o = s.alloc(4).unwrap();
+    let a: Vec<ObjRef> = (0..32).map(|_| s.alloc(8).unwrap()).collect();
+    let b: Vec<ObjRef> = (0..32).map(|_| s.alloc(8).unwrap()).collect();
+    s.free(o); // the kept cell
+    for r in &a {
+        s.free(*r); // A empties and stays at the head of its class's list
+    }
+    for r in &b[1..] {
+        s.free(*r); // B comes back from full in front of it
+    }
+    assert_eq!(s.alloc(4).unwrap(), o, "the kept cell is taken");
+    s.free(b[0]); // now the kept cell: B's last
+    s.free(o); // its pool empties and stays as its class's head
+    assert_eq!(s.stats().objects_in_use, 0);
+    s.flush_empty_pools_if_releasing();
+    let st = s.stats();
+    assert_eq!(
+        (st.arenas_held, st.arenas_released, st.pools_in_use),
+        (0, 1, 0),
+        "every pool went back and the empty arena was released"
+    );
+}

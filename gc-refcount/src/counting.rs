@@ -155,11 +155,13 @@ impl<H: CountHooks> Counting<H> {
     /// freed, so `cascade_stats` counts exactly the cascades that freed more than one. It
     /// is begun whether or not anyone listens (the heap reads the clock only for listeners):
     /// statistics must not depend on who watches, and ending the pause is also when the
-    /// heap returns emptied pools and arenas; the cost is paid once per multi-object cascade.
+    /// heap returns emptied pools, if that releases an arena; the cost is paid once per
+    /// multi-object cascade.
     ///
     /// Depth first, last field first: a dead object's last referent is released next, and
     /// everything that dies with it before the field before it. CPython's lists and tuples
-    /// release their items backwards the same way (`list_dealloc`: "Do it backwards ... this
+    /// release their items backwards the same way (an instance's `__slots__` and `__dict__`
+    /// go first to last) (`list_dealloc`: "Do it backwards ... this
     /// reduces thrashing when a *very* large list is created and immediately deleted"). A
     /// structure built bottom-up, children before parents, has its last fields' subtrees
     /// allocated last, so they are the likeliest still in cache; and the memory freed last,

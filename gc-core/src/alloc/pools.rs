@@ -417,8 +417,8 @@ impl SmallSpace {
     /// binary-trees run. Nothing is held that an eager flush would give back to the system:
     /// whenever one would release an arena this flushes, and a class that needs a fresh
     /// pool when no arena has one takes the others' emptied pools back first (see
-    /// `fresh_pool`). What waits is bounded: the kept cell, and per size class one pool set
-    /// aside and one emptied at the head of its list.
+    /// `fresh_pool`). What waits is what an eager flush returns: the kept cell, and per size
+    /// class the pool set aside and an emptied pool heading its list.
     pub fn flush_empty_pools_if_releasing(&mut self) {
         if self.flush_would_release() {
             self.flush_empty_pools();
@@ -443,11 +443,24 @@ impl SmallSpace {
             }
             true
         };
-        // The kept cell goes back first; it empties its pool if it is the pool's last.
+        // The kept cell goes back first; it empties its pool if it is the pool's last. A
+        // pool emptied at the head of a list with others behind it is set aside, and the
+        // next heads the list: returned too if it is empty.
         if self.kept_class != NONE {
             let p = self.kept_cell >> self.pool_shift;
-            if self.pools[p as usize].allocated == 1 && !note(p) {
-                return true;
+            let pool = &self.pools[p as usize];
+            if pool.allocated == 1 {
+                if !note(p) {
+                    return true;
+                }
+                let next = pool.next;
+                if self.used_head[self.kept_class as usize] == p
+                    && next != NONE
+                    && self.pools[next as usize].allocated == 0
+                    && !note(next)
+                {
+                    return true;
+                }
             }
         }
         for (word, &bits) in self.flush_classes.iter().enumerate() {

@@ -663,17 +663,24 @@ fn tiny_geometry(keep_empty_arenas: usize) -> Geometry {
     }
 }
 
-/// The end of a cascade that emptied a pool keeps it (and the kept cell) for the next
-/// structure when giving it back would release no arena: the next allocations take the
-/// kept cell, then the freed cells most recently freed first.
-#[test]
-fn a_cascade_end_keeps_an_emptied_pool_when_no_arena_would_go() {
-    let mut s = Space::new(tiny_geometry(1), None).unwrap();
+/// Ten 32-byte cells allocated and freed, then the end of a cascade, in a fresh space that
+/// keeps `keep_empty_arenas` empty arenas; returns the space and the cells in free order.
+fn drop_a_small_structure(keep_empty_arenas: usize) -> (Space, Vec<ObjRef>) {
+    let mut s = Space::new(tiny_geometry(keep_empty_arenas), None).unwrap();
     let refs: Vec<ObjRef> = (0..10).map(|_| s.alloc(8).unwrap()).collect();
     for r in &refs {
         s.free(*r);
     }
     s.flush_empty_pools_if_releasing();
+    (s, refs)
+}
+
+/// The end of a cascade that emptied a pool keeps it (and the kept cell) for the next
+/// structure when giving it back would release no arena: the next allocations take the
+/// kept cell, then the freed cells most recently freed first.
+#[test]
+fn a_cascade_end_keeps_an_emptied_pool_when_no_arena_would_go() {
+    let (mut s, refs) = drop_a_small_structure(1);
     let st = s.stats();
     assert_eq!(
         (st.objects_in_use, st.pools_in_use, st.arenas_held),
@@ -686,12 +693,7 @@ fn a_cascade_end_keeps_an_emptied_pool_when_no_arena_would_go() {
     assert_eq!(again, expected);
 
     // With no empty arena kept, the same end of a cascade releases the arena.
-    let mut s = Space::new(tiny_geometry(0), None).unwrap();
-    let refs: Vec<ObjRef> = (0..10).map(|_| s.alloc(8).unwrap()).collect();
-    for r in &refs {
-        s.free(*r);
-    }
-    s.flush_empty_pools_if_releasing();
+    let (s, _) = drop_a_small_structure(0);
     let st = s.stats();
     assert_eq!(
         (st.pools_in_use, st.arenas_held, st.arenas_released),

@@ -1,12 +1,12 @@
-//! The collector contract: the hooks a memory-management strategy implements.
+//! The collector contract: what a memory-management strategy decides, stated once.
 //!
-//! A collector is policy over the shared [`Heap`]'s mechanism. The [`crate::Runtime`] calls its
-//! hooks from every mutator operation: before and after each allocation, on every new and
+//! A collector is policy over the shared [`Heap`]'s mechanism. The [`crate::Runtime`] calls
+//! its hooks from every mutator operation: before and after each allocation, on every new and
 //! every dropped strong reference (slots and fields alike), and when a collection is asked
 //! for. Hooks a strategy does not need have empty defaults that compile away, so tracing
-//! pays nothing for reference counting's barriers. The gc-module surface (thresholds, counts,
-//! freeze, ...) is also here, with defaults that report "unsupported" or derive the answer
-//! from the heap.
+//! pays nothing for reference counting's barriers. What the `gc` module answers (thresholds,
+//! counts, freeze, tracked objects) is the separate trait [`GcModule`], all defaults.
+//! The rules every collector keeps are numbered in [`Collector`]'s documentation.
 
 use crate::{GcError, GcResult, Heap, ObjRef, Shape};
 
@@ -22,7 +22,7 @@ pub enum Reclaims {
 }
 
 /// What a collector promises; the conformance kit and the harness read these instead of
-/// special-casing names.
+/// special-casing names, and the kit checks every promise made here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Capabilities {
     /// What garbage it reclaims.
@@ -35,6 +35,12 @@ pub struct Capabilities {
     pub reference_counting: bool,
     /// Whether unreachable garbage is freed without a collection (on the last release).
     pub prompt: bool,
+    /// Whether it collects on its own as the mutator allocates; if so, `gc.disable()` stops
+    /// that (rule 6 of [`Collector`]).
+    pub auto_collects: bool,
+    /// Whether it honours `gc.DEBUG_SAVEALL`: garbage a collection finds goes to
+    /// `gc.garbage` instead of being freed (rule 7 of [`Collector`]).
+    pub save_all: bool,
 }
 
 impl Capabilities {
@@ -70,64 +76,119 @@ impl Capabilities {
 pub struct CollectOutcome {
     /// Objects freed.
     pub collected: u64,
-    /// Garbage found but set aside (gc.garbage).
+    /// Garbage found but set aside in `gc.garbage` (under `DEBUG_SAVEALL`).
     pub uncollectable: u64,
 }
 
-/// A memory-management strategy. Implement this, run the conformance kit, register the type
-/// in the harness: that is a new collector.
-pub trait Collector {
+/// One allocation, as [`Collector::before_alloc`] is told of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AllocRequest {
+    /// The object's shape.
+    pub shape: Shape,
+    /// The flags it will carry (e.g. [`crate::layout::FLAG_IS_WEAKREF`]; CPython tracks weak
+    /// references though they have no reference fields).
+    pub flags: u16,
+    /// Bytes it is charged: its size-class cell, or its exact size if large.
+    pub bytes: usize,
+}
+
+/// A memory-management strategy. Implement this (and [`GcModule`], whose methods all have
+/// defaults), run the conformance kit, register the type in the harness: that is a new
+/// collector. `gc-core/examples/minimal_collector.rs` is a complete one in under 150 lines.
+///
+/// # The contract
+///
+/// 1. **Roots.** The roots are exactly the root slots ([`Heap::roots`]) and `gc.garbage`.
+///    An object is *reachable* if a chain of reference fields leads to it from a root;
+///    nothing else (no collector state, no weak reference) keeps an object alive.
+/// 2. **Never free the reachable.** Freeing a reachable object is the one unforgivable bug;
+///    the heap turns any later use into [`GcError::UseAfterFree`], and the oracle reports it.
+/// 3. **Complete means exact.** A collector that promises [`Reclaims::Everything`] leaves
+///    *no* unreachable object allocated when a full collection (`collect(None)`) ends; the
+///    verified heap checks this at the end of every full collection pause. One that
+///    promises [`Reclaims::AcyclicOnly`] frees exactly the garbage no cycle keeps.
+/// 4. **Every collection is one pause.** Wrap it in [`Heap::begin_pause`] /
+///    [`Heap::end_pause`] (or the closure form [`Heap::pause`], which cannot be left
+///    open), kind [`crate::PauseKind::Collection`], with the generation collected (`None`
+///    for the whole heap). A reference-counting cascade that frees more than one object is
+///    a [`crate::PauseKind::Cascade`] pause. Ending the pause records statistics, tells
+///    `gc.callbacks` subscribers, prints under `DEBUG_STATS` and, on a verified heap, runs
+///    the oracle. Pauses do not nest.
+/// 5. **The end of a collection**, in CPython's order (PEP 442), for the set `U` of
+///    objects it found unreachable:
+///    1. weak reference objects in `U` are cleared, with no callback;
+///    2. weak references *to* objects in `U` are cleared; a callback is queued
+///       ([`crate::Notice::WeakCallback`]) only for a weak reference that is not in `U`;
+///    3. every object in `U` with a pending finalizer is finalized, once in its life
+///       ([`Heap::run_finalizer`]); a finalizer that resurrects stores its object into a
+///       root slot;
+///    4. objects a resurrection made reachable again (the resurrected ones and all they
+///       reach) leave `U` and survive, their finalizers never to run again;
+///    5. **the value a resurrecting store overwrote** was reachable before and may not be
+///       now: a complete collector finds and frees what became unreachable in the *same*
+///       collection (weak references and finalizers of those too);
+///    6. the rest of `U` is freed (or, under `DEBUG_SAVEALL`, appended to `gc.garbage`).
+///
+///    [`crate::reclaim::Reclaimer`] does all six given a function that lists the
+///    unreachable objects: a tracing collector is then "mark, then call it". Do *not* just
+///    call [`Heap::free`] on the dead: it forgets a finalizer without running it and
+///    queues callbacks for weak references that are themselves garbage.
+///    [`Heap::free`] and [`Heap::free_all`] are right only for objects without weak
+///    references or finalizers (a counting collector's prompt frees test the flags first).
+///    Then return emptied pools with [`Heap::flush_pools`], so arenas the collection
+///    emptied go back to the system (the reclaimer does this too).
+/// 6. **`gc.disable()`**: a collector with [`Capabilities::auto_collects`] starts no
+///    collection of its own while [`Heap::is_enabled`] is false. Explicit `collect` calls
+///    still run, and so may a collection forced by the heap limit
+///    ([`Collector::on_heap_full`]: a full heap is when any user expects the collector).
+///    Prompt frees by reference counting are not collections and go on.
+/// 7. **`gc.DEBUG_SAVEALL`** ([`Heap::debug`]): a collector with
+///    [`Capabilities::save_all`] puts the garbage a collection finds into `gc.garbage`
+///    ([`Heap::push_garbage`]; a counting collector counts that reference) instead of
+///    freeing it; its [`CollectOutcome::uncollectable`] and the pause's
+///    [`crate::PauseCounts::uncollectable`] count those objects, `collected` counts none.
+/// 8. **Pause counts** ([`crate::PauseCounts`]): `candidates` is the objects the
+///    collection considered (a generation's list; for a whole-heap tracer, every object in
+///    use); `scanned` the objects whose fields it read (a tracer's marked objects, plus any
+///    it re-marked after a resurrection; a cascade's freed objects); `freed` and
+///    `bytes_freed` what it freed; `uncollectable` what went to `gc.garbage`. All are exact
+///    and deterministic: the harness compares them across runs and machines.
+/// 9. **Header words** ([`Collector::HEADER_WORDS`]): a constant; the heap is laid out
+///    with it and the allocation path folds it into each object's size.
+/// 10. **Out of memory is a result.** When an allocation does not fit under the heap limit
+///     the runtime calls [`Collector::on_heap_full`] once and retries; if it still does not
+///     fit the mutator gets [`GcError::OutOfMemory`] and the heap keeps working once
+///     references are dropped. Never panic or abort for it.
+/// 11. **No recursion over object graphs**: marking, freeing and scanning use explicit
+///     work lists (the kit builds a ten-million-object list).
+pub trait Collector: GcModule {
     /// The name users type (`refcount`, `cycle`, ...).
     fn name(&self) -> &'static str;
 
     /// What this collector promises.
     fn capabilities(&self) -> Capabilities;
 
-    /// Words of header each object needs for this collector (see [`crate::layout`]): the
-    /// same value every time (the heap is laid out with it), best a constant the compiler
-    /// can see, which makes each allocation's size computation fold away.
-    #[inline]
-    fn header_words(&self) -> usize {
-        0
-    }
-
-    /// Called before an object of `shape` (charged `bytes`) is allocated: the place to trigger
-    /// a collection.
-    #[inline]
-    fn before_alloc(&mut self, _heap: &mut Heap, _shape: Shape, _bytes: usize) -> GcResult<()> {
-        Ok(())
-    }
-
-    /// Like [`Collector::before_alloc`], also told the flags the object will carry (e.g.
-    /// [`crate::layout::FLAG_IS_WEAKREF`]): a collector that tracks some objects without
-    /// reference fields (CPython tracks weak references) decides here. The runtime calls
-    /// this one; by default it forwards to [`Collector::before_alloc`].
-    #[inline]
-    fn before_alloc_flagged(
-        &mut self,
-        heap: &mut Heap,
-        shape: Shape,
-        flags: u16,
-        bytes: usize,
-    ) -> GcResult<()> {
-        let _ = flags;
-        self.before_alloc(heap, shape, bytes)
-    }
-
-    /// Called when the heap limit refused `bytes`; collect here to make room. The allocation is
-    /// retried once afterwards.
-    fn on_heap_full(&mut self, _heap: &mut Heap, _bytes: usize) -> GcResult<()> {
-        Ok(())
-    }
+    /// Words of header each object needs for this collector (see [`crate::layout`]).
+    const HEADER_WORDS: usize = 0;
 
     /// The collector header word holding a reference count that [`Collector::retain`]
     /// raises by one, if the collector counts that way. The runtime then writes a new
     /// object's count as 1 while it initialises the object and stores it into its slot
     /// without calling `retain`: the same result, one look-up of the object fewer on every
     /// allocation. `None` (the default) means every reference is retained through the hook.
+    const BORN_COUNT_WORD: Option<usize> = None;
+
+    /// Called before every allocation: the place to trigger a collection (if
+    /// [`Heap::is_enabled`]: rule 6).
     #[inline]
-    fn born_count_word(&self) -> Option<usize> {
-        None
+    fn before_alloc(&mut self, _heap: &mut Heap, _request: AllocRequest) -> GcResult<()> {
+        Ok(())
+    }
+
+    /// Called when the heap limit refused `bytes`; collect here to make room. The allocation is
+    /// retried once afterwards.
+    fn on_heap_full(&mut self, _heap: &mut Heap, _bytes: usize) -> GcResult<()> {
+        Ok(())
     }
 
     /// Called after `obj` is allocated, before any reference to it is stored (its fields hold
@@ -163,6 +224,28 @@ pub trait Collector {
         None
     }
 
+    /// Objects the collector scanned in total (a noise-free work count).
+    fn objects_scanned(&self) -> u64 {
+        0
+    }
+}
+
+/// The `gc` module's answers that depend on the collector. Every method has a default, so
+/// `impl GcModule for MyCollector {}` is a complete implementation for a collector without
+/// generations or thresholds. What the defaults answer, and what a collector without
+/// generations should answer if it overrides them:
+///
+/// - `gc.get_count()` / `gc.get_threshold()`: empty (no counts, no thresholds); a collector
+///   with one trigger answers one value each (marksweep: bytes allocated since the last
+///   collection, and its growth factor in percent with its floor).
+/// - `gc.set_threshold()`: [`GcError::Unsupported`].
+/// - `gc.is_tracked(obj)`: whether `obj` has reference fields (CPython tracks containers).
+/// - `gc.get_objects(generation)`: every tracked object, whatever the generation.
+/// - `gc.freeze()` / `gc.unfreeze()`: [`GcError::Unsupported`]; `gc.get_freeze_count()`: 0.
+///
+/// `gc.get_stats()` needs nothing here: the heap keeps one entry per generation (one in all
+/// without generations) from the pauses it records.
+pub trait GcModule {
     /// `gc.get_count()`: allocation counts per generation.
     fn get_count(&self) -> Vec<u64> {
         Vec::new()
@@ -175,10 +258,7 @@ pub trait Collector {
 
     /// `gc.set_threshold(...)`.
     fn set_threshold(&mut self, _thresholds: &[u64]) -> GcResult<()> {
-        Err(GcError::Unsupported {
-            collector: self.name(),
-            what: "thresholds",
-        })
+        Err(unsupported("thresholds"))
     }
 
     /// Whether `obj` is tracked by the collector (`gc.is_tracked`). By default: containers.
@@ -199,27 +279,25 @@ pub trait Collector {
 
     /// `gc.freeze()`.
     fn freeze(&mut self, _heap: &mut Heap) -> GcResult<()> {
-        Err(GcError::Unsupported {
-            collector: self.name(),
-            what: "freeze",
-        })
+        Err(unsupported("freeze"))
     }
 
     /// `gc.unfreeze()`.
     fn unfreeze(&mut self, _heap: &mut Heap) -> GcResult<()> {
-        Err(GcError::Unsupported {
-            collector: self.name(),
-            what: "unfreeze",
-        })
+        Err(unsupported("unfreeze"))
     }
 
     /// `gc.get_freeze_count()`.
     fn freeze_count(&self) -> u64 {
         0
     }
+}
 
-    /// Objects the collector scanned in total (a noise-free work count).
-    fn objects_scanned(&self) -> u64 {
-        0
+/// The default answer for a `gc` operation a collector does not offer; the runtime fills in
+/// the collector's name.
+fn unsupported(what: &'static str) -> GcError {
+    GcError::Unsupported {
+        collector: "",
+        what,
     }
 }

@@ -30,7 +30,8 @@ macro_rules! conformance_tests {
                 basic_operations, acyclic_garbage, cyclic_garbage, live_objects_survive,
                 weak_references, weak_reference_in_garbage, finalizers_run_once, resurrection,
                 long_list_ten_million, heap_limit_exhaustion_and_recovery, random_operations,
-                gc_module_surface, moving_allocation);
+                gc_module_surface, moving_allocation, gc_disable_stops_automatic_collection,
+                debug_saveall_keeps_garbage, resurrection_overwriting_a_root);
         }
     };
     (@tests $make:expr; $($name:ident),*) => {
@@ -823,5 +824,121 @@ pub fn moving_allocation<C: Collector>(make: &dyn Fn() -> C) {
             );
         }
     }
+    m.verify_now().unwrap();
+}
+
+fn collections<C: Collector>(m: &Runtime<C>) -> u64 {
+    m.get_stats().iter().map(|s| s.collections).sum()
+}
+
+/// `gc.disable()` (rule 6 of the contract): no collection starts on its own while automatic
+/// collection is off, however much is allocated; after `gc.enable()` a collector that
+/// promises automatic collection ([`crate::Capabilities::auto_collects`]) collects again,
+/// and one that does not never does.
+pub fn gc_disable_stops_automatic_collection<C: Collector>(make: &dyn Fn() -> C) {
+    const PAIRS: u64 = 50_000;
+    let mut m = verified(make);
+    let caps = m.capabilities();
+    m.disable();
+    build_cycle_pairs(&mut m, 0, 1, PAIRS);
+    assert_eq!(
+        collections(&m),
+        0,
+        "{}: a collection ran while gc.disable() was in force",
+        caps.describe()
+    );
+    assert_eq!(live(&m), 2 * PAIRS, "cyclic garbage waits for a collection");
+    m.enable();
+    build_cycle_pairs(&mut m, 0, 1, PAIRS);
+    if caps.auto_collects {
+        assert!(
+            collections(&m) > 0,
+            "automatic collection did not resume after gc.enable() ({} objects allocated)",
+            4 * PAIRS
+        );
+    } else {
+        assert_eq!(
+            collections(&m),
+            0,
+            "a collector that does not claim auto_collects collected on its own"
+        );
+    }
+}
+
+/// `gc.DEBUG_SAVEALL` (rule 7): a collection puts the garbage it finds into `gc.garbage`,
+/// counted as collected (as CPython counts it), frees none of it, and `gc.garbage` keeps it
+/// alive (a root) until it is emptied.
+pub fn debug_saveall_keeps_garbage<C: Collector>(make: &dyn Fn() -> C) {
+    let mut m = verified(make);
+    if !m.capabilities().save_all {
+        return;
+    }
+    m.disable();
+    build_cycle_pairs(&mut m, 0, 1, 100);
+    m.set_debug(crate::DEBUG_SAVEALL);
+    assert_eq!(
+        m.collect(None).unwrap(),
+        200,
+        "gc.collect() counts the saved garbage"
+    );
+    assert_eq!(m.garbage().len(), 200, "the garbage went to gc.garbage");
+    assert_eq!(live(&m), 200, "and none of it was freed");
+    let stats = m.get_stats();
+    assert_eq!(stats.iter().map(|s| s.collected).sum::<u64>(), 200);
+    assert_eq!(stats.iter().map(|s| s.uncollectable).sum::<u64>(), 0);
+    assert_eq!(m.collect(None).unwrap(), 0, "gc.garbage is a root");
+    m.verify_now().unwrap();
+    m.set_debug(0);
+    m.clear_garbage();
+    assert_eq!(m.collect(None).unwrap(), 200);
+    assert_eq!(live(&m), 0);
+}
+
+/// A resurrecting finalizer overwrites a slot that held the only reference to a live
+/// structure (rule 5.5): that structure is garbage now, and a complete collector frees it in
+/// the same collection, finalizer and weak-reference callback included.
+pub fn resurrection_overwriting_a_root<C: Collector>(make: &dyn Fn() -> C) {
+    let mut m = verified(make);
+    if !m.capabilities().reclaims_cycles() {
+        return;
+    }
+    m.disable();
+    // A, live in slot 3, with a child B, a finalizer (tag 31) and a weak reference in slot 4.
+    m.alloc(3, Shape::new(1, 8)).unwrap();
+    m.alloc(5, Shape::new(0, 8)).unwrap();
+    m.store(3, 0, Some(5)).unwrap();
+    m.clear(5).unwrap();
+    m.set_finalizer(3, Finalizer::report(31)).unwrap();
+    m.new_weak(4, 3, Some(41)).unwrap();
+    // X, a self-cycle, resurrects itself into slot 3 (tag 30).
+    m.alloc(0, Shape::new(1, 8)).unwrap();
+    m.store(0, 0, Some(0)).unwrap();
+    m.set_finalizer(0, Finalizer::resurrect(30, 3)).unwrap();
+    let x = m.slot_ref(0).unwrap().unwrap();
+    m.clear(0).unwrap();
+    m.collect(None).unwrap();
+    let notices = drain(&mut m);
+    let mut finalized = finalized_tags(&notices);
+    finalized.sort_unstable();
+    assert_eq!(
+        finalized,
+        vec![30, 31],
+        "X resurrected, and A, displaced, finalized"
+    );
+    assert_eq!(
+        callback_tags(&notices),
+        vec![41],
+        "A's weak reference called back"
+    );
+    assert_eq!(m.slot_ref(3).unwrap(), Some(x), "X is in slot 3");
+    assert!(
+        !m.upgrade(6, 4).unwrap(),
+        "the weak reference to A is cleared"
+    );
+    assert_eq!(
+        live(&m),
+        2,
+        "X and the weak reference are left: A and B were freed"
+    );
     m.verify_now().unwrap();
 }

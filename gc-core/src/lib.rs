@@ -34,6 +34,7 @@ mod nogc;
 mod objref;
 mod objset;
 pub mod oracle;
+pub mod reclaim;
 mod runtime;
 pub mod weak;
 
@@ -43,7 +44,7 @@ pub mod conformance;
 pub mod fixtures;
 
 pub use alloc::{AllocStats, Geometry};
-pub use collector::{Capabilities, CollectOutcome, Collector, Reclaims};
+pub use collector::{AllocRequest, Capabilities, CollectOutcome, Collector, GcModule, Reclaims};
 pub use control::GcControl;
 pub use error::{GcError, GcResult};
 pub use events::{GcEvent, PauseCounts, PauseKind, Phase};

@@ -1,6 +1,6 @@
 //! NoGC: allocate, never free. The smallest collector, and the lower bound on cost.
 
-use crate::{Capabilities, CollectOutcome, Collector, GcResult, Heap, Reclaims};
+use crate::{Capabilities, CollectOutcome, Collector, GcModule, GcResult, Heap, Reclaims};
 
 /// A collector that never collects. Its run time is the mutator's own cost plus allocation,
 /// which is the baseline lower-bound overhead (LBO) is measured against; it runs out of heap
@@ -20,13 +20,18 @@ impl Collector for NoGc {
             moves_objects: false,
             reference_counting: false,
             prompt: false,
+            auto_collects: false,
+            save_all: false,
         }
     }
 
     fn collect(&mut self, _heap: &mut Heap, _generation: Option<u8>) -> GcResult<CollectOutcome> {
         Ok(CollectOutcome::default())
     }
+}
 
+/// Nothing is tracked: NoGC never looks at an object.
+impl GcModule for NoGc {
     fn is_tracked(&self, _heap: &Heap, _obj: crate::ObjRef) -> bool {
         false
     }

@@ -4,8 +4,8 @@ use crate::events::{Callback, CallbackId, CascadeStats, GenerationStats};
 use crate::layout::FLAG_IS_WEAKREF;
 use crate::oracle::{self, LeakReport};
 use crate::{
-    AllocStats, Capabilities, Collector, Finalizer, GcControl, GcError, GcResult, Heap, HeapConfig,
-    Mutator, Notice, ObjRef, Shape, Slot,
+    AllocRequest, AllocStats, Capabilities, Collector, Finalizer, GcControl, GcError, GcResult,
+    Heap, HeapConfig, Mutator, Notice, ObjRef, Shape, Slot,
 };
 
 /// A heap driven by collector `C`. Every mutator operation goes through here, so every
@@ -23,7 +23,7 @@ impl<C: Collector> Runtime<C> {
         let caps = collector.capabilities();
         let heap = Heap::new(
             &config,
-            collector.header_words(),
+            C::HEADER_WORDS,
             caps.generations.max(1) as usize,
             caps.reclaims_cycles(),
             collector.name(),
@@ -100,11 +100,15 @@ impl<C: Collector> Runtime<C> {
     ) -> GcResult<ObjRef> {
         shape.validate()?;
         // The heap was laid out with this value (see `Heap::alloc_laid_out`).
-        let header_words = self.collector.header_words();
+        let header_words = C::HEADER_WORDS;
         let bytes = self.heap.charge_laid_out(shape, header_words);
         // The sources are still in their slots: a collection made here sees them as roots.
-        self.collector
-            .before_alloc_flagged(&mut self.heap, shape, flags, bytes)?;
+        let request = AllocRequest {
+            shape,
+            flags,
+            bytes,
+        };
+        self.collector.before_alloc(&mut self.heap, request)?;
         let obj =
             match self
                 .heap
@@ -187,7 +191,7 @@ impl<C: Collector> Mutator for Runtime<C> {
         self.check_slot(dst)?;
         // A collector that names its count word gets the object born with count 1 for the
         // slot's reference; any other is asked to retain it.
-        let born = self.collector.born_count_word();
+        let born = C::BORN_COUNT_WORD;
         let obj = self.alloc_with_flags(shape, 0, born, &[])?;
         self.set_slot_retaining(dst, Some(obj), born.is_none())?;
         self.settle()
@@ -203,7 +207,7 @@ impl<C: Collector> Mutator for Runtime<C> {
             return self.alloc_moving_replacing(dst, shape, sources);
         }
         // Each slot's reference becomes a field's: no count changes.
-        let born = self.collector.born_count_word();
+        let born = C::BORN_COUNT_WORD;
         let obj = self.alloc_with_flags(shape, 0, born, sources)?;
         for field in 0..sources.len() {
             // A read that cannot panic, so a collector without a barrier pays nothing here.
@@ -380,7 +384,10 @@ impl<C: Collector> GcControl for Runtime<C> {
     }
 
     fn set_threshold(&mut self, thresholds: &[u64]) -> GcResult<()> {
-        self.collector.set_threshold(thresholds)
+        let name = self.collector.name();
+        self.collector
+            .set_threshold(thresholds)
+            .map_err(|e| named(e, name))
     }
 
     fn get_objects(&self, generation: Option<u8>) -> Vec<ObjRef> {
@@ -423,11 +430,17 @@ impl<C: Collector> GcControl for Runtime<C> {
     }
 
     fn freeze(&mut self) -> GcResult<()> {
-        self.collector.freeze(&mut self.heap)
+        let name = self.collector.name();
+        self.collector
+            .freeze(&mut self.heap)
+            .map_err(|e| named(e, name))
     }
 
     fn unfreeze(&mut self) -> GcResult<()> {
-        self.collector.unfreeze(&mut self.heap)
+        let name = self.collector.name();
+        self.collector
+            .unfreeze(&mut self.heap)
+            .map_err(|e| named(e, name))
     }
 
     fn get_freeze_count(&self) -> u64 {
@@ -482,5 +495,19 @@ impl<C: Collector> GcControl for Runtime<C> {
             oracle::verify_refcounts(&self.heap, |r| self.collector.refcount(&self.heap, r))?;
         }
         Ok(())
+    }
+}
+
+/// An [`GcError::Unsupported`] from a [`crate::GcModule`] default names no collector: name it.
+fn named(e: GcError, name: &'static str) -> GcError {
+    match e {
+        GcError::Unsupported {
+            collector: "",
+            what,
+        } => GcError::Unsupported {
+            collector: name,
+            what,
+        },
+        e => e,
     }
 }

@@ -4,8 +4,8 @@ use gc_core::layout::{
     self, FLAG_ALLOCATED, FLAG_HAS_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_IS_WEAKREF,
 };
 use gc_core::{
-    Capabilities, CollectOutcome, Collector, GcError, GcResult, Heap, ObjRef, PauseCounts,
-    PauseKind, Reclaims, Shape, DEBUG_COLLECTABLE, DEBUG_SAVEALL,
+    AllocRequest, Capabilities, CollectOutcome, Collector, GcError, GcModule, GcResult, Heap,
+    ObjRef, PauseCounts, PauseKind, Reclaims, DEBUG_COLLECTABLE, DEBUG_SAVEALL,
 };
 use gc_refcount::{Counting, SATURATED};
 
@@ -230,6 +230,7 @@ impl CycleGc {
         }
         self.scratch = scratch;
         self.scanned += scanned;
+        heap.flush_pools();
         heap.end_pause(
             start,
             PauseCounts {
@@ -570,26 +571,21 @@ impl Collector for CycleGc {
             moves_objects: false,
             reference_counting: true,
             prompt: true,
+            auto_collects: true,
+            save_all: true,
         }
     }
 
-    #[inline]
-    fn header_words(&self) -> usize {
-        HEADER_WORDS
-    }
+    const HEADER_WORDS: usize = HEADER_WORDS;
+
+    const BORN_COUNT_WORD: Option<usize> = Some(header::COUNT_HEADER);
 
     /// CPython's `gc_alloc`: a tracked allocation bumps count 0 and, past threshold 0,
     /// collects before the new object exists (so it is not a candidate, and after the
     /// collection reset it is not counted either, exactly as in CPython 3.11).
     #[inline]
-    fn before_alloc_flagged(
-        &mut self,
-        heap: &mut Heap,
-        shape: Shape,
-        flags: u16,
-        _bytes: usize,
-    ) -> GcResult<()> {
-        if shape.fields == 0 && flags & FLAG_IS_WEAKREF == 0 {
+    fn before_alloc(&mut self, heap: &mut Heap, request: AllocRequest) -> GcResult<()> {
+        if request.shape.fields == 0 && request.flags & FLAG_IS_WEAKREF == 0 {
             return Ok(());
         }
         let count = &mut self.counting.hooks_mut().count[0];
@@ -623,11 +619,6 @@ impl Collector for CycleGc {
     }
 
     #[inline]
-    fn born_count_word(&self) -> Option<usize> {
-        Some(header::COUNT_HEADER)
-    }
-
-    #[inline]
     fn retain(&mut self, heap: &mut Heap, obj: ObjRef) {
         self.counting.retain(heap, obj)
     }
@@ -649,6 +640,13 @@ impl Collector for CycleGc {
         Some(self.counting.count(heap, obj)).filter(|&c| c != SATURATED)
     }
 
+    fn objects_scanned(&self) -> u64 {
+        self.scanned
+    }
+}
+
+/// The whole `gc` module as CPython 3.11/3.12 answers it.
+impl GcModule for CycleGc {
     fn get_count(&self) -> Vec<u64> {
         self.counting.hooks().count.to_vec()
     }
@@ -703,9 +701,5 @@ impl Collector for CycleGc {
 
     fn freeze_count(&self) -> u64 {
         self.counting.hooks().frozen()
-    }
-
-    fn objects_scanned(&self) -> u64 {
-        self.scanned
     }
 }

@@ -1,7 +1,7 @@
 //! `refcount`: the collector that only counts.
 
 use gc_core::{
-    Capabilities, CollectOutcome, Collector, GcResult, Heap, LeakReport, ObjRef, Reclaims,
+    Capabilities, CollectOutcome, Collector, GcModule, GcResult, Heap, LeakReport, ObjRef, Reclaims,
 };
 
 use crate::counting::{CountHooks, Counting, PlainCount, SATURATED};
@@ -43,18 +43,15 @@ impl Collector for RefCount {
             moves_objects: false,
             reference_counting: true,
             prompt: true,
+            // Cascades free promptly, but nothing is ever a collection.
+            auto_collects: false,
+            save_all: false,
         }
     }
 
-    #[inline]
-    fn header_words(&self) -> usize {
-        1
-    }
+    const HEADER_WORDS: usize = <PlainCount as CountHooks>::HEADER_WORDS;
 
-    #[inline]
-    fn born_count_word(&self) -> Option<usize> {
-        Some(<PlainCount as CountHooks>::COUNT_WORD)
-    }
+    const BORN_COUNT_WORD: Option<usize> = Some(<PlainCount as CountHooks>::COUNT_WORD);
 
     #[inline]
     fn retain(&mut self, heap: &mut Heap, obj: ObjRef) {
@@ -75,3 +72,6 @@ impl Collector for RefCount {
         Some(self.counting.count(heap, obj)).filter(|&c| c != SATURATED)
     }
 }
+
+/// The gc module's defaults: no generations, no thresholds, containers tracked.
+impl GcModule for RefCount {}

@@ -22,6 +22,19 @@ pub trait CountHooks {
     /// collector unlinks it from its lists here).
     #[inline]
     fn on_free(&mut self, _heap: &mut Heap, _obj: ObjRef, _shape_word: u32) {}
+
+    /// Called when a reference to `obj` was released and its count stayed above zero:
+    /// Bacon and Rajan's "possible root" of a garbage cycle. Every release goes through
+    /// here or reaches zero, including the releases the engine makes itself (a cascade's,
+    /// and that of a slot value a resurrecting finalizer overwrote).
+    #[inline]
+    fn on_decrement_to_nonzero(&mut self, _heap: &mut Heap, _obj: ObjRef) {}
+
+    /// Called when a reference to `obj` was counted (not for the count an object is born
+    /// with: see [`gc_core::Collector::BORN_COUNT_WORD`]), including the engine's own, for
+    /// an object a finalizer resurrected.
+    #[inline]
+    fn on_increment(&mut self, _heap: &mut Heap, _obj: ObjRef) {}
 }
 
 /// The hooks of plain reference counting: the count is header word 0, nothing else to do.
@@ -103,6 +116,7 @@ impl<H: CountHooks> Counting<H> {
         } else {
             self.overflows += 1;
         }
+        self.hooks.on_increment(heap, obj);
     }
 
     /// A strong reference to `obj` is gone; at zero the object is finalized or freed, and
@@ -114,6 +128,7 @@ impl<H: CountHooks> Counting<H> {
         // compare and one decrement; everything else is out of line.
         if count.wrapping_sub(2) < SATURATED - 2 {
             *count -= 1;
+            self.hooks.on_decrement_to_nonzero(heap, obj);
         } else {
             self.release_rare(heap, obj);
         }
@@ -122,8 +137,10 @@ impl<H: CountHooks> Counting<H> {
     /// The release of a last reference (or of a saturated or already-zero count).
     #[inline(never)]
     fn release_rare(&mut self, heap: &mut Heap, obj: ObjRef) {
-        if decrement::<H>(heap, obj) {
-            self.reached_zero(heap, obj);
+        match decrement::<H>(heap, obj) {
+            Decrement::ToZero => self.reached_zero(heap, obj),
+            Decrement::ToNonzero => self.hooks.on_decrement_to_nonzero(heap, obj),
+            Decrement::Stuck => {}
         }
     }
 
@@ -199,6 +216,7 @@ impl<H: CountHooks> Counting<H> {
                 0 | SATURATED => continue,
                 n => {
                     *count = n - 1;
+                    self.hooks.on_decrement_to_nonzero(heap, obj);
                     continue;
                 }
             }
@@ -245,6 +263,9 @@ impl<H: CountHooks> Counting<H> {
         work.clear();
         self.work = work;
         if let Some(start) = pause {
+            // Emptied pools go back only if that releases an arena: a small structure
+            // dropped is usually followed by the next one built, which reuses them.
+            heap.flush_pools_if_releasing();
             heap.end_pause(
                 start,
                 PauseCounts {
@@ -312,19 +333,29 @@ impl<H: CountHooks> Counting<H> {
     }
 }
 
-/// Decrements `obj`'s count; true if it reached zero. Saturated counts never move.
+/// What a decrement did.
+enum Decrement {
+    /// The count reached zero: the object dies (or is finalized).
+    ToZero,
+    /// The count is still above zero.
+    ToNonzero,
+    /// The count was zero or saturated and did not move.
+    Stuck,
+}
+
+/// Decrements `obj`'s count. Saturated counts never move.
 #[inline]
-fn decrement<H: CountHooks>(heap: &mut Heap, obj: ObjRef) -> bool {
+fn decrement<H: CountHooks>(heap: &mut Heap, obj: ObjRef) -> Decrement {
     let count = heap.header_mut(obj, H::COUNT_WORD);
     match *count {
         1 => {
             *count = 0;
-            true
+            Decrement::ToZero
         }
-        0 | SATURATED => false,
+        0 | SATURATED => Decrement::Stuck,
         n => {
             *count = n - 1;
-            false
+            Decrement::ToNonzero
         }
     }
 }

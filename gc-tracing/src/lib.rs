@@ -26,7 +26,8 @@ pub mod pacing;
 pub mod sweep;
 
 use gc_core::{
-    Capabilities, CollectOutcome, Collector, GcError, GcResult, Heap, ObjRef, Reclaims, Shape,
+    AllocRequest, Capabilities, CollectOutcome, Collector, GcError, GcModule, GcResult, Heap,
+    ObjRef, Reclaims,
 };
 
 use crate::collection::Tracer;
@@ -89,17 +90,14 @@ impl Collector for MarkSweep {
             moves_objects: false,
             reference_counting: false,
             prompt: false,
+            auto_collects: true,
+            save_all: true,
         }
     }
 
     #[inline]
-    fn header_words(&self) -> usize {
-        0
-    }
-
-    #[inline]
-    fn before_alloc(&mut self, heap: &mut Heap, _shape: Shape, bytes: usize) -> GcResult<()> {
-        if self.pacer.charge(bytes) && heap.is_enabled() {
+    fn before_alloc(&mut self, heap: &mut Heap, request: AllocRequest) -> GcResult<()> {
+        if self.pacer.charge(request.bytes) && heap.is_enabled() {
             self.run(heap);
         }
         Ok(())
@@ -114,6 +112,12 @@ impl Collector for MarkSweep {
         Ok(self.run(heap))
     }
 
+    fn objects_scanned(&self) -> u64 {
+        self.scanned_total
+    }
+}
+
+impl GcModule for MarkSweep {
     fn get_count(&self) -> Vec<u64> {
         vec![self.pacer.allocated_since()]
     }
@@ -142,9 +146,5 @@ impl Collector for MarkSweep {
 
     fn is_tracked(&self, _heap: &Heap, _obj: ObjRef) -> bool {
         true
-    }
-
-    fn objects_scanned(&self) -> u64 {
-        self.scanned_total
     }
 }

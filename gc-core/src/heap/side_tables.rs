@@ -1,0 +1,124 @@
+//! Roots beyond the slots and the side tables: `gc.garbage`, weak references, finalizers
+//! and the notices they queue for the mutator. Rule 5 of [`crate::Collector`] says in what
+//! order a collection uses them; [`crate::reclaim::Reclaimer`] does it.
+
+use super::*;
+
+impl Heap {
+    /// `gc.garbage`: objects set aside instead of freed. They are roots.
+    pub fn garbage(&self) -> &[ObjRef] {
+        &self.garbage
+    }
+
+    /// Appends to `gc.garbage` (a reference-counting collector counts this reference).
+    pub fn push_garbage(&mut self, r: ObjRef) {
+        self.garbage.push(r);
+    }
+
+    /// Empties `gc.garbage`, returning what it held (the caller drops those references).
+    pub fn take_garbage(&mut self) -> Vec<ObjRef> {
+        std::mem::take(&mut self.garbage)
+    }
+
+    /// Registers `weak` (allocated with [`crate::layout::FLAG_IS_WEAKREF`]) as a weak
+    /// reference to `referent`.
+    pub fn register_weakref(&mut self, weak: ObjRef, referent: ObjRef, callback: Option<u32>) {
+        self.weak.insert(weak, referent, callback);
+        self.set_flags(referent, FLAG_HAS_WEAKREFS);
+    }
+
+    /// The weak reference object's entry.
+    pub fn weak_entry(&self, weak: ObjRef) -> GcResult<WeakEntry> {
+        self.weak
+            .get(weak)
+            .ok_or(GcError::NotWeak { obj: weak.raw() })
+    }
+
+    /// Weak references pointing at `r`.
+    pub fn weakrefs_to(&self, r: ObjRef) -> &[ObjRef] {
+        self.weak.weakrefs_to(r)
+    }
+
+    /// Clears every weak reference to `referent`; for each with a callback for which `alive`
+    /// says true, queues a [`Notice::WeakCallback`]. Returns how many were cleared.
+    pub fn clear_weakrefs(
+        &mut self,
+        referent: ObjRef,
+        mut alive: impl FnMut(ObjRef) -> bool,
+    ) -> usize {
+        let cleared = self.weak.clear_referent(referent);
+        for &w in &cleared {
+            if let Some(WeakEntry {
+                callback: Some(tag),
+                ..
+            }) = self.weak.get(w)
+            {
+                if alive(w) {
+                    self.notices.push(Notice::WeakCallback { weak: w, tag });
+                }
+            }
+        }
+        self.clear_flags(referent, FLAG_HAS_WEAKREFS);
+        cleared.len()
+    }
+
+    /// Clears the weak reference object `weak` itself (CPython clears weak references that
+    /// are garbage before finalizers run): it stops pointing at its referent and no callback
+    /// is queued. Returns whether it was pointing at something.
+    pub fn clear_weakref(&mut self, weak: ObjRef) -> bool {
+        match self.weak.clear_one(weak) {
+            Some(referent) => {
+                if self.weak.weakrefs_to(referent).is_empty() && self.is_allocated(referent) {
+                    self.clear_flags(referent, FLAG_HAS_WEAKREFS);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Number of weak reference objects alive.
+    pub fn weakref_count(&self) -> usize {
+        self.weak.len()
+    }
+
+    /// Attaches a finalizer (replacing any earlier one). It runs at most once in the object's
+    /// life: if the object was already finalized, it never runs.
+    pub fn set_finalizer(&mut self, r: ObjRef, f: Finalizer) {
+        self.finalizers.insert(r, f);
+        self.set_flags(r, FLAG_HAS_FINALIZER);
+    }
+
+    /// Whether `r` has a finalizer that has not run yet.
+    #[inline]
+    pub fn has_pending_finalizer(&self, r: ObjRef) -> bool {
+        self.flags(r) & (FLAG_HAS_FINALIZER | FLAG_FINALIZED) == FLAG_HAS_FINALIZER
+    }
+
+    /// Whether `r`'s finalizer has run.
+    pub fn is_finalized(&self, r: ObjRef) -> bool {
+        self.flags(r) & FLAG_FINALIZED != 0
+    }
+
+    /// Runs `r`'s pending finalizer: marks it finalized and queues the notice. Returns the
+    /// slot it resurrects into, if any; the collector then stores `r` there with its barrier.
+    pub fn run_finalizer(&mut self, r: ObjRef) -> Option<Slot> {
+        if !self.has_pending_finalizer(r) {
+            return None;
+        }
+        self.set_flags(r, FLAG_FINALIZED);
+        let f = self.finalizers.get(&r).copied()?;
+        self.notices.push(Notice::Finalized { obj: r, tag: f.tag });
+        f.resurrect_into.filter(|&s| s < self.slots.len())
+    }
+
+    /// Queues a notice.
+    pub fn push_notice(&mut self, n: Notice) {
+        self.notices.push(n);
+    }
+
+    /// Moves every queued notice into `out`, oldest first.
+    pub fn drain_notices(&mut self, out: &mut Vec<Notice>) {
+        out.append(&mut self.notices);
+    }
+}

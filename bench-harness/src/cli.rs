@@ -102,6 +102,15 @@ enum Command {
         #[arg(long, default_value = "results")]
         from: PathBuf,
     },
+    /// Start a new collector: a crate gc-NAME from the teaching example, its conformance
+    /// test, and its registration here (workspace member, dependency, registry line).
+    NewCollector {
+        /// The collector's name (lowercase letters, digits, dashes): what users will type.
+        name: String,
+        /// The gclab workspace root [default: the nearest one above the current folder].
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
     /// Compare two result directories cell by cell, with the noise of their repeats.
     Compare {
         /// Baseline result directory.
@@ -251,6 +260,36 @@ fn run_one(registry: &Registry, args: &RunOneArgs) -> Result<(), CliError> {
     }
 }
 
+/// `gclab new-collector`: plans every edit, refuses before writing anything if one cannot
+/// be made, then writes them and says what to run next.
+fn new_collector(registry: &Registry, name: &str, root: Option<PathBuf>) -> Result<(), CliError> {
+    use crate::scaffold;
+    let names = scaffold::CollectorNames::new(name).map_err(CliError::Usage)?;
+    if registry.get(&names.name).is_ok() {
+        return Err(CliError::Usage(format!(
+            "a collector named '{name}' is already registered"
+        )));
+    }
+    let root = match root {
+        Some(root) => root,
+        None => {
+            let here = std::env::current_dir().map_err(|e| CliError::Failure(e.to_string()))?;
+            scaffold::find_root(&here).map_err(CliError::Usage)?
+        }
+    };
+    let files = scaffold::plan(&root, &names).map_err(CliError::Usage)?;
+    for path in scaffold::write(&root, &files).map_err(CliError::Failure)? {
+        println!("wrote {}", path.display());
+    }
+    println!(
+        "next: cargo test -p {crate_name}   (the conformance kit)\n      \
+         cargo run --release -p bench-harness -- list   (shows '{name}')\n      \
+         cargo run --release -p bench-harness -- run --quick --collectors {name},marksweep --out /tmp/{name}",
+        crate_name = names.crate_name
+    );
+    Ok(())
+}
+
 /// Parses `args` and runs the command. Output goes to stdout/stderr; the error says which
 /// exit code to use.
 pub fn main_with_args(args: impl IntoIterator<Item = String>) -> Result<(), CliError> {
@@ -314,6 +353,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> Result<(), CliE
             print!("{}", summary_table(&set));
             Ok(())
         }
+        Command::NewCollector { name, root } => new_collector(&registry, &name, root),
         Command::Compare { a, b } => {
             for dir in [&a, &b] {
                 if !dir.join(crate::results::RUNS_CSV).exists() {

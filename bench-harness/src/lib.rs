@@ -31,4 +31,5 @@ pub mod report;
 pub mod results;
 pub mod runner;
 pub mod sampler;
+pub mod scaffold;
 pub mod units;

@@ -98,7 +98,11 @@ fn every_decrement_to_nonzero_is_a_possible_root() {
     m.set_finalizer(3, Finalizer::resurrect(9, 4)).unwrap();
     let c = m.slot_ref(3).unwrap().unwrap();
     m.clear(3).unwrap();
-    assert_eq!(m.slot_ref(4).unwrap(), Some(c), "c was resurrected into slot 4");
+    assert_eq!(
+        m.slot_ref(4).unwrap(),
+        Some(c),
+        "c was resurrected into slot 4"
+    );
     // A release to zero is not a possible root: the last reference to a, its field's b.
     m.clear(0).unwrap();
     let hooks = m.collector().counting.hooks();

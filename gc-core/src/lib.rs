@@ -16,6 +16,8 @@
 //! independently to check any collector, and the conformance kit (feature `conformance`)
 //! runs the whole contract against a collector with one macro call.
 #![forbid(unsafe_code)]
+// Documentation examples, the README's included, compile without a warning.
+#![doc(test(attr(deny(warnings))))]
 
 // A small reference times four indexes the small-object memory, up to 8 GiB of it.
 #[cfg(not(target_pointer_width = "64"))]
@@ -59,3 +61,8 @@ pub use objref::{raw_of, ObjRef, Shape, NULL};
 pub use objset::ObjSet;
 pub use oracle::LeakReport;
 pub use runtime::Runtime;
+
+/// The README's Rust snippets, compiled and run as doctests so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -9,8 +9,11 @@
 //! reclaims everything must free cyclic garbage exactly; one that reclaims only acyclic
 //! garbage must leak exactly the cyclic part (checked against the oracle); NoGC frees nothing.
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+mod random;
+
+pub use random::{
+    parse_replay, random_operations, replay_random_operations, OPS_PER_SEED, REPLAY_VAR, SEEDS,
+};
 
 use crate::{
     Collector, Finalizer, GcControl, GcError, HeapConfig, Mutator, Notice, Phase, Reclaims,
@@ -516,114 +519,6 @@ pub fn heap_limit_exhaustion_and_recovery<C: Collector>(make: &dyn Fn() -> C) {
         build_cycle_pairs(&mut m, 3, 4, 4 * built);
         m.collect(None).unwrap();
         assert_eq!(live(&m), 1);
-    }
-}
-
-/// Thousands of seeded random operations, every collection checked by the oracle, counts
-/// checked against it after.
-pub fn random_operations<C: Collector>(make: &dyn Fn() -> C) {
-    for seed in 1..=4u64 {
-        random_run(make, seed, 4000);
-    }
-}
-
-fn random_run<C: Collector>(make: &dyn Fn() -> C, seed: u64, ops: usize) {
-    const SLOTS: usize = 24;
-    let mut m = verified(make);
-    let caps = m.capabilities();
-    let generations = caps.generations;
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let tolerated = |e: &GcError| {
-        matches!(
-            e,
-            GcError::NullSlot { .. } | GcError::BadField { .. } | GcError::NotWeak { .. }
-        )
-    };
-    for i in 0..ops {
-        let a = rng.gen_range(0..SLOTS);
-        let b = rng.gen_range(0..SLOTS);
-        let r = match rng.gen_range(0..100) {
-            0..=24 => {
-                let payload = if rng.gen_ratio(1, 50) {
-                    600
-                } else {
-                    rng.gen_range(0..24)
-                };
-                m.alloc(a, Shape::new(rng.gen_range(0..4), payload))
-            }
-            25..=49 => {
-                let v = if rng.gen_ratio(1, 8) { None } else { Some(b) };
-                m.store(a, rng.gen_range(0..3), v)
-            }
-            50..=62 => m.load(a, b, rng.gen_range(0..3)),
-            63..=70 => m.copy(a, b),
-            71..=80 => m.clear(a),
-            81..=85 => m.new_weak(a, b, Some(i as u32)),
-            86..=89 => m.upgrade(a, b).map(|_| ()),
-            90..=93 => {
-                let f = if rng.gen_bool(0.5) {
-                    Finalizer::resurrect(i as u32, rng.gen_range(0..SLOTS))
-                } else {
-                    Finalizer::report(i as u32)
-                };
-                m.set_finalizer(a, f)
-            }
-            _ => {
-                let g = if generations > 0 && rng.gen_bool(0.7) {
-                    Some(rng.gen_range(0..generations))
-                } else {
-                    None
-                };
-                m.collect(g).map(|_| ())
-            }
-        };
-        if let Err(e) = r {
-            assert!(tolerated(&e), "seed {seed} op {i}: unexpected error {e}");
-        }
-        if i % 97 == 0 {
-            m.verify_now()
-                .unwrap_or_else(|e| panic!("seed {seed} op {i}: {e}"));
-        }
-        drain(&mut m);
-    }
-    for s in 0..SLOTS {
-        m.clear(s).unwrap();
-    }
-    m.collect(None).unwrap();
-    // Resurrecting finalizers may have refilled slots; drop those and collect once more.
-    for s in 0..m.slot_count() {
-        m.clear(s).unwrap();
-    }
-    m.collect(None).unwrap();
-    m.verify_now().unwrap();
-    let remaining = live(&m);
-    let leak = m.leak_report().unwrap();
-    assert_eq!(
-        leak.objects, remaining,
-        "no roots remain, so everything left is leaked"
-    );
-    match caps.reclaims {
-        Reclaims::Everything => assert_eq!(remaining, 0, "seed {seed}"),
-        Reclaims::AcyclicOnly => {
-            // What is left must be exactly cyclic garbage and what it reaches: every survivor
-            // is referenced from another survivor (checked independently of the collector).
-            let heap = m.heap();
-            let mut referenced = crate::ObjSet::with_bounds(heap.reference_bounds());
-            heap.for_each_object(|r| {
-                for &raw in heap.fields(r) {
-                    if let Some(c) = crate::ObjRef::from_raw(raw) {
-                        referenced.insert(c);
-                    }
-                }
-            });
-            heap.for_each_object(|r| {
-                assert!(
-                    referenced.contains(r),
-                    "seed {seed}: {r} is unreferenced yet alive"
-                );
-            });
-        }
-        Reclaims::Nothing => assert_eq!(remaining, m.heap_stats().total_allocated),
     }
 }
 

@@ -353,8 +353,9 @@ fn unreachable_survivors(
     survivors: u64,
     examples: &[ObjRef],
 ) -> GcError {
+    let objects = if survivors == 1 { "object" } else { "objects" };
     let mut text =
-        format!("{survivors} unreachable objects survived a full collection; for example:");
+        format!("{survivors} unreachable {objects} survived a full collection; for example:");
     for &r in examples {
         let referrers: Vec<ObjRef> = holders_of(heap, r)
             .into_iter()

@@ -301,3 +301,36 @@ fn a_replay_past_the_end_is_refused_clearly() {
     });
     assert_contains(&message, "end-of-run checks");
 }
+
+/// Refuses every collection.
+#[derive(Default)]
+struct RefusesToCollect;
+
+impl Collector for RefusesToCollect {
+    fn name(&self) -> &'static str {
+        "refuses-to-collect"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        capabilities(Reclaims::Nothing)
+    }
+
+    fn collect(&mut self, _heap: &mut Heap, _generation: Option<u8>) -> GcResult<CollectOutcome> {
+        Err(gc_core::GcError::Unsupported {
+            collector: "refuses-to-collect",
+            what: "collection",
+        })
+    }
+}
+
+#[test]
+fn a_failed_step_of_another_check_names_the_check_and_the_step() {
+    let message = failure_of(|| gc_core::conformance::basic_operations(&RefusesToCollect::default));
+    assert!(
+        message.starts_with(
+            "conformance check basic_operations failed at `m.collect(None)`: \
+             refuses-to-collect does not support collection"
+        ),
+        "{message}"
+    );
+}

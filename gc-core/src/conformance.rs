@@ -8,6 +8,12 @@
 //! constructor. Expectations come from the collector's [`Capabilities`](crate::Capabilities): a collector that
 //! reclaims everything must free cyclic garbage exactly; one that reclaims only acyclic
 //! garbage must leak exactly the cyclic part (checked against the oracle); NoGC frees nothing.
+//!
+//! A failure says which check and step failed and what was expected. `random_operations`
+//! also shows the operations leading up to it and a line replaying exactly that case:
+//! `GCLAB_CONFORMANCE_REPLAY=<seed>:<op> cargo test -p <crate> random_operations --
+//! --nocapture` prints every operation of that seed up to that one and checks the heap
+//! against the oracle after each ([`replay_random_operations`]).
 
 mod random;
 

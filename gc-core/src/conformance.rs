@@ -8,14 +8,35 @@
 //! constructor. Expectations come from the collector's [`Capabilities`](crate::Capabilities): a collector that
 //! reclaims everything must free cyclic garbage exactly; one that reclaims only acyclic
 //! garbage must leak exactly the cyclic part (checked against the oracle); NoGC frees nothing.
+//!
+//! A failure says which check and step failed and what was expected. `random_operations`
+//! also shows the operations leading up to it and a line replaying exactly that case:
+//! `GCLAB_CONFORMANCE_REPLAY=<seed>:<op> cargo test -p <crate> random_operations --
+//! --nocapture` prints every operation of that seed up to that one and checks the heap
+//! against the oracle after each ([`replay_random_operations`]).
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+mod random;
+
+pub use random::{
+    parse_replay, random_operations, replay_random_operations, OPS_PER_SEED, REPLAY_VAR, SEEDS,
+};
 
 use crate::{
-    Collector, Finalizer, GcControl, GcError, HeapConfig, Mutator, Notice, Phase, Reclaims,
-    Runtime, Shape,
+    Collector, Finalizer, GcControl, GcError, GcResult, HeapConfig, Mutator, Notice, Phase,
+    Reclaims, Runtime, Shape,
 };
+
+/// Unwraps the result of a step every collector must complete; on an error, panics naming
+/// the check (the `CHECK` constant in scope, or the one given before a `;`), the step as
+/// written and the error.
+macro_rules! ok {
+    ($result:expr) => {
+        ok!(CHECK; $result)
+    };
+    ($check:expr; $result:expr) => {
+        step_done($check, stringify!($result), $result)
+    };
+}
 
 /// Generates one `#[test]` per conformance check for the collector built by `$make`
 /// (an expression callable as `fn() -> C`).
@@ -42,6 +63,19 @@ macro_rules! conformance_tests {
             }
         )*
     };
+}
+
+/// The value of a step that must succeed; the panic otherwise names the check and the step.
+#[track_caller]
+fn step_done<T>(check: &str, step: &str, result: GcResult<T>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(e) => panic!(
+            "conformance check {check} failed at `{step}`: {e}\n\
+             expected: this step succeeds for every collector (see the check's documentation \
+             in gc_core::conformance)"
+        ),
+    }
 }
 
 fn runtime<C: Collector>(make: &dyn Fn() -> C, config: HeapConfig) -> Runtime<C> {
@@ -73,44 +107,46 @@ fn callback_tags(notices: &[Notice]) -> Vec<u32> {
 }
 
 /// Builds a list of `n` nodes (one field, 8 payload bytes) whose head ends in `head`, using
-/// `tmp` as scratch.
-fn build_list<M: Mutator>(m: &mut M, head: usize, tmp: usize, n: u64) {
-    m.clear(head).unwrap();
+/// `tmp` as scratch, for the check named `check`.
+fn build_list<M: Mutator>(check: &str, m: &mut M, head: usize, tmp: usize, n: u64) {
+    ok!(check; m.clear(head));
     for _ in 0..n {
-        m.alloc(tmp, Shape::new(1, 8)).unwrap();
-        m.store(tmp, 0, Some(head)).unwrap();
-        m.copy(head, tmp).unwrap();
+        ok!(check; m.alloc(tmp, Shape::new(1, 8)));
+        ok!(check; m.store(tmp, 0, Some(head)));
+        ok!(check; m.copy(head, tmp));
     }
-    m.clear(tmp).unwrap();
+    ok!(check; m.clear(tmp));
 }
 
-/// Builds `pairs` two-object cycles with every outside reference dropped (the seed's example).
-fn build_cycle_pairs<M: Mutator>(m: &mut M, a: usize, b: usize, pairs: u64) {
-    crate::fixtures::cycle_pairs(m, a, b, pairs).unwrap();
+/// Builds `pairs` two-object cycles with every outside reference dropped (the seed's example),
+/// for the check named `check`.
+fn build_cycle_pairs<M: Mutator>(check: &str, m: &mut M, a: usize, b: usize, pairs: u64) {
+    ok!(check; crate::fixtures::cycle_pairs(m, a, b, pairs));
 }
 
 /// Slots, fields, payload, identity, and the errors every bad operation must give.
 pub fn basic_operations<C: Collector>(make: &dyn Fn() -> C) {
+    const CHECK: &str = "basic_operations";
     let mut m = verified(make);
-    m.alloc(0, Shape::new(2, 16)).unwrap();
-    m.alloc(1, Shape::new(0, 4)).unwrap();
-    m.store(0, 1, Some(1)).unwrap();
-    m.load(2, 0, 1).unwrap();
-    assert!(m.same(1, 2).unwrap());
-    m.load(3, 0, 0).unwrap();
-    assert!(m.is_null(3).unwrap(), "fields start null");
-    assert_eq!(m.shape(0).unwrap(), Shape::new(2, 16));
-    m.write_payload(0, 3, b"hello").unwrap();
+    ok!(m.alloc(0, Shape::new(2, 16)));
+    ok!(m.alloc(1, Shape::new(0, 4)));
+    ok!(m.store(0, 1, Some(1)));
+    ok!(m.load(2, 0, 1));
+    assert!(ok!(m.same(1, 2)));
+    ok!(m.load(3, 0, 0));
+    assert!(ok!(m.is_null(3)), "fields start null");
+    assert_eq!(ok!(m.shape(0)), Shape::new(2, 16));
+    ok!(m.write_payload(0, 3, b"hello"));
     let mut out = [0u8; 5];
-    m.read_payload(0, 3, &mut out).unwrap();
+    ok!(m.read_payload(0, 3, &mut out));
     assert_eq!(&out, b"hello");
     let mut zero = [9u8; 3];
-    m.read_payload(0, 13, &mut zero).unwrap();
+    ok!(m.read_payload(0, 13, &mut zero));
     assert_eq!(zero, [0, 0, 0], "payload starts zeroed");
-    m.copy(4, 0).unwrap();
-    assert!(m.same(4, 0).unwrap());
-    m.clear(4).unwrap();
-    assert!(m.is_null(4).unwrap());
+    ok!(m.copy(4, 0));
+    assert!(ok!(m.same(4, 0)));
+    ok!(m.clear(4));
+    assert!(ok!(m.is_null(4)));
 
     let slots = m.slot_count();
     assert!(matches!(
@@ -144,29 +180,30 @@ pub fn basic_operations<C: Collector>(make: &dyn Fn() -> C) {
         Err(GcError::BadShape(_))
     ));
     // A large object (over 512 bytes) takes the system-allocator path.
-    m.alloc(6, Shape::new(3, 2000)).unwrap();
-    m.store(6, 2, Some(0)).unwrap();
-    m.write_payload(6, 1990, &[7; 10]).unwrap();
-    m.collect(None).unwrap();
+    ok!(m.alloc(6, Shape::new(3, 2000)));
+    ok!(m.store(6, 2, Some(0)));
+    ok!(m.write_payload(6, 1990, &[7; 10]));
+    ok!(m.collect(None));
     let mut big = [0u8; 10];
-    m.read_payload(6, 1990, &mut big).unwrap();
+    ok!(m.read_payload(6, 1990, &mut big));
     assert_eq!(big, [7; 10]);
     assert_eq!(m.heap_stats().large_objects, 1);
-    m.verify_now().unwrap();
+    ok!(m.verify_now());
 }
 
 /// Garbage without cycles: freed by every collector that frees anything.
 pub fn acyclic_garbage<C: Collector>(make: &dyn Fn() -> C) {
+    const CHECK: &str = "acyclic_garbage";
     let mut m = verified(make);
-    build_list(&mut m, 0, 1, 100);
-    m.alloc(2, Shape::new(2, 0)).unwrap();
-    m.alloc(3, Shape::new(0, 8)).unwrap();
-    m.store(2, 0, Some(3)).unwrap();
-    m.store(2, 1, Some(3)).unwrap();
-    m.clear(3).unwrap();
+    build_list(CHECK, &mut m, 0, 1, 100);
+    ok!(m.alloc(2, Shape::new(2, 0)));
+    ok!(m.alloc(3, Shape::new(0, 8)));
+    ok!(m.store(2, 0, Some(3)));
+    ok!(m.store(2, 1, Some(3)));
+    ok!(m.clear(3));
     assert_eq!(live(&m), 102);
-    m.clear(0).unwrap();
-    m.clear(2).unwrap();
+    ok!(m.clear(0));
+    ok!(m.clear(2));
     let caps = m.capabilities();
     if caps.prompt {
         assert_eq!(
@@ -175,15 +212,15 @@ pub fn acyclic_garbage<C: Collector>(make: &dyn Fn() -> C) {
             "a prompt collector frees acyclic garbage on release"
         );
     }
-    m.collect(None).unwrap();
+    ok!(m.collect(None));
     match caps.reclaims {
         Reclaims::Nothing => {
             assert_eq!(live(&m), 102);
-            assert_eq!(m.leak_report().unwrap().objects, 102);
+            assert_eq!(ok!(m.leak_report()).objects, 102);
         }
         _ => {
             assert_eq!(live(&m), 0);
-            assert_eq!(m.leak_report().unwrap().objects, 0);
+            assert_eq!(ok!(m.leak_report()).objects, 0);
             assert_eq!(m.heap_stats().total_freed, 102);
         }
     }
@@ -191,15 +228,16 @@ pub fn acyclic_garbage<C: Collector>(make: &dyn Fn() -> C) {
 
 /// The seed's example at scale: 1,000 pairs referencing each other, outside references gone.
 pub fn cyclic_garbage<C: Collector>(make: &dyn Fn() -> C) {
+    const CHECK: &str = "cyclic_garbage";
     let mut m = verified(make);
     // Automatic collections (CPython's thresholds fire within 2,000 allocations) would
     // take part of the garbage before the explicit collect() whose count is checked.
     m.disable();
-    build_cycle_pairs(&mut m, 0, 1, 1000);
-    build_list(&mut m, 2, 3, 10);
-    m.clear(2).unwrap();
+    build_cycle_pairs(CHECK, &mut m, 0, 1, 1000);
+    build_list(CHECK, &mut m, 2, 3, 10);
+    ok!(m.clear(2));
     let caps = m.capabilities();
-    let collected = m.collect(None).unwrap();
+    let collected = ok!(m.collect(None));
     match caps.reclaims {
         Reclaims::Everything => {
             assert_eq!(live(&m), 0);
@@ -212,7 +250,7 @@ pub fn cyclic_garbage<C: Collector>(make: &dyn Fn() -> C) {
         Reclaims::AcyclicOnly => {
             assert_eq!(collected, 0);
             assert_eq!(live(&m), 2000);
-            let leak = m.leak_report().unwrap();
+            let leak = ok!(m.leak_report());
             assert_eq!(leak.objects, 2000, "exactly the cycles leak");
             assert_eq!(
                 leak.bytes,
@@ -221,113 +259,115 @@ pub fn cyclic_garbage<C: Collector>(make: &dyn Fn() -> C) {
         }
         Reclaims::Nothing => {
             assert_eq!(collected, 0);
-            assert_eq!(m.leak_report().unwrap().objects, 2010);
+            assert_eq!(ok!(m.leak_report()).objects, 2010);
         }
     }
 }
 
 /// Reachable objects survive any number of collections with their contents intact.
 pub fn live_objects_survive<C: Collector>(make: &dyn Fn() -> C) {
+    const CHECK: &str = "live_objects_survive";
     let mut m = verified(make);
     // A small binary tree in slot 0, with payloads numbering the nodes.
-    m.alloc(0, Shape::new(2, 8)).unwrap();
+    ok!(m.alloc(0, Shape::new(2, 8)));
     let mut n = 0u64;
-    m.write_payload(0, 0, &n.to_le_bytes()).unwrap();
+    ok!(m.write_payload(0, 0, &n.to_le_bytes()));
     for _ in 0..200 {
         n += 1;
-        m.alloc(1, Shape::new(2, 8)).unwrap();
-        m.write_payload(1, 0, &n.to_le_bytes()).unwrap();
+        ok!(m.alloc(1, Shape::new(2, 8)));
+        ok!(m.write_payload(1, 0, &n.to_le_bytes()));
         // Walk down the left spine and hang the node on a free field.
-        m.copy(2, 0).unwrap();
+        ok!(m.copy(2, 0));
         let mut depth = 0;
         loop {
             let field = ((n >> depth) & 1) as usize;
-            m.load(3, 2, field).unwrap();
-            if m.is_null(3).unwrap() {
-                m.store(2, field, Some(1)).unwrap();
+            ok!(m.load(3, 2, field));
+            if ok!(m.is_null(3)) {
+                ok!(m.store(2, field, Some(1)));
                 break;
             }
-            m.copy(2, 3).unwrap();
+            ok!(m.copy(2, 3));
             depth += 1;
         }
         if n.is_multiple_of(50) {
-            m.collect(None).unwrap();
+            ok!(m.collect(None));
         }
     }
     for s in 1..4 {
-        m.clear(s).unwrap();
+        ok!(m.clear(s));
     }
     for g in 0..m.capabilities().generations.max(1) {
-        m.collect(Some(g)).unwrap();
+        ok!(m.collect(Some(g)));
     }
-    m.collect(None).unwrap();
+    ok!(m.collect(None));
     assert_eq!(live(&m), 201);
     // Every payload 0..=200 is still there exactly once.
     let mut seen = vec![false; 201];
     let mut stack = vec![0usize];
-    m.copy(10, 0).unwrap();
+    ok!(m.copy(10, 0));
     let mut next_slot = 11;
     while let Some(s) = stack.pop() {
         let mut b = [0u8; 8];
-        m.read_payload(s, 0, &mut b).unwrap();
+        ok!(m.read_payload(s, 0, &mut b));
         let v = u64::from_le_bytes(b) as usize;
         assert!(!seen[v], "payload {v} seen twice");
         seen[v] = true;
         for f in 0..2 {
-            m.reserve_slots(next_slot + 1).unwrap();
-            m.load(next_slot, s, f).unwrap();
-            if !m.is_null(next_slot).unwrap() {
+            ok!(m.reserve_slots(next_slot + 1));
+            ok!(m.load(next_slot, s, f));
+            if !ok!(m.is_null(next_slot)) {
                 stack.push(next_slot);
                 next_slot += 1;
             }
         }
     }
     assert!(seen.iter().all(|&s| s));
-    m.verify_now().unwrap();
+    ok!(m.verify_now());
 }
 
 /// A weak reference does not keep its referent alive; its callback fires once, afterwards.
 pub fn weak_references<C: Collector>(make: &dyn Fn() -> C) {
+    const CHECK: &str = "weak_references";
     let mut m = verified(make);
     let caps = m.capabilities();
-    m.alloc(0, Shape::new(1, 8)).unwrap();
-    m.new_weak(1, 0, Some(7)).unwrap();
-    assert!(m.upgrade(2, 1).unwrap());
-    assert!(m.same(0, 2).unwrap());
-    m.clear(2).unwrap();
-    m.clear(0).unwrap();
+    ok!(m.alloc(0, Shape::new(1, 8)));
+    ok!(m.new_weak(1, 0, Some(7)));
+    assert!(ok!(m.upgrade(2, 1)));
+    assert!(ok!(m.same(0, 2)));
+    ok!(m.clear(2));
+    ok!(m.clear(0));
     if caps.prompt {
-        assert!(!m.upgrade(2, 1).unwrap(), "referent freed on last release");
+        assert!(!ok!(m.upgrade(2, 1)), "referent freed on last release");
     }
-    m.collect(None).unwrap();
-    let alive = m.upgrade(2, 1).unwrap();
+    ok!(m.collect(None));
+    let alive = ok!(m.upgrade(2, 1));
     let notices = drain(&mut m);
     if caps.reclaims == Reclaims::Nothing {
         assert!(alive);
         assert!(callback_tags(&notices).is_empty());
     } else {
         assert!(!alive);
-        assert!(m.is_null(2).unwrap());
+        assert!(ok!(m.is_null(2)));
         assert_eq!(
             callback_tags(&notices),
             vec![7],
             "callback fires exactly once"
         );
     }
-    m.collect(None).unwrap();
+    ok!(m.collect(None));
     assert!(callback_tags(&drain(&mut m)).is_empty());
 
     // A weak reference to cyclic garbage, itself reachable: cleared and called back only by
     // a collector that reclaims cycles.
-    m.alloc(3, Shape::new(1, 0)).unwrap();
-    m.alloc(4, Shape::new(1, 0)).unwrap();
-    m.store(3, 0, Some(4)).unwrap();
-    m.store(4, 0, Some(3)).unwrap();
-    m.new_weak(5, 3, Some(9)).unwrap();
-    m.clear(3).unwrap();
-    m.clear(4).unwrap();
-    m.collect(None).unwrap();
-    let alive = m.upgrade(6, 5).unwrap();
+    ok!(m.alloc(3, Shape::new(1, 0)));
+    ok!(m.alloc(4, Shape::new(1, 0)));
+    ok!(m.store(3, 0, Some(4)));
+    ok!(m.store(4, 0, Some(3)));
+    ok!(m.new_weak(5, 3, Some(9)));
+    ok!(m.clear(3));
+    ok!(m.clear(4));
+    ok!(m.collect(None));
+    let alive = ok!(m.upgrade(6, 5));
     let tags = callback_tags(&drain(&mut m));
     if caps.reclaims_cycles() {
         assert!(!alive);
@@ -340,48 +380,50 @@ pub fn weak_references<C: Collector>(make: &dyn Fn() -> C) {
 
 /// A weak reference that is itself garbage gets no callback (CPython's rule).
 pub fn weak_reference_in_garbage<C: Collector>(make: &dyn Fn() -> C) {
+    const CHECK: &str = "weak_reference_in_garbage";
     let mut m = verified(make);
     let caps = m.capabilities();
     // Acyclic: drop the weak reference before its referent.
-    m.alloc(0, Shape::new(0, 8)).unwrap();
-    m.new_weak(1, 0, Some(1)).unwrap();
-    m.clear(1).unwrap();
-    m.collect(None).unwrap();
-    m.clear(0).unwrap();
-    m.collect(None).unwrap();
+    ok!(m.alloc(0, Shape::new(0, 8)));
+    ok!(m.new_weak(1, 0, Some(1)));
+    ok!(m.clear(1));
+    ok!(m.collect(None));
+    ok!(m.clear(0));
+    ok!(m.collect(None));
     assert!(callback_tags(&drain(&mut m)).is_empty());
     // Cyclic: the weak reference hangs off the garbage cycle it points into.
-    m.alloc(2, Shape::new(2, 0)).unwrap();
-    m.alloc(3, Shape::new(1, 0)).unwrap();
-    m.store(2, 0, Some(3)).unwrap();
-    m.store(3, 0, Some(2)).unwrap();
-    m.new_weak(4, 2, Some(2)).unwrap();
-    m.store(2, 1, Some(4)).unwrap();
+    ok!(m.alloc(2, Shape::new(2, 0)));
+    ok!(m.alloc(3, Shape::new(1, 0)));
+    ok!(m.store(2, 0, Some(3)));
+    ok!(m.store(3, 0, Some(2)));
+    ok!(m.new_weak(4, 2, Some(2)));
+    ok!(m.store(2, 1, Some(4)));
     for s in 2..5 {
-        m.clear(s).unwrap();
+        ok!(m.clear(s));
     }
-    let collected = m.collect(None).unwrap();
+    let collected = ok!(m.collect(None));
     assert!(callback_tags(&drain(&mut m)).is_empty());
     if caps.reclaims_cycles() {
         assert_eq!(live(&m), 0);
         assert!(collected >= 3);
     } else {
-        assert_eq!(m.leak_report().unwrap().objects, live(&m));
+        assert_eq!(ok!(m.leak_report()).objects, live(&m));
     }
 }
 
 /// Finalizers run exactly once, acyclic and cyclic.
 pub fn finalizers_run_once<C: Collector>(make: &dyn Fn() -> C) {
+    const CHECK: &str = "finalizers_run_once";
     let mut m = verified(make);
     let caps = m.capabilities();
-    m.alloc(0, Shape::new(0, 8)).unwrap();
-    m.set_finalizer(0, Finalizer::report(11)).unwrap();
-    m.clear(0).unwrap();
+    ok!(m.alloc(0, Shape::new(0, 8)));
+    ok!(m.set_finalizer(0, Finalizer::report(11)));
+    ok!(m.clear(0));
     if caps.prompt {
         assert_eq!(finalized_tags(&drain(&mut m)), vec![11]);
     }
-    m.collect(None).unwrap();
-    m.collect(None).unwrap();
+    ok!(m.collect(None));
+    ok!(m.collect(None));
     let tags = finalized_tags(&drain(&mut m));
     match (caps.reclaims, caps.prompt) {
         (Reclaims::Nothing, _) => assert!(tags.is_empty()),
@@ -389,16 +431,16 @@ pub fn finalizers_run_once<C: Collector>(make: &dyn Fn() -> C) {
         (_, false) => assert_eq!(tags, vec![11]),
     }
     // In a cycle.
-    m.alloc(1, Shape::new(1, 0)).unwrap();
-    m.alloc(2, Shape::new(1, 0)).unwrap();
-    m.store(1, 0, Some(2)).unwrap();
-    m.store(2, 0, Some(1)).unwrap();
-    m.set_finalizer(1, Finalizer::report(12)).unwrap();
-    m.set_finalizer(2, Finalizer::report(13)).unwrap();
-    m.clear(1).unwrap();
-    m.clear(2).unwrap();
-    m.collect(None).unwrap();
-    m.collect(None).unwrap();
+    ok!(m.alloc(1, Shape::new(1, 0)));
+    ok!(m.alloc(2, Shape::new(1, 0)));
+    ok!(m.store(1, 0, Some(2)));
+    ok!(m.store(2, 0, Some(1)));
+    ok!(m.set_finalizer(1, Finalizer::report(12)));
+    ok!(m.set_finalizer(2, Finalizer::report(13)));
+    ok!(m.clear(1));
+    ok!(m.clear(2));
+    ok!(m.collect(None));
+    ok!(m.collect(None));
     let mut tags = finalized_tags(&drain(&mut m));
     tags.sort_unstable();
     if caps.reclaims_cycles() {
@@ -411,46 +453,49 @@ pub fn finalizers_run_once<C: Collector>(make: &dyn Fn() -> C) {
 
 /// A finalizer that resurrects keeps its object and all it reaches; it never runs twice.
 pub fn resurrection<C: Collector>(make: &dyn Fn() -> C) {
+    const CHECK: &str = "resurrection";
     let mut m = verified(make);
     let caps = m.capabilities();
     if caps.reclaims == Reclaims::Nothing {
         return;
     }
-    m.alloc(0, Shape::new(1, 8)).unwrap();
-    m.alloc(1, Shape::new(0, 8)).unwrap();
-    m.store(0, 0, Some(1)).unwrap();
-    m.write_payload(1, 0, &42u64.to_le_bytes()).unwrap();
-    m.clear(1).unwrap();
-    m.set_finalizer(0, Finalizer::resurrect(21, 5)).unwrap();
-    m.clear(0).unwrap();
-    m.collect(None).unwrap();
+    ok!(m.alloc(0, Shape::new(1, 8)));
+    ok!(m.alloc(1, Shape::new(0, 8)));
+    ok!(m.store(0, 0, Some(1)));
+    ok!(m.write_payload(1, 0, &42u64.to_le_bytes()));
+    ok!(m.clear(1));
+    ok!(m.set_finalizer(0, Finalizer::resurrect(21, 5)));
+    ok!(m.clear(0));
+    ok!(m.collect(None));
     assert_eq!(finalized_tags(&drain(&mut m)), vec![21]);
-    assert!(!m.is_null(5).unwrap(), "resurrected into slot 5");
+    assert!(!ok!(m.is_null(5)), "resurrected into slot 5");
     assert_eq!(live(&m), 2, "the object and what it reaches survive");
-    assert!(m.is_finalized(m.slot_ref(5).unwrap().unwrap()).unwrap());
-    m.load(6, 5, 0).unwrap();
+    assert!(ok!(m.is_finalized(
+        ok!(m.slot_ref(5)).expect("slot 5 holds the resurrected object")
+    )));
+    ok!(m.load(6, 5, 0));
     let mut b = [0u8; 8];
-    m.read_payload(6, 0, &mut b).unwrap();
+    ok!(m.read_payload(6, 0, &mut b));
     assert_eq!(u64::from_le_bytes(b), 42);
-    m.clear(6).unwrap();
-    m.clear(5).unwrap();
-    m.collect(None).unwrap();
+    ok!(m.clear(6));
+    ok!(m.clear(5));
+    ok!(m.collect(None));
     assert!(finalized_tags(&drain(&mut m)).is_empty(), "never twice");
     assert_eq!(live(&m), 0);
 
     if caps.reclaims_cycles() {
-        m.alloc(0, Shape::new(1, 0)).unwrap();
-        m.alloc(1, Shape::new(1, 0)).unwrap();
-        m.store(0, 0, Some(1)).unwrap();
-        m.store(1, 0, Some(0)).unwrap();
-        m.set_finalizer(0, Finalizer::resurrect(22, 7)).unwrap();
-        m.clear(0).unwrap();
-        m.clear(1).unwrap();
-        m.collect(None).unwrap();
+        ok!(m.alloc(0, Shape::new(1, 0)));
+        ok!(m.alloc(1, Shape::new(1, 0)));
+        ok!(m.store(0, 0, Some(1)));
+        ok!(m.store(1, 0, Some(0)));
+        ok!(m.set_finalizer(0, Finalizer::resurrect(22, 7)));
+        ok!(m.clear(0));
+        ok!(m.clear(1));
+        ok!(m.collect(None));
         assert_eq!(finalized_tags(&drain(&mut m)), vec![22]);
         assert_eq!(live(&m), 2, "the resurrected cycle survives whole");
-        m.clear(7).unwrap();
-        m.collect(None).unwrap();
+        ok!(m.clear(7));
+        ok!(m.collect(None));
         assert!(finalized_tags(&drain(&mut m)).is_empty());
         assert_eq!(live(&m), 0);
     }
@@ -458,19 +503,16 @@ pub fn resurrection<C: Collector>(make: &dyn Fn() -> C) {
 
 /// A ten-million-object linked list is built, traced and freed without stack overflow.
 pub fn long_list_ten_million<C: Collector>(make: &dyn Fn() -> C) {
+    const CHECK: &str = "long_list_ten_million";
     const N: u64 = 10_000_000;
     let mut m = runtime(make, HeapConfig::default());
     m.disable();
-    build_list(&mut m, 0, 1, N);
+    build_list(CHECK, &mut m, 0, 1, N);
     assert_eq!(live(&m), N);
-    assert_eq!(
-        m.collect(None).unwrap(),
-        0,
-        "nothing of a live list is garbage"
-    );
+    assert_eq!(ok!(m.collect(None)), 0, "nothing of a live list is garbage");
     assert_eq!(live(&m), N);
-    m.clear(0).unwrap();
-    let collected = m.collect(None).unwrap();
+    ok!(m.clear(0));
+    let collected = ok!(m.collect(None));
     let caps = m.capabilities();
     match caps.reclaims {
         Reclaims::Nothing => assert_eq!(live(&m), N),
@@ -486,14 +528,15 @@ pub fn long_list_ten_million<C: Collector>(make: &dyn Fn() -> C) {
 
 /// Filling the heap limit gives `OutOfMemory`, and the heap works again once objects die.
 pub fn heap_limit_exhaustion_and_recovery<C: Collector>(make: &dyn Fn() -> C) {
+    const CHECK: &str = "heap_limit_exhaustion_and_recovery";
     let limit = 256 * 1024;
     let mut m = runtime(make, HeapConfig::verified().with_limit(limit));
     let mut built = 0u64;
     let err = loop {
         match m.alloc(1, Shape::new(1, 8)) {
             Ok(()) => {
-                m.store(1, 0, Some(0)).unwrap();
-                m.copy(0, 1).unwrap();
+                ok!(m.store(1, 0, Some(0)));
+                ok!(m.copy(0, 1));
                 built += 1;
             }
             Err(e) => break e,
@@ -503,133 +546,26 @@ pub fn heap_limit_exhaustion_and_recovery<C: Collector>(make: &dyn Fn() -> C) {
     assert!(matches!(err, GcError::OutOfMemory { .. }), "got {err}");
     assert!(m.heap_stats().bytes_in_use <= limit as u64);
     assert!(built > 1000);
-    m.verify_now().unwrap();
-    m.clear(0).unwrap();
-    m.clear(1).unwrap();
+    ok!(m.verify_now());
+    ok!(m.clear(0));
+    ok!(m.clear(1));
     let again = m.alloc(2, Shape::new(1, 8));
     if m.capabilities().reclaims == Reclaims::Nothing {
         assert!(again.is_err());
         return;
     }
-    again.unwrap();
+    ok!(again);
     // Cyclic garbage many times the limit: a collector that reclaims cycles never runs out.
     if m.capabilities().reclaims_cycles() {
-        build_cycle_pairs(&mut m, 3, 4, 4 * built);
-        m.collect(None).unwrap();
+        build_cycle_pairs(CHECK, &mut m, 3, 4, 4 * built);
+        ok!(m.collect(None));
         assert_eq!(live(&m), 1);
-    }
-}
-
-/// Thousands of seeded random operations, every collection checked by the oracle, counts
-/// checked against it after.
-pub fn random_operations<C: Collector>(make: &dyn Fn() -> C) {
-    for seed in 1..=4u64 {
-        random_run(make, seed, 4000);
-    }
-}
-
-fn random_run<C: Collector>(make: &dyn Fn() -> C, seed: u64, ops: usize) {
-    const SLOTS: usize = 24;
-    let mut m = verified(make);
-    let caps = m.capabilities();
-    let generations = caps.generations;
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let tolerated = |e: &GcError| {
-        matches!(
-            e,
-            GcError::NullSlot { .. } | GcError::BadField { .. } | GcError::NotWeak { .. }
-        )
-    };
-    for i in 0..ops {
-        let a = rng.gen_range(0..SLOTS);
-        let b = rng.gen_range(0..SLOTS);
-        let r = match rng.gen_range(0..100) {
-            0..=24 => {
-                let payload = if rng.gen_ratio(1, 50) {
-                    600
-                } else {
-                    rng.gen_range(0..24)
-                };
-                m.alloc(a, Shape::new(rng.gen_range(0..4), payload))
-            }
-            25..=49 => {
-                let v = if rng.gen_ratio(1, 8) { None } else { Some(b) };
-                m.store(a, rng.gen_range(0..3), v)
-            }
-            50..=62 => m.load(a, b, rng.gen_range(0..3)),
-            63..=70 => m.copy(a, b),
-            71..=80 => m.clear(a),
-            81..=85 => m.new_weak(a, b, Some(i as u32)),
-            86..=89 => m.upgrade(a, b).map(|_| ()),
-            90..=93 => {
-                let f = if rng.gen_bool(0.5) {
-                    Finalizer::resurrect(i as u32, rng.gen_range(0..SLOTS))
-                } else {
-                    Finalizer::report(i as u32)
-                };
-                m.set_finalizer(a, f)
-            }
-            _ => {
-                let g = if generations > 0 && rng.gen_bool(0.7) {
-                    Some(rng.gen_range(0..generations))
-                } else {
-                    None
-                };
-                m.collect(g).map(|_| ())
-            }
-        };
-        if let Err(e) = r {
-            assert!(tolerated(&e), "seed {seed} op {i}: unexpected error {e}");
-        }
-        if i % 97 == 0 {
-            m.verify_now()
-                .unwrap_or_else(|e| panic!("seed {seed} op {i}: {e}"));
-        }
-        drain(&mut m);
-    }
-    for s in 0..SLOTS {
-        m.clear(s).unwrap();
-    }
-    m.collect(None).unwrap();
-    // Resurrecting finalizers may have refilled slots; drop those and collect once more.
-    for s in 0..m.slot_count() {
-        m.clear(s).unwrap();
-    }
-    m.collect(None).unwrap();
-    m.verify_now().unwrap();
-    let remaining = live(&m);
-    let leak = m.leak_report().unwrap();
-    assert_eq!(
-        leak.objects, remaining,
-        "no roots remain, so everything left is leaked"
-    );
-    match caps.reclaims {
-        Reclaims::Everything => assert_eq!(remaining, 0, "seed {seed}"),
-        Reclaims::AcyclicOnly => {
-            // What is left must be exactly cyclic garbage and what it reaches: every survivor
-            // is referenced from another survivor (checked independently of the collector).
-            let heap = m.heap();
-            let mut referenced = crate::ObjSet::with_bounds(heap.reference_bounds());
-            heap.for_each_object(|r| {
-                for &raw in heap.fields(r) {
-                    if let Some(c) = crate::ObjRef::from_raw(raw) {
-                        referenced.insert(c);
-                    }
-                }
-            });
-            heap.for_each_object(|r| {
-                assert!(
-                    referenced.contains(r),
-                    "seed {seed}: {r} is unreferenced yet alive"
-                );
-            });
-        }
-        Reclaims::Nothing => assert_eq!(remaining, m.heap_stats().total_allocated),
     }
 }
 
 /// The gc-module surface: switches, inspection, statistics, callbacks, debug flags.
 pub fn gc_module_surface<C: Collector>(make: &dyn Fn() -> C) {
+    const CHECK: &str = "gc_module_surface";
     use std::cell::RefCell;
     use std::rc::Rc;
     let mut m = verified(make);
@@ -644,22 +580,22 @@ pub fn gc_module_surface<C: Collector>(make: &dyn Fn() -> C) {
     m.set_debug(0);
     assert_eq!(m.get_stats().len(), caps.generations.max(1) as usize);
 
-    m.alloc(0, Shape::new(2, 0)).unwrap();
-    m.alloc(1, Shape::new(0, 8)).unwrap();
-    m.store(0, 0, Some(1)).unwrap();
-    m.store(0, 1, Some(1)).unwrap();
-    let a = m.slot_ref(0).unwrap().unwrap();
-    let b = m.slot_ref(1).unwrap().unwrap();
-    assert_eq!(m.get_referents(a).unwrap(), vec![b, b]);
-    assert_eq!(m.get_referents(b).unwrap(), vec![]);
-    assert_eq!(m.get_referrers(b).unwrap(), vec![a]);
-    assert!(!m.is_finalized(a).unwrap());
+    ok!(m.alloc(0, Shape::new(2, 0)));
+    ok!(m.alloc(1, Shape::new(0, 8)));
+    ok!(m.store(0, 0, Some(1)));
+    ok!(m.store(0, 1, Some(1)));
+    let a = ok!(m.slot_ref(0)).expect("slot 0 holds an object");
+    let b = ok!(m.slot_ref(1)).expect("slot 1 holds an object");
+    assert_eq!(ok!(m.get_referents(a)), vec![b, b]);
+    assert_eq!(ok!(m.get_referents(b)), vec![]);
+    assert_eq!(ok!(m.get_referrers(b)), vec![a]);
+    assert!(!ok!(m.is_finalized(a)));
 
     let events: Rc<RefCell<Vec<Phase>>> = Rc::default();
     let sink = events.clone();
     let id = m.add_callback(Box::new(move |e| sink.borrow_mut().push(e.phase)));
-    build_cycle_pairs(&mut m, 2, 3, 10);
-    m.collect(None).unwrap();
+    build_cycle_pairs(CHECK, &mut m, 2, 3, 10);
+    ok!(m.collect(None));
     let seen = events.borrow().clone();
     let starts = seen.iter().filter(|p| **p == Phase::Start).count();
     let stops = seen.iter().filter(|p| **p == Phase::Stop).count();
@@ -673,16 +609,16 @@ pub fn gc_module_surface<C: Collector>(make: &dyn Fn() -> C) {
     assert!(m.remove_callback(id));
     assert!(!m.remove_callback(id));
     let before = events.borrow().len();
-    m.collect(None).unwrap();
+    ok!(m.collect(None));
     assert_eq!(
         events.borrow().len(),
         before,
         "removed callbacks hear nothing"
     );
-    let dead = m.slot_ref(1).unwrap().unwrap();
-    m.clear(0).unwrap();
-    m.clear(1).unwrap();
-    m.collect(None).unwrap();
+    let dead = ok!(m.slot_ref(1)).expect("slot 1 holds an object");
+    ok!(m.clear(0));
+    ok!(m.clear(1));
+    ok!(m.collect(None));
     if caps.reclaims != Reclaims::Nothing {
         assert!(matches!(
             m.get_referents(dead),
@@ -696,24 +632,25 @@ pub fn gc_module_surface<C: Collector>(make: &dyn Fn() -> C) {
 /// and bad arguments change nothing. With a heap limit that forces a collection inside the
 /// allocation, the sources, still in their slots then, survive it.
 pub fn moving_allocation<C: Collector>(make: &dyn Fn() -> C) {
+    const CHECK: &str = "moving_allocation";
     let mut m = verified(make);
-    m.alloc(1, Shape::new(1, 8)).unwrap();
-    m.alloc(2, Shape::new(0, 8)).unwrap();
-    m.store(1, 0, Some(2)).unwrap(); // a -> b, and slot 2 holds b too
-    m.copy(4, 1).unwrap(); // slot 4 also holds a
-    m.alloc_moving(0, Shape::new(3, 8), &[1, 3, 2]).unwrap();
+    ok!(m.alloc(1, Shape::new(1, 8)));
+    ok!(m.alloc(2, Shape::new(0, 8)));
+    ok!(m.store(1, 0, Some(2))); // a -> b, and slot 2 holds b too
+    ok!(m.copy(4, 1)); // slot 4 also holds a
+    ok!(m.alloc_moving(0, Shape::new(3, 8), &[1, 3, 2]));
     for s in 1..4 {
-        assert!(m.is_null(s).unwrap(), "source slot {s} is left null");
+        assert!(ok!(m.is_null(s)), "source slot {s} is left null");
     }
-    m.load(5, 0, 0).unwrap();
-    assert!(m.same(5, 4).unwrap(), "field 0 took slot 1's reference");
-    m.load(6, 0, 1).unwrap();
-    assert!(m.is_null(6).unwrap(), "field 1 took slot 3's null");
-    m.load(6, 0, 2).unwrap();
-    m.load(7, 4, 0).unwrap();
-    assert!(m.same(6, 7).unwrap(), "field 2 took slot 2's reference");
+    ok!(m.load(5, 0, 0));
+    assert!(ok!(m.same(5, 4)), "field 0 took slot 1's reference");
+    ok!(m.load(6, 0, 1));
+    assert!(ok!(m.is_null(6)), "field 1 took slot 3's null");
+    ok!(m.load(6, 0, 2));
+    ok!(m.load(7, 4, 0));
+    assert!(ok!(m.same(6, 7)), "field 2 took slot 2's reference");
     assert_eq!(live(&m), 3);
-    m.verify_now().unwrap();
+    ok!(m.verify_now());
 
     let before = live(&m);
     let refused = [
@@ -731,15 +668,15 @@ pub fn moving_allocation<C: Collector>(make: &dyn Fn() -> C) {
     ));
     assert_eq!(live(&m), before, "and allocates nothing");
     assert!(
-        !m.is_null(4).unwrap() && m.is_null(8).unwrap(),
+        !ok!(m.is_null(4)) && ok!(m.is_null(8)),
         "nor moves anything"
     );
-    m.verify_now().unwrap();
+    ok!(m.verify_now());
 
     for s in [0, 4, 5, 6, 7] {
-        m.clear(s).unwrap();
+        ok!(m.clear(s));
     }
-    m.collect(None).unwrap();
+    ok!(m.collect(None));
     let expected = if m.capabilities().reclaims == Reclaims::Nothing {
         3
     } else {
@@ -750,39 +687,39 @@ pub fn moving_allocation<C: Collector>(make: &dyn Fn() -> C) {
     // A source named twice moves once (the second field takes the now-null slot), and a
     // large object (over the small-object limit) takes its sources the same way.
     let mut m = verified(make);
-    m.alloc(1, Shape::new(0, 8)).unwrap();
-    m.alloc(2, Shape::new(0, 8)).unwrap();
-    m.alloc_moving(0, Shape::new(2, 8), &[1, 1]).unwrap();
-    m.load(3, 0, 1).unwrap();
-    assert!(m.is_null(1).unwrap() && m.is_null(3).unwrap());
-    m.load(3, 0, 0).unwrap();
-    assert!(!m.is_null(3).unwrap(), "the first field took the reference");
-    m.clear(3).unwrap();
+    ok!(m.alloc(1, Shape::new(0, 8)));
+    ok!(m.alloc(2, Shape::new(0, 8)));
+    ok!(m.alloc_moving(0, Shape::new(2, 8), &[1, 1]));
+    ok!(m.load(3, 0, 1));
+    assert!(ok!(m.is_null(1)) && ok!(m.is_null(3)));
+    ok!(m.load(3, 0, 0));
+    assert!(!ok!(m.is_null(3)), "the first field took the reference");
+    ok!(m.clear(3));
     let large = Shape::new(200, 64);
-    m.alloc_moving(4, large, &[2, 0]).unwrap();
-    assert!(m.is_null(2).unwrap() && m.is_null(0).unwrap());
-    m.load(5, 4, 1).unwrap();
-    m.load(6, 5, 0).unwrap();
+    ok!(m.alloc_moving(4, large, &[2, 0]));
+    assert!(ok!(m.is_null(2)) && ok!(m.is_null(0)));
+    ok!(m.load(5, 4, 1));
+    ok!(m.load(6, 5, 0));
     assert!(
-        !m.is_null(6).unwrap(),
+        !ok!(m.is_null(6)),
         "the large object holds the pair's first object"
     );
-    m.verify_now().unwrap();
+    ok!(m.verify_now());
 
     // Replacing an object whose finalizer resurrects it into a source slot: the effect is
     // that of the operations alloc_moving stands for, so the new object's field takes the
     // resurrected object (where the release runs the finalizer at once) and the source
     // slot is left null either way.
     let mut m = verified(make);
-    m.alloc(0, Shape::new(0, 8)).unwrap(); // V, in the destination
-    let v = m.slot_ref(0).unwrap().unwrap();
-    m.set_finalizer(0, Finalizer::resurrect(7, 1)).unwrap();
-    m.alloc(1, Shape::new(0, 8)).unwrap(); // A, the source
-    let a = m.slot_ref(1).unwrap().unwrap();
-    m.alloc_moving(0, Shape::new(1, 8), &[1]).unwrap();
-    assert!(m.is_null(1).unwrap(), "the source slot is left null");
-    m.load(2, 0, 0).unwrap();
-    let taken = m.slot_ref(2).unwrap().unwrap();
+    ok!(m.alloc(0, Shape::new(0, 8))); // V, in the destination
+    let v = ok!(m.slot_ref(0)).expect("slot 0 holds an object");
+    ok!(m.set_finalizer(0, Finalizer::resurrect(7, 1)));
+    ok!(m.alloc(1, Shape::new(0, 8))); // A, the source
+    let a = ok!(m.slot_ref(1)).expect("slot 1 holds an object");
+    ok!(m.alloc_moving(0, Shape::new(1, 8), &[1]));
+    assert!(ok!(m.is_null(1)), "the source slot is left null");
+    ok!(m.load(2, 0, 0));
+    let taken = ok!(m.slot_ref(2)).expect("slot 2 holds an object");
     if m.capabilities().prompt {
         assert_eq!(
             taken, v,
@@ -791,7 +728,7 @@ pub fn moving_allocation<C: Collector>(make: &dyn Fn() -> C) {
     } else {
         assert_eq!(taken, a, "no finalizer ran before the move");
     }
-    m.verify_now().unwrap();
+    ok!(m.verify_now());
 
     // Garbage fills the heap to within a cell of its limit (automatic collection off where
     // there is any), so the moving allocation itself must collect, with the sources still
@@ -799,32 +736,29 @@ pub fn moving_allocation<C: Collector>(make: &dyn Fn() -> C) {
     let limit = 256 * 1024;
     let mut m = runtime(make, HeapConfig::verified().with_limit(limit));
     let _ = m.set_threshold(&[0]); // collectors without thresholds refuse; nothing to turn off
-    m.alloc(1, Shape::new(0, 8)).unwrap();
-    m.alloc(2, Shape::new(0, 8)).unwrap();
+    ok!(m.alloc(1, Shape::new(0, 8)));
+    ok!(m.alloc(2, Shape::new(0, 8)));
     while m.heap_stats().bytes_in_use + 64 <= limit as u64 {
         if m.alloc(3, Shape::new(1, 8)).is_err() {
             break;
         }
-        m.store(3, 0, Some(3)).unwrap(); // a self-cycle, dropped at once
-        m.clear(3).unwrap();
+        ok!(m.store(3, 0, Some(3))); // a self-cycle, dropped at once
+        ok!(m.clear(3));
     }
     let big = Shape::new(2, 200); // does not fit in what is left
     match m.alloc_moving(0, big, &[1, 2]) {
         Ok(()) => {
-            assert!(m.is_null(1).unwrap() && m.is_null(2).unwrap());
-            m.load(4, 0, 0).unwrap();
-            m.load(5, 0, 1).unwrap();
-            assert!(!m.is_null(4).unwrap() && !m.is_null(5).unwrap());
+            assert!(ok!(m.is_null(1)) && ok!(m.is_null(2)));
+            ok!(m.load(4, 0, 0));
+            ok!(m.load(5, 0, 1));
+            assert!(!ok!(m.is_null(4)) && !ok!(m.is_null(5)));
         }
         Err(e) => {
             assert!(matches!(e, GcError::OutOfMemory { .. }), "got {e}");
-            assert!(
-                !m.is_null(1).unwrap() && !m.is_null(2).unwrap(),
-                "nothing moved"
-            );
+            assert!(!ok!(m.is_null(1)) && !ok!(m.is_null(2)), "nothing moved");
         }
     }
-    m.verify_now().unwrap();
+    ok!(m.verify_now());
 }
 
 fn collections<C: Collector>(m: &Runtime<C>) -> u64 {

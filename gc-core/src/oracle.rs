@@ -6,7 +6,13 @@
 //! freed; a complete collector leaves nothing unreachable after a full collection; a
 //! reference-counting collector's counts equal the references that exist.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::fmt::Write as _;
+
+use crate::layout::{
+    FLAG_ALLOCATED, FLAG_COLLECTOR_0, FLAG_FINALIZED, FLAG_HAS_FINALIZER, FLAG_HAS_WEAKREFS,
+    FLAG_IS_WEAKREF,
+};
 
 use crate::{GcError, GcResult, Heap, ObjRef, ObjSet};
 
@@ -27,20 +33,16 @@ pub fn reachable(heap: &Heap) -> GcResult<ObjSet> {
     for (slot, &raw) in heap.slots().iter().enumerate() {
         if let Some(r) = ObjRef::from_raw(raw) {
             if !heap.is_allocated(r) {
-                return Err(GcError::Verification(format!(
-                    "slot {slot} refers to {r}, which was freed"
-                )));
+                return Err(freed_but_reachable(heap, Holder::Slot(slot), r));
             }
             if live.insert(r) {
                 stack.push(r);
             }
         }
     }
-    for &r in heap.garbage() {
+    for (index, &r) in heap.garbage().iter().enumerate() {
         if !heap.is_allocated(r) {
-            return Err(GcError::Verification(format!(
-                "gc.garbage holds {r}, which was freed"
-            )));
+            return Err(freed_but_reachable(heap, Holder::Garbage(index), r));
         }
         if live.insert(r) {
             stack.push(r);
@@ -50,9 +52,7 @@ pub fn reachable(heap: &Heap) -> GcResult<ObjSet> {
         for (i, &raw) in heap.fields(parent).iter().enumerate() {
             if let Some(child) = ObjRef::from_raw(raw) {
                 if !heap.is_allocated(child) {
-                    return Err(GcError::Verification(format!(
-                        "field {i} of reachable {parent} refers to {child}, which was freed"
-                    )));
+                    return Err(freed_but_reachable(heap, Holder::Field(parent, i), child));
                 }
                 if live.insert(child) {
                     stack.push(child);
@@ -72,18 +72,19 @@ pub fn verify_no_dangling(heap: &Heap) -> GcResult<ObjSet> {
 pub fn verify_complete(heap: &Heap) -> GcResult<()> {
     let live = reachable(heap)?;
     let mut survivors = 0u64;
-    let mut example = None;
+    let mut examples = Vec::new();
     heap.for_each_object(|r| {
         if !live.contains(r) {
             survivors += 1;
-            example.get_or_insert(r);
+            if examples.len() < EXAMPLES {
+                examples.push(r);
+            }
         }
     });
-    match example {
-        None => Ok(()),
-        Some(r) => Err(GcError::Verification(format!(
-            "{survivors} unreachable objects survived a full collection (for example {r})"
-        ))),
+    if survivors == 0 {
+        Ok(())
+    } else {
+        Err(unreachable_survivors(heap, &live, survivors, &examples))
     }
 }
 
@@ -123,11 +124,322 @@ pub fn verify_refcounts(heap: &Heap, count_of: impl Fn(ObjRef) -> Option<u32>) -
         if let Some(count) = count_of(r) {
             let want = expected.get(&r).copied().unwrap_or(0);
             if u64::from(count) != want {
-                failure = Some(GcError::Verification(format!(
-                    "{r} has reference count {count} but {want} references exist"
-                )));
+                failure = Some(refcount_mismatch(heap, r, count, want));
             }
         }
     });
     failure.map_or(Ok(()), Err)
+}
+
+/// How many examples a verification message gives: enough to see a pattern, short enough
+/// to read.
+const EXAMPLES: usize = 3;
+
+/// How many referrers a message lists before summarising the rest as a count.
+const REFERRERS_SHOWN: usize = 8;
+
+/// How many steps of a root path a message shows at each end before eliding the middle.
+const PATH_ENDS: usize = 3;
+
+/// The flags of a heap object in words, as messages show them: `weakref, has finalizer`,
+/// or `no flags`. The allocated bit is named only when it is missing (a free cell), and the
+/// collector's own bits (from [`FLAG_COLLECTOR_0`] up) as one hex value.
+pub fn flags_in_words(flags: u16) -> String {
+    let mut words: Vec<String> = Vec::new();
+    if flags & FLAG_ALLOCATED == 0 {
+        words.push("not allocated".into());
+    }
+    for (bit, word) in [
+        (FLAG_IS_WEAKREF, "weakref"),
+        (FLAG_HAS_WEAKREFS, "has weakrefs"),
+        (FLAG_HAS_FINALIZER, "has finalizer"),
+        (FLAG_FINALIZED, "finalized"),
+    ] {
+        if flags & bit != 0 {
+            words.push(word.into());
+        }
+    }
+    let collector_bits = flags & !(FLAG_COLLECTOR_0 - 1);
+    if collector_bits != 0 {
+        words.push(format!("collector bits {collector_bits:#06x}"));
+    }
+    if words.is_empty() {
+        "no flags".into()
+    } else {
+        words.join(", ")
+    }
+}
+
+/// An object as verification messages name it: its reference, shape and flags in words,
+/// e.g. `#16 (1 field, 8 payload bytes; has finalizer, finalized)`, or `#16 (freed)` for a
+/// cell that holds no object.
+pub fn describe_object(heap: &Heap, r: ObjRef) -> String {
+    if !heap.is_allocated(r) {
+        return format!("{r} (freed)");
+    }
+    let shape = heap.shape(r);
+    let plural = if shape.fields == 1 { "" } else { "s" };
+    format!(
+        "{r} ({} field{plural}, {} payload bytes; {})",
+        shape.fields,
+        shape.payload,
+        flags_in_words(heap.flags(r))
+    )
+}
+
+/// Where a reference is held: what a path from the roots is made of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Holder {
+    /// A root slot.
+    Slot(usize),
+    /// An entry of `gc.garbage`.
+    Garbage(usize),
+    /// A reference field of an object.
+    Field(ObjRef, usize),
+}
+
+impl std::fmt::Display for Holder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Holder::Slot(slot) => write!(f, "slot {slot}"),
+            Holder::Garbage(index) => write!(f, "gc.garbage[{index}]"),
+            Holder::Field(obj, field) => write!(f, "field {field} of {obj}"),
+        }
+    }
+}
+
+/// Every place holding a reference to `target`: slots, `gc.garbage` entries and fields of
+/// allocated objects, in that order.
+fn holders_of(heap: &Heap, target: ObjRef) -> Vec<Holder> {
+    let mut holders = Vec::new();
+    for (slot, &raw) in heap.slots().iter().enumerate() {
+        if raw == target.raw() {
+            holders.push(Holder::Slot(slot));
+        }
+    }
+    for (index, &r) in heap.garbage().iter().enumerate() {
+        if r == target {
+            holders.push(Holder::Garbage(index));
+        }
+    }
+    heap.for_each_object(|r| {
+        for (field, &raw) in heap.fields(r).iter().enumerate() {
+            if raw == target.raw() {
+                holders.push(Holder::Field(r, field));
+            }
+        }
+    });
+    holders
+}
+
+/// A list of holders for a message, the first few named and the rest counted.
+fn list_holders(holders: &[Holder]) -> String {
+    let mut text = holders
+        .iter()
+        .take(REFERRERS_SHOWN)
+        .map(Holder::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if holders.len() > REFERRERS_SHOWN {
+        let _ = write!(text, " and {} more", holders.len() - REFERRERS_SHOWN);
+    }
+    text
+}
+
+/// A reachable reference to a freed cell: names the freed object, who holds the reference
+/// and the shortest path to that holder from a root, so the reader sees which live structure
+/// the collector cut. Only runs on failure: the path search is a second traversal, so the
+/// oracle's ordinary walk keeps no parent pointers.
+#[cold]
+fn freed_but_reachable(heap: &Heap, holder: Holder, freed: ObjRef) -> GcError {
+    let path = match holder {
+        Holder::Field(parent, field) => {
+            let mut steps = path_from_root(heap, parent);
+            steps.push(format!(".f{field} -> {freed} (freed)"));
+            steps
+        }
+        root => vec![format!("{root} -> {freed} (freed)")],
+    };
+    GcError::Verification(format!(
+        "{holder} refers to {freed}, which was freed, yet it is reachable\n\
+         path from a root: {}\n\
+         expected: no collector frees an object reachable from the root slots or gc.garbage \
+         (see the Collector contract); the last collection or release freed it while \
+         {holder} still referred to it",
+        elide_path(&path)
+    ))
+}
+
+/// The shortest chain of references from a root to `target`, one step per element:
+/// `slot 3 -> #12 ...`, `.f1 -> #40 (2 fields, ...)`. A breadth-first walk with an explicit
+/// queue and parent pointers; it follows only allocated objects.
+fn path_from_root(heap: &Heap, target: ObjRef) -> Vec<String> {
+    let mut parent: HashMap<ObjRef, Holder> = HashMap::new();
+    let mut queue = VecDeque::new();
+    let mut found = false;
+    let roots = heap
+        .slots()
+        .iter()
+        .enumerate()
+        .filter_map(|(slot, &raw)| ObjRef::from_raw(raw).map(|r| (Holder::Slot(slot), r)))
+        .chain(
+            heap.garbage()
+                .iter()
+                .enumerate()
+                .map(|(index, &r)| (Holder::Garbage(index), r)),
+        );
+    for (holder, r) in roots {
+        if heap.is_allocated(r) && !parent.contains_key(&r) {
+            parent.insert(r, holder);
+            queue.push_back(r);
+        }
+    }
+    while let Some(obj) = queue.pop_front() {
+        if obj == target {
+            found = true;
+            break;
+        }
+        for (field, &raw) in heap.fields(obj).iter().enumerate() {
+            if let Some(child) = ObjRef::from_raw(raw) {
+                if heap.is_allocated(child) && !parent.contains_key(&child) {
+                    parent.insert(child, Holder::Field(obj, field));
+                    queue.push_back(child);
+                }
+            }
+        }
+    }
+    if !found {
+        return vec![format!("(no path from a root to {target} found)")];
+    }
+    let mut steps = Vec::new();
+    let mut at = target;
+    loop {
+        let described = describe_object(heap, at);
+        match parent[&at] {
+            Holder::Field(from, field) => {
+                steps.push(format!(".f{field} -> {described}"));
+                at = from;
+            }
+            root => {
+                steps.push(format!("{root} -> {described}"));
+                break;
+            }
+        }
+    }
+    steps.reverse();
+    steps
+}
+
+/// A path as one line, its middle elided when it is long: the root end and the freed end
+/// are what a reader needs.
+fn elide_path(steps: &[String]) -> String {
+    if steps.len() <= 2 * PATH_ENDS {
+        return steps.join(" ");
+    }
+    format!(
+        "{} ... ({} steps) ... {}",
+        steps[..PATH_ENDS].join(" "),
+        steps.len() - 2 * PATH_ENDS,
+        steps[steps.len() - PATH_ENDS..].join(" ")
+    )
+}
+
+/// Unreachable objects left after a full collection of a complete collector: how many, and
+/// for a few, what they are and why they might have been missed.
+#[cold]
+fn unreachable_survivors(
+    heap: &Heap,
+    live: &ObjSet,
+    survivors: u64,
+    examples: &[ObjRef],
+) -> GcError {
+    let objects = if survivors == 1 { "object" } else { "objects" };
+    let mut text =
+        format!("{survivors} unreachable {objects} survived a full collection; for example:");
+    for &r in examples {
+        let referrers: Vec<ObjRef> = holders_of(heap, r)
+            .into_iter()
+            .filter_map(|h| match h {
+                Holder::Field(obj, _) => Some(obj),
+                Holder::Slot(_) | Holder::Garbage(_) => None,
+            })
+            .collect();
+        let why = if referrers.is_empty() {
+            "nothing refers to it: an unreferenced object the collector forgot".to_string()
+        } else {
+            let on_cycle = on_unreachable_cycle(heap, live, r);
+            let kind = if on_cycle {
+                "cyclic garbage: it lies on a cycle of unreachable objects"
+            } else {
+                "garbage held only by other garbage (no cycle through it)"
+            };
+            let shown: Vec<String> = referrers
+                .iter()
+                .take(REFERRERS_SHOWN)
+                .map(|&p| describe_object(heap, p))
+                .collect();
+            let more = referrers.len().saturating_sub(REFERRERS_SHOWN);
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            format!(
+                "referred to by {}{more}, itself unreachable: {kind}",
+                shown.join(", ")
+            )
+        };
+        let _ = write!(text, "\n  {}: {why}", describe_object(heap, r));
+    }
+    text.push_str(
+        "\nexpected: a complete collector frees every object unreachable from the root slots \
+         and gc.garbage by the end of a full collection; see the Collector contract \
+         (Reclaims::Everything)",
+    );
+    GcError::Verification(text)
+}
+
+/// Whether `r` can reach itself through unreachable objects: cyclic garbage, as opposed
+/// to garbage that merely hangs off some. A depth-first walk with an explicit stack.
+fn on_unreachable_cycle(heap: &Heap, live: &ObjSet, r: ObjRef) -> bool {
+    let mut seen = ObjSet::with_bounds(heap.reference_bounds());
+    let mut stack = vec![r];
+    while let Some(obj) = stack.pop() {
+        for &raw in heap.fields(obj) {
+            let Some(child) = ObjRef::from_raw(raw) else {
+                continue;
+            };
+            if child == r {
+                return true;
+            }
+            if heap.is_allocated(child) && !live.contains(child) && seen.insert(child) {
+                stack.push(child);
+            }
+        }
+    }
+    false
+}
+
+/// A reference count that disagrees with the references that exist: both numbers, and who
+/// holds the references, so the reader can tell a missed retain from a missed release.
+#[cold]
+fn refcount_mismatch(heap: &Heap, r: ObjRef, count: u32, want: u64) -> GcError {
+    let holders = holders_of(heap, r);
+    let held_by = if holders.is_empty() {
+        "nothing".to_string()
+    } else {
+        list_holders(&holders)
+    };
+    let direction = if u64::from(count) > want {
+        "too high: a retain without its release, or a release missed"
+    } else {
+        "too low: a release without its retain, or a retain missed"
+    };
+    GcError::Verification(format!(
+        "{} has reference count {count} but {want} references exist ({direction})\n\
+         references held by: {held_by}\n\
+         expected: a reference-counting collector's count equals the references from root \
+         slots, gc.garbage and fields of allocated objects after every operation",
+        describe_object(heap, r)
+    ))
 }

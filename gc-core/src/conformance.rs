@@ -770,11 +770,12 @@ fn collections<C: Collector>(m: &Runtime<C>) -> u64 {
 /// promises automatic collection ([`crate::Capabilities::auto_collects`]) collects again,
 /// and one that does not never does.
 pub fn gc_disable_stops_automatic_collection<C: Collector>(make: &dyn Fn() -> C) {
+    const CHECK: &str = "gc_disable_stops_automatic_collection";
     const PAIRS: u64 = 50_000;
     let mut m = verified(make);
     let caps = m.capabilities();
     m.disable();
-    build_cycle_pairs(&mut m, 0, 1, PAIRS);
+    build_cycle_pairs(CHECK, &mut m, 0, 1, PAIRS);
     assert_eq!(
         collections(&m),
         0,
@@ -783,7 +784,7 @@ pub fn gc_disable_stops_automatic_collection<C: Collector>(make: &dyn Fn() -> C)
     );
     assert_eq!(live(&m), 2 * PAIRS, "cyclic garbage waits for a collection");
     m.enable();
-    build_cycle_pairs(&mut m, 0, 1, PAIRS);
+    build_cycle_pairs(CHECK, &mut m, 0, 1, PAIRS);
     if caps.auto_collects {
         assert!(
             collections(&m) > 0,
@@ -803,15 +804,16 @@ pub fn gc_disable_stops_automatic_collection<C: Collector>(make: &dyn Fn() -> C)
 /// counted as collected (as CPython counts it), frees none of it, and `gc.garbage` keeps it
 /// alive (a root) until it is emptied.
 pub fn debug_saveall_keeps_garbage<C: Collector>(make: &dyn Fn() -> C) {
+    const CHECK: &str = "debug_saveall_keeps_garbage";
     let mut m = verified(make);
     if !m.capabilities().save_all {
         return;
     }
     m.disable();
-    build_cycle_pairs(&mut m, 0, 1, 100);
+    build_cycle_pairs(CHECK, &mut m, 0, 1, 100);
     m.set_debug(crate::DEBUG_SAVEALL);
     assert_eq!(
-        m.collect(None).unwrap(),
+        ok!(m.collect(None)),
         200,
         "gc.collect() counts the saved garbage"
     );
@@ -820,11 +822,11 @@ pub fn debug_saveall_keeps_garbage<C: Collector>(make: &dyn Fn() -> C) {
     let stats = m.get_stats();
     assert_eq!(stats.iter().map(|s| s.collected).sum::<u64>(), 200);
     assert_eq!(stats.iter().map(|s| s.uncollectable).sum::<u64>(), 0);
-    assert_eq!(m.collect(None).unwrap(), 0, "gc.garbage is a root");
-    m.verify_now().unwrap();
+    assert_eq!(ok!(m.collect(None)), 0, "gc.garbage is a root");
+    ok!(m.verify_now());
     m.set_debug(0);
     m.clear_garbage();
-    assert_eq!(m.collect(None).unwrap(), 200);
+    assert_eq!(ok!(m.collect(None)), 200);
     assert_eq!(live(&m), 0);
 }
 
@@ -832,25 +834,26 @@ pub fn debug_saveall_keeps_garbage<C: Collector>(make: &dyn Fn() -> C) {
 /// structure (rule 5.5): that structure is garbage now, and a complete collector frees it in
 /// the same collection, finalizer and weak-reference callback included.
 pub fn resurrection_overwriting_a_root<C: Collector>(make: &dyn Fn() -> C) {
+    const CHECK: &str = "resurrection_overwriting_a_root";
     let mut m = verified(make);
     if !m.capabilities().reclaims_cycles() {
         return;
     }
     m.disable();
     // A, live in slot 3, with a child B, a finalizer (tag 31) and a weak reference in slot 4.
-    m.alloc(3, Shape::new(1, 8)).unwrap();
-    m.alloc(5, Shape::new(0, 8)).unwrap();
-    m.store(3, 0, Some(5)).unwrap();
-    m.clear(5).unwrap();
-    m.set_finalizer(3, Finalizer::report(31)).unwrap();
-    m.new_weak(4, 3, Some(41)).unwrap();
+    ok!(m.alloc(3, Shape::new(1, 8)));
+    ok!(m.alloc(5, Shape::new(0, 8)));
+    ok!(m.store(3, 0, Some(5)));
+    ok!(m.clear(5));
+    ok!(m.set_finalizer(3, Finalizer::report(31)));
+    ok!(m.new_weak(4, 3, Some(41)));
     // X, a self-cycle, resurrects itself into slot 3 (tag 30).
-    m.alloc(0, Shape::new(1, 8)).unwrap();
-    m.store(0, 0, Some(0)).unwrap();
-    m.set_finalizer(0, Finalizer::resurrect(30, 3)).unwrap();
-    let x = m.slot_ref(0).unwrap().unwrap();
-    m.clear(0).unwrap();
-    m.collect(None).unwrap();
+    ok!(m.alloc(0, Shape::new(1, 8)));
+    ok!(m.store(0, 0, Some(0)));
+    ok!(m.set_finalizer(0, Finalizer::resurrect(30, 3)));
+    let x = ok!(m.slot_ref(0)).unwrap();
+    ok!(m.clear(0));
+    ok!(m.collect(None));
     let notices = drain(&mut m);
     let mut finalized = finalized_tags(&notices);
     finalized.sort_unstable();
@@ -864,15 +867,12 @@ pub fn resurrection_overwriting_a_root<C: Collector>(make: &dyn Fn() -> C) {
         vec![41],
         "A's weak reference called back"
     );
-    assert_eq!(m.slot_ref(3).unwrap(), Some(x), "X is in slot 3");
-    assert!(
-        !m.upgrade(6, 4).unwrap(),
-        "the weak reference to A is cleared"
-    );
+    assert_eq!(ok!(m.slot_ref(3)), Some(x), "X is in slot 3");
+    assert!(!ok!(m.upgrade(6, 4)), "the weak reference to A is cleared");
     assert_eq!(
         live(&m),
         2,
         "X and the weak reference are left: A and B were freed"
     );
-    m.verify_now().unwrap();
+    ok!(m.verify_now());
 }

@@ -18,6 +18,8 @@ fn capabilities(reclaims: Reclaims) -> Capabilities {
         moves_objects: false,
         reference_counting: false,
         prompt: false,
+        auto_collects: false,
+        save_all: false,
     }
 }
 
@@ -334,3 +336,10 @@ fn a_failed_step_of_another_check_names_the_check_and_the_step() {
         "{message}"
     );
 }
+
+// The gc module's defaults for every broken collector.
+impl gc_core::GcModule for ForgetsGarbage {}
+impl gc_core::GcModule for FreesLiveQuietly {}
+impl gc_core::GcModule for ReclaimsSecretly {}
+impl gc_core::GcModule for PanicsInCollect {}
+impl gc_core::GcModule for RefusesToCollect {}

@@ -317,8 +317,11 @@ pub fn readme(set: &ResultSet, charts: &ChartIndex, dir: &Path) -> String {
          fastest median wall time / this one. *MMU w*: minimum mutator utilisation over windows of \
          width w (0 when a pause is at least w long; a window longer than the run is clamped to \
          the run, giving 1 - GC fraction). *LBO*: wall time / the lowest (wall - GC time) \
-         of any collector on the same work (Cai et al. 2022; NoGC included where it ran). *leaked*: \
-         unreachable objects still allocated after a final full collection (oracle). *scanned*: \
+         of any collector on the same work (Cai et al. 2022; NoGC included where it ran). *freed*: \
+         objects freed by the end of the run, including by the final full collection that runs \
+         after the clock stops to check the counts (so a run with no timed pause can show freed \
+         objects). *leaked*: \
+         unreachable objects still allocated after that collection (oracle). *scanned*: \
          objects the collector examined, a noise-free work count.\n\n",
     );
     out.push_str(&summary_table(set));

@@ -52,7 +52,8 @@ pub struct RunRow {
     pub mmu_100ms: Option<f64>,
     /// Objects allocated.
     pub objects_allocated: Option<u64>,
-    /// Objects freed (by the end of the final full collection).
+    /// Objects freed by the end of the run, including by the final full collection that
+    /// checks the counts after the clock stops (verification, not timed work).
     pub objects_freed: Option<u64>,
     /// Objects unreachable but still allocated after the final full collection (oracle).
     pub objects_leaked: Option<u64>,

@@ -42,7 +42,7 @@ impl Heap {
     }
 
     /// [`Heap::alloc_valid_object`] given the heap's collector header words, which the
-    /// runtime has from its collector: a collector's `header_words()` is a constant, so for
+    /// runtime has from its collector: a collector's `HEADER_WORDS` is a constant, so for
     /// a shape known at compile time the object's size, size class and template compile to
     /// constants, where the heap's own field is read and computed with on every allocation.
     #[inline(always)]

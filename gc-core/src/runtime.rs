@@ -52,7 +52,7 @@ impl<C: Collector> Runtime<C> {
     }
 
     /// Stores `v` into slot `s`: retains it (unless `retain` is false: a new object born
-    /// with its count, see [`Collector::born_count_word`]) before releasing the old value.
+    /// with its count, see [`Collector::BORN_COUNT_WORD`]) before releasing the old value.
     #[inline]
     fn set_slot_retaining(&mut self, s: Slot, v: Option<ObjRef>, retain: bool) -> GcResult<()> {
         let old = self.heap.replace_slot(s, v)?;
@@ -88,7 +88,7 @@ impl<C: Collector> Runtime<C> {
         Ok(())
     }
 
-    /// Allocates an object (`born_count`: see [`Collector::born_count_word`]) and moves the
+    /// Allocates an object (`born_count`: see [`Collector::BORN_COUNT_WORD`]) and moves the
     /// references in slots `sources` (checked) into its first fields.
     #[inline(always)]
     fn alloc_with_flags(

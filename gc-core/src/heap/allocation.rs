@@ -18,7 +18,7 @@ impl Heap {
     /// [`Heap::alloc_object`] for a shape the caller has validated (the runtime validates
     /// once per allocation, before asking the collector for room). With `born_count`, that
     /// collector header word starts at 1 instead of 0 (see
-    /// [`crate::Collector::born_count_word`]).
+    /// [`crate::Collector::BORN_COUNT_WORD`]).
     #[inline(always)]
     pub(crate) fn alloc_valid_object(
         &mut self,

@@ -46,6 +46,9 @@ impl Resurrections {
 pub struct Reclaimer {
     /// The objects of the set being settled with weak references or a finalizer.
     special: Vec<ObjRef>,
+    /// The set being settled, as a membership test; empty between settles (its members are
+    /// removed one by one, so no settle clears or allocates a whole bitmap).
+    dying: ObjSet,
     /// Slots finalizers wrote in this settle, with the value each held before.
     written: Vec<(Slot, Option<ObjRef>)>,
     /// The traversal stack of the resurrection check.
@@ -113,7 +116,7 @@ impl Reclaimer {
         if self.special.is_empty() {
             return &self.resurrections;
         }
-        let mut dying = ObjSet::with_bounds(heap.reference_bounds());
+        let mut dying = std::mem::take(&mut self.dying);
         for &r in garbage.iter() {
             dying.insert(r);
         }
@@ -123,6 +126,10 @@ impl Reclaimer {
             self.note_resurrections(heap);
             self.keep_resurrected(heap, &mut dying, garbage);
         }
+        for &r in garbage.iter() {
+            dying.remove(r);
+        }
+        self.dying = dying;
         &self.resurrections
     }
 
@@ -180,13 +187,12 @@ impl Reclaimer {
         }
     }
 
-    /// Step 4: everything the resurrected objects reach within the dying set survives.
+    /// Step 4: everything the resurrected objects reach within the dying set survives (and
+    /// leaves the set).
     fn keep_resurrected(&mut self, heap: &Heap, dying: &mut ObjSet, garbage: &mut Vec<ObjRef>) {
-        let mut survivors = ObjSet::with_bounds(heap.reference_bounds());
         self.stack.clear();
         for &r in &self.resurrections.stored {
             if dying.remove(r) {
-                survivors.insert(r);
                 self.stack.push(r);
             }
         }
@@ -194,13 +200,12 @@ impl Reclaimer {
             for &raw in heap.fields(parent) {
                 if let Some(child) = ObjRef::from_raw(raw) {
                     if dying.remove(child) {
-                        survivors.insert(child);
                         self.stack.push(child);
                     }
                 }
             }
         }
-        garbage.retain(|&r| !survivors.contains(r));
+        garbage.retain(|&r| dying.contains(r));
     }
 
     /// Step 6 for a collector without reference counts: frees `garbage`, or under

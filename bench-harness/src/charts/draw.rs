@@ -1,7 +1,6 @@
-//! Drawing: line and bar charts on any plotters backend, saved as SVG and PNG atomically.
+//! Drawing: line and bar charts on any plotters backend, rendered as SVG text and PNG bytes.
 //! Only the bundled DejaVu Sans font is used, so no system font library is needed.
 
-use std::path::Path;
 use std::sync::Once;
 
 use std::ops::Range;
@@ -11,8 +10,6 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
-
-use crate::results::{atomic_write, atomic_write_with};
 
 const FONT: &str = "sans-serif";
 const SIZE: (u32, u32) = (1000, 620);
@@ -407,8 +404,23 @@ fn size_of(chart: &Chart) -> (u32, u32) {
     }
 }
 
-/// Writes `chart` to `stem.svg` and `stem.png`, each atomically.
-pub fn save(chart: &Chart, stem: &Path) -> Result<(), String> {
+/// Encodes an RGB buffer as PNG at the strongest compression: committed charts are most of
+/// what a results refresh adds to the repository.
+fn encode_png(rgb: &[u8], (width, height): (u32, u32)) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Best);
+    encoder.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
+    let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+    writer.write_image_data(rgb).map_err(|e| e.to_string())?;
+    writer.finish().map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// Renders `chart` as (SVG text, PNG bytes).
+pub fn render(chart: &Chart) -> Result<(String, Vec<u8>), String> {
     register_font();
     let size = size_of(chart);
     let mut svg = String::new();
@@ -416,14 +428,13 @@ pub fn save(chart: &Chart, stem: &Path) -> Result<(), String> {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         draw(&root, chart)?;
     }
-    let svg_path = stem.with_extension("svg");
-    atomic_write(&svg_path, svg.as_bytes()).map_err(|e| format!("{}: {e}", svg_path.display()))?;
-    let png_path = stem.with_extension("png");
-    atomic_write_with(&png_path, |tmp| {
-        let root = BitMapBackend::new(tmp, size).into_drawing_area();
-        draw(&root, chart).map_err(std::io::Error::other)
-    })
-    .map_err(|e| format!("{}: {e}", png_path.display()))
+    let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        draw(&root, chart)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok((svg, encode_png(&rgb, size)?))
 }
 
 #[cfg(test)]

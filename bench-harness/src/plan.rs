@@ -266,6 +266,9 @@ impl Plan {
     /// The output folder is not part of it. Two sets with equal fingerprints measured the
     /// same cells of the same code, so shards of one plan can be merged by comparing them.
     pub fn fingerprint(&self, revision: Option<&str>) -> String {
+        /// One cell: collector or peer, whether a peer, workload, seed, repeat, multiple.
+        #[derive(Serialize)]
+        struct CellId<'a>(&'a str, bool, &'a str, u64, u32, Option<f64>);
         #[derive(Serialize)]
         struct Identity<'a> {
             revision: Option<&'a str>,
@@ -273,7 +276,7 @@ impl Plan {
             small: bool,
             timeout_secs: f64,
             memory_budget: u64,
-            cells: Vec<(&'a str, bool, &'a str, u64, u32, Option<f64>)>,
+            cells: Vec<CellId<'a>>,
         }
         let cells = crate::runner::cells(self, &[]);
         let identity = Identity {
@@ -285,7 +288,7 @@ impl Plan {
             cells: cells
                 .iter()
                 .map(|c| {
-                    (
+                    CellId(
                         c.request.collector.as_str(),
                         c.request.peer,
                         c.request.workload.as_str(),

@@ -3,11 +3,38 @@
 //! one cell, and peak RSS is the run's own.
 
 use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::results::{RunOutcome, RunRow};
+use crate::signals::Interrupts;
+use crate::test_hooks::record_child;
+
+/// The environment variable through which a parent tells its `run-one` child its process id,
+/// so the child can tie its life to the parent's ([`guard_against_orphaning`]).
+pub const PARENT_PID_ENV: &str = "GCLAB_PARENT_PID";
+
+/// In a `run-one` started by `gclab run`: asks the kernel to SIGKILL this process when the
+/// parent dies (PR_SET_PDEATHSIG), then exits at once if the parent is already gone, which
+/// closes the race between the fork and the request. Without the environment variable (a
+/// user's own `run-one`) it does nothing.
+pub fn guard_against_orphaning() {
+    let Some(expected) = std::env::var(PARENT_PID_ENV)
+        .ok()
+        .and_then(|v| v.parse::<i32>().ok())
+    else {
+        return;
+    };
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL);
+    }
+    if nix::unistd::getppid().as_raw() != expected {
+        std::process::exit(crate::cli::EXIT_FAILURE);
+    }
+}
 
 /// What to run in a child.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,7 +47,7 @@ pub struct ChildRequest {
     pub workload: String,
     /// Start from the small preset.
     pub small: bool,
-    /// `param=value` overrides for the workload.
+    /// `param=value` overrides for the workload (passed as `--set workload.param=value`).
     pub sets: Vec<(String, String)>,
     /// Workload seed.
     pub seed: u64,
@@ -46,7 +73,7 @@ impl ChildRequest {
         }
         for (param, value) in &self.sets {
             args.push("--set".into());
-            args.push(format!("{param}={value}"));
+            args.push(format!("{}.{param}={value}", self.workload));
         }
         if let Some(limit) = self.heap_limit {
             args.push("--heap-limit".into());
@@ -98,15 +125,25 @@ fn spawn_reader(mut source: impl Read + Send + 'static) -> thread::JoinHandle<St
     })
 }
 
-/// Runs `request` in a child of this executable, killing it after `timeout`. Always returns
-/// an outcome: a dead or silent child gives a failed row saying why.
-pub fn run_child(request: &ChildRequest, timeout: Duration) -> RunOutcome {
+/// Runs `request` in a child of this executable, in a process group of its own (killed
+/// whole on a timeout or a signal to the parent), killing it after `timeout`. Always returns
+/// an outcome: a dead or silent child gives a failed row saying why; after a signal no child
+/// is started.
+pub fn run_child(request: &ChildRequest, timeout: Duration, interrupts: &Interrupts) -> RunOutcome {
+    if let Some(signal) = interrupts.signal() {
+        return request.failed(format!(
+            "interrupted by {}",
+            crate::signals::signal_name(signal)
+        ));
+    }
     let exe = match std::env::current_exe() {
         Ok(exe) => exe,
         Err(e) => return request.failed(format!("cannot find own executable: {e}")),
     };
     let mut child = match Command::new(exe)
         .args(request.args())
+        .env(PARENT_PID_ENV, std::process::id().to_string())
+        .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -115,13 +152,22 @@ pub fn run_child(request: &ChildRequest, timeout: Duration) -> RunOutcome {
         Ok(child) => child,
         Err(e) => return request.failed(format!("cannot start child: {e}")),
     };
-    let stdout = spawn_reader(child.stdout.take().expect("stdout is piped"));
-    let stderr = spawn_reader(child.stderr.take().expect("stderr is piped"));
+    interrupts.child_started(child.id());
+    record_child(child.id());
+    let (Some(out), Some(err)) = (child.stdout.take(), child.stderr.take()) else {
+        interrupts.kill_child();
+        let _ = child.wait();
+        interrupts.child_ended();
+        return request.failed("child has no output pipes".into());
+    };
+    let stdout = spawn_reader(out);
+    let stderr = spawn_reader(err);
     let started = Instant::now();
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break Ok(status),
             Ok(None) if started.elapsed() >= timeout => {
+                interrupts.kill_child();
                 let _ = child.kill();
                 let _ = child.wait();
                 break Err(format!("timeout after {} s", timeout.as_secs_f64()));
@@ -131,6 +177,7 @@ pub fn run_child(request: &ChildRequest, timeout: Duration) -> RunOutcome {
             Err(e) => break Err(format!("waiting for child: {e}")),
         }
     };
+    interrupts.child_ended();
     let stdout = stdout.join().unwrap_or_default();
     let stderr = stderr.join().unwrap_or_default();
     let status = match status {
@@ -194,7 +241,7 @@ mod tests {
         };
         assert_eq!(
             request.args().join(" "),
-            "run-one --collector nogc --workload seed-cycles --seed 7 --json --small --set pairs=10 --heap-limit 4096"
+            "run-one --collector nogc --workload seed-cycles --seed 7 --json --small --set seed-cycles.pairs=10 --heap-limit 4096"
         );
         let peer = ChildRequest {
             collector: "rust-gc".into(),
@@ -204,7 +251,7 @@ mod tests {
         };
         assert_eq!(
             peer.args().join(" "),
-            "run-one --peer rust-gc --workload seed-cycles --seed 7 --json --small --set pairs=10"
+            "run-one --peer rust-gc --workload seed-cycles --seed 7 --json --small --set seed-cycles.pairs=10"
         );
     }
 }

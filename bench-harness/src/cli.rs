@@ -1,21 +1,30 @@
 //! The command line: parsing (clap), validation, and dispatch to the modules that do the work.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 use workloads::{Size, Workload};
 
-use crate::plan::{parse_param, Plan, PlanRequest};
+use crate::console::{errln, out};
+use crate::plan::{check_timeout, parse_set, Plan, PlanRequest, MAX_MEMORY_BUDGET_MIB};
+use crate::provenance::{real_path, result_folders, Provenance, WorkTree};
 use crate::registry::{registry, Registry};
-use crate::report::{plot, summary_table};
+use crate::report::summary_table;
+use crate::results::checked::open_checked;
+use crate::results::transaction::SetTransaction;
 use crate::results::RunOutcome;
 use crate::runner::run_plan;
+use crate::set_writer::{replot, stage_run_set, PlotError};
+use crate::signals::{signal_name, Interrupts};
 use crate::units::duration_ns;
 
-/// Exit status for bad input (unknown names, bad values, bad flags).
+/// Exit status for bad input (unknown names, bad values, bad flags, an `--out` that cannot
+/// be written or replaced, a result set that is incomplete or corrupt).
 pub const EXIT_USAGE: i32 = 2;
-/// Exit status for a failure while working (I/O, a failed single run).
+/// Exit status for a failure while working (I/O, a failed single `run-one`).
 pub const EXIT_FAILURE: i32 = 1;
+/// Exit status of a `run` that wrote its results but in which some runs (or all) failed.
+pub const EXIT_RUNS_FAILED: i32 = 3;
 
 /// What went wrong, and so which exit code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +33,10 @@ pub enum CliError {
     Usage(String),
     /// A failure while working: exit code 1.
     Failure(String),
+    /// Results written, but runs failed: exit code 3.
+    RunsFailed(String),
+    /// Stopped by a signal before anything was written: exit code 128 + the signal.
+    Interrupted(i32, String),
 }
 
 impl CliError {
@@ -32,14 +45,38 @@ impl CliError {
         match self {
             CliError::Usage(_) => EXIT_USAGE,
             CliError::Failure(_) => EXIT_FAILURE,
+            CliError::RunsFailed(_) => EXIT_RUNS_FAILED,
+            CliError::Interrupted(signal, _) => 128 + signal,
         }
     }
 
     /// The one-line message.
     pub fn message(&self) -> &str {
         match self {
-            CliError::Usage(m) | CliError::Failure(m) => m,
+            CliError::Usage(m)
+            | CliError::Failure(m)
+            | CliError::RunsFailed(m)
+            | CliError::Interrupted(_, m) => m,
         }
+    }
+}
+
+/// `--timeout`: a finite number of seconds, above 0, at most a week.
+fn timeout_arg(text: &str) -> Result<f64, String> {
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| "not a number of seconds".to_string())?;
+    check_timeout(secs)
+}
+
+/// `--memory-budget-mib`: 1 MiB to 1 TiB.
+fn budget_arg(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(mib) if (1..=MAX_MEMORY_BUDGET_MIB).contains(&mib) => Ok(mib),
+        _ => Err(format!(
+            "must be a whole number of MiB from 1 to {MAX_MEMORY_BUDGET_MIB}"
+        )),
     }
 }
 
@@ -68,10 +105,11 @@ enum Command {
         /// workloads (needs a build with `--features peers`).
         #[arg(long)]
         peers: bool,
-        /// Override a workload parameter: workload.param=value (repeatable).
+        /// Override a workload parameter: workload.param=value (repeatable; the workload must
+        /// be in the run).
         #[arg(long = "set", value_name = "WORKLOAD.PARAM=VALUE")]
         sets: Vec<String>,
-        /// Number of seeds (0..N).
+        /// Number of seeds (0..N); the whole plan is limited to 100,000 runs.
         #[arg(long, default_value_t = 1)]
         seeds: u64,
         /// Repeats of each (collector, workload, seed) [default: 3, or 1 with --quick].
@@ -83,15 +121,23 @@ enum Command {
         /// Small workload presets and one repeat: a smoke run of under a minute.
         #[arg(long)]
         quick: bool,
-        /// Output directory.
+        /// Output directory: written as one transaction; a gclab set there is replaced whole.
         #[arg(long, default_value = "results")]
         out: PathBuf,
-        /// Per-run time limit in seconds; a run over it is killed and recorded as failed
-        /// [default: 60, or 20 with --quick].
+        /// Replace --out even if it holds files gclab did not write (they are deleted).
         #[arg(long)]
+        force: bool,
+        /// Write into a folder inside the git work tree although the tree has uncommitted
+        /// changes outside the result folders (recorded in the provenance).
+        #[arg(long)]
+        allow_dirty: bool,
+        /// Per-run time limit in seconds (above 0, at most a week); a run over it is killed
+        /// and recorded as failed [default: 60, or 20 with --quick].
+        #[arg(long, value_parser = timeout_arg, allow_hyphen_values = true)]
         timeout: Option<f64>,
-        /// Heap limit (MiB) for runs without one: a run needing more fails "out of memory".
-        #[arg(long, default_value_t = 4096)]
+        /// Heap limit (MiB, 1 to 1048576) for runs without one: a run needing more fails
+        /// "out of memory".
+        #[arg(long, default_value_t = 4096, value_parser = budget_arg, allow_hyphen_values = true)]
         memory_budget_mib: u64,
     },
     /// One run in this process (what `run` starts in each child).
@@ -101,6 +147,9 @@ enum Command {
         /// Result directory.
         #[arg(long, default_value = "results")]
         from: PathBuf,
+        /// Replace the folder even if it holds files gclab did not write (they are deleted).
+        #[arg(long)]
+        force: bool,
     },
     /// Start a new collector: a crate gc-NAME from the teaching example, its conformance
     /// test, and its registration here (workspace member, dependency, registry line).
@@ -133,8 +182,8 @@ pub struct RunOneArgs {
     /// Workload name.
     #[arg(long)]
     pub workload: String,
-    /// Override a parameter of the workload: param=value (repeatable).
-    #[arg(long = "set", value_name = "PARAM=VALUE")]
+    /// Override a parameter of the workload: workload.param=value, as for `run` (repeatable).
+    #[arg(long = "set", value_name = "WORKLOAD.PARAM=VALUE")]
     pub sets: Vec<String>,
     /// Workload seed.
     #[arg(long, default_value_t = 0)]
@@ -203,12 +252,17 @@ fn run_one(registry: &Registry, args: &RunOneArgs) -> Result<(), CliError> {
         Some(name) => Some(registry.get(name).map_err(CliError::Usage)?),
         None => None,
     };
-    let overrides = args
-        .sets
-        .iter()
-        .map(|s| parse_param(s))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(CliError::Usage)?;
+    let mut overrides = Vec::new();
+    for arg in &args.sets {
+        let (workload, param, value) = parse_set(arg).map_err(CliError::Usage)?;
+        if workload != args.workload {
+            return Err(CliError::Usage(format!(
+                "--set {arg}: workload '{workload}' is not the one run (--workload {})",
+                args.workload
+            )));
+        }
+        overrides.push((param, value));
+    }
     let size = if args.small {
         Size::Small
     } else {
@@ -227,12 +281,12 @@ fn run_one(registry: &Registry, args: &RunOneArgs) -> Result<(), CliError> {
     };
     if args.json {
         let text = serde_json::to_string(&outcome).map_err(|e| CliError::Failure(e.to_string()))?;
-        println!("{text}");
+        out(&format!("{text}\n"));
     } else {
         let r = &outcome.row;
         let ns = |v: Option<u64>| v.map_or("-".into(), |v| duration_ns(v as f64));
-        println!(
-            "{} on {} (seed {}): {}\n  wall {}, GC {}, {} pauses, max pause {}, p99 {}\n  allocated {:?}, freed {:?}, leaked {:?}, scanned {:?}, peak heap {:?} B, peak RSS {:?} B",
+        out(&format!(
+            "{} on {} (seed {}): {}\n  wall {}, GC {}, {} pauses, max pause {}, p99 {}\n  allocated {:?}, freed {:?}, leaked {:?}, scanned {:?}, peak heap {:?} B, peak RSS {:?} B\n",
             r.collector,
             r.workload,
             r.seed,
@@ -248,7 +302,7 @@ fn run_one(registry: &Registry, args: &RunOneArgs) -> Result<(), CliError> {
             r.objects_scanned.unwrap_or(0),
             r.peak_heap_bytes.unwrap_or(0),
             r.peak_rss_bytes.unwrap_or(0),
-        );
+        ));
     }
     if outcome.row.is_ok() || outcome.row.is_skipped() {
         Ok(())
@@ -257,6 +311,91 @@ fn run_one(registry: &Registry, args: &RunOneArgs) -> Result<(), CliError> {
         Err(CliError::Failure(String::new()))
     } else {
         Err(CliError::Failure(outcome.row.status.clone()))
+    }
+}
+
+/// The flags of `run`, gathered.
+struct RunArgs {
+    request: PlanRequest,
+    force: bool,
+    allow_dirty: bool,
+}
+
+/// Refuses results inside the repository from a tree with uncommitted changes (outside the
+/// result folders) unless allowed, and collects the provenance saying which it was.
+fn provenance_for(out: &Path, allow_dirty: bool) -> Result<Provenance, CliError> {
+    let folders = result_folders(out);
+    let mut dirty_allowed = false;
+    if let Some(tree) = WorkTree::of_current_dir() {
+        let changes = tree.changes_outside(&folders);
+        if tree.contains(&real_path(out)) && !changes.is_empty() {
+            if !allow_dirty {
+                return Err(CliError::Usage(format!(
+                    "--out {} is inside the git work tree, which has {} uncommitted change(s) \
+                     outside result folders (first: {}): results there must come from a clean \
+                     tree, so commit or stash them, or pass --allow-dirty (recorded in the \
+                     provenance)",
+                    out.display(),
+                    changes.len(),
+                    changes[0]
+                )));
+            }
+            dirty_allowed = true;
+        }
+    }
+    Ok(Provenance::collect(&folders, dirty_allowed))
+}
+
+fn interrupted(signal: i32, out: &Path) -> CliError {
+    CliError::Interrupted(
+        signal,
+        format!(
+            "interrupted by {}: nothing written, {} is as it was",
+            signal_name(signal),
+            out.display()
+        ),
+    )
+}
+
+fn run(args: RunArgs, registry: &Registry) -> Result<(), CliError> {
+    let plan = Plan::new(args.request, registry).map_err(CliError::Usage)?;
+    let provenance = provenance_for(&plan.out, args.allow_dirty)?;
+    let interrupts = Interrupts::install().map_err(CliError::Failure)?;
+    // Before the first cell: a place that cannot be written fails now, not after the matrix.
+    let mut tx = SetTransaction::begin(&plan.out, args.force).map_err(CliError::Usage)?;
+    let data = run_plan(&plan, &interrupts).map_err(|i| interrupted(i.signal, &plan.out))?;
+    let (set, head) =
+        stage_run_set(&mut tx, &plan, &data, &provenance).map_err(CliError::Failure)?;
+    if let Some(signal) = interrupts.signal() {
+        return Err(interrupted(signal, &plan.out));
+    }
+    tx.commit(head).map_err(CliError::Failure)?;
+    let rows = &set.runs;
+    let failed = rows.iter().filter(|r| r.is_failed()).count();
+    let skipped = rows.iter().filter(|r| r.is_skipped()).count();
+    errln(&format!(
+        "{} runs ({failed} failed{}) in {:.1} s; results in {}",
+        rows.len(),
+        if skipped > 0 {
+            format!(", {skipped} skipped")
+        } else {
+            String::new()
+        },
+        data.seconds,
+        plan.out.display()
+    ));
+    out(&summary_table(&set));
+    match failed {
+        0 => Ok(()),
+        n if n == rows.len() => Err(CliError::RunsFailed(format!(
+            "all {n} runs failed; see {}/README.md",
+            plan.out.display()
+        ))),
+        n => Err(CliError::RunsFailed(format!(
+            "{n} of {} runs failed; see {}/README.md",
+            rows.len(),
+            plan.out.display()
+        ))),
     }
 }
 
@@ -279,14 +418,14 @@ fn new_collector(registry: &Registry, name: &str, root: Option<PathBuf>) -> Resu
     };
     let files = scaffold::plan(&root, &names).map_err(CliError::Usage)?;
     for path in scaffold::write(&root, &files).map_err(CliError::Failure)? {
-        println!("wrote {}", path.display());
+        out(&format!("wrote {}\n", path.display()));
     }
-    println!(
+    out(&format!(
         "next: cargo test -p {crate_name}   (the conformance kit)\n      \
          cargo run --release -p bench-harness -- list   (shows '{name}')\n      \
-         cargo run --release -p bench-harness -- run --quick --collectors {name},marksweep --out /tmp/{name}",
+         cargo run --release -p bench-harness -- run --quick --collectors {name},marksweep --out /tmp/{name}\n",
         crate_name = names.crate_name
-    );
+    ));
     Ok(())
 }
 
@@ -297,7 +436,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> Result<(), CliE
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
             // --help and --version.
-            print!("{}", e.render());
+            out(&e.render().to_string());
             return Ok(());
         }
         Err(e) => return Err(CliError::Usage(one_line(&e))),
@@ -305,7 +444,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> Result<(), CliE
     let registry = registry();
     match cli.command {
         Command::List => {
-            print!("{}", list(&registry));
+            out(&list(&registry));
             Ok(())
         }
         Command::Run {
@@ -318,6 +457,8 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> Result<(), CliE
             heap_multiples,
             quick,
             out,
+            force,
+            allow_dirty,
             timeout,
             memory_budget_mib,
         } => {
@@ -334,38 +475,37 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> Result<(), CliE
                 memory_budget: memory_budget_mib.saturating_mul(1024 * 1024),
                 out,
             };
-            let plan = Plan::new(request, &registry).map_err(CliError::Usage)?;
-            run_plan(&plan).map_err(CliError::Failure)?;
-            let set = plot(&plan.out).map_err(CliError::Failure)?;
-            print!("{}", summary_table(&set));
-            Ok(())
+            run(
+                RunArgs {
+                    request,
+                    force,
+                    allow_dirty,
+                },
+                &registry,
+            )
         }
-        Command::RunOne(args) => run_one(&registry, &args),
-        Command::Plot { from } => {
-            if !from.join(crate::results::RUNS_CSV).exists() {
-                return Err(CliError::Usage(format!(
-                    "no {} in {}: not a result directory",
-                    crate::results::RUNS_CSV,
-                    from.display()
-                )));
-            }
-            let set = plot(&from).map_err(CliError::Failure)?;
-            print!("{}", summary_table(&set));
+        Command::RunOne(args) => {
+            crate::child::guard_against_orphaning();
+            run_one(&registry, &args)
+        }
+        Command::Plot { from, force } => {
+            let set = replot(&from, force).map_err(|e| match e {
+                PlotError::Refused(m) => CliError::Usage(m),
+                PlotError::Failed(m) => CliError::Failure(m),
+            })?;
+            out(&summary_table(&set));
             Ok(())
         }
         Command::NewCollector { name, root } => new_collector(&registry, &name, root),
         Command::Compare { a, b } => {
-            for dir in [&a, &b] {
-                if !dir.join(crate::results::RUNS_CSV).exists() {
-                    return Err(CliError::Usage(format!(
-                        "no {} in {}: not a result directory",
-                        crate::results::RUNS_CSV,
-                        dir.display()
-                    )));
-                }
-            }
-            let report = crate::compare::compare(&a, &b).map_err(CliError::Failure)?;
-            print!("{report}");
+            let set_a = open_checked(&a).map_err(CliError::Usage)?;
+            let set_b = open_checked(&b).map_err(CliError::Usage)?;
+            out(&crate::compare::compare(
+                &a,
+                &set_a.set.runs,
+                &b,
+                &set_b.set.runs,
+            ));
             Ok(())
         }
     }

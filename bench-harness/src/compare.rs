@@ -1,13 +1,18 @@
 //! `compare A B`: two result sets side by side, cell by cell. A ratio counts as a change only
-//! when it exceeds the noise the repeats themselves show.
+//! when it exceeds the noise the repeats themselves show; with fewer than
+//! [`MIN_REPEATS_FOR_NOISE`] successful runs on a side the noise is unknown and no change is
+//! claimed.
 
 use std::fmt::Write;
 use std::path::Path;
 
 use crate::aggregate::{cells, ns, relative_spread, Cell};
 use crate::report::markdown_table;
-use crate::results::{read_csv, RunRow, RUNS_CSV};
+use crate::results::RunRow;
 use crate::units::duration_ns;
+
+/// Successful runs each side needs before its spread says anything about noise.
+pub const MIN_REPEATS_FOR_NOISE: usize = 3;
 
 /// Wall-time comparison of one cell.
 #[derive(Clone, Debug, PartialEq)]
@@ -16,8 +21,10 @@ pub struct Comparison {
     pub medians: (f64, f64),
     /// B / A.
     pub ratio: f64,
-    /// Relative spread of A plus that of B: changes smaller than this are noise.
-    pub noise: f64,
+    /// Relative spread of A plus that of B: changes smaller than this are noise. `None` when
+    /// a side has fewer than [`MIN_REPEATS_FOR_NOISE`] runs: the spread of one or two runs
+    /// is no measure of noise.
+    pub noise: Option<f64>,
 }
 
 impl Comparison {
@@ -25,21 +32,19 @@ impl Comparison {
     pub fn of(a: &[f64], b: &[f64]) -> Option<Comparison> {
         let ma = crate::aggregate::median(a)?;
         let mb = crate::aggregate::median(b)?;
+        let known = a.len() >= MIN_REPEATS_FOR_NOISE && b.len() >= MIN_REPEATS_FOR_NOISE;
         Some(Comparison {
             medians: (ma, mb),
             ratio: mb / ma,
-            noise: relative_spread(a) + relative_spread(b),
+            noise: known.then(|| relative_spread(a) + relative_spread(b)),
         })
     }
 
-    /// Whether the change exceeds the noise.
+    /// Whether the change exceeds a known noise.
     pub fn significant(&self) -> bool {
-        (self.ratio - 1.0).abs() > self.noise
+        self.noise
+            .is_some_and(|noise| (self.ratio - 1.0).abs() > noise)
     }
-}
-
-fn load(dir: &Path) -> Result<Vec<RunRow>, String> {
-    read_csv(&dir.join(RUNS_CSV))
 }
 
 fn label(cell: &Cell) -> (String, String) {
@@ -50,12 +55,10 @@ fn label(cell: &Cell) -> (String, String) {
     (cell.key.workload.clone(), collector)
 }
 
-/// The comparison report of result directories `a` and `b` (markdown).
-pub fn compare(a: &Path, b: &Path) -> Result<String, String> {
-    let rows_a = load(a)?;
-    let rows_b = load(b)?;
-    let cells_a = cells(&rows_a);
-    let cells_b = cells(&rows_b);
+/// The comparison report (markdown) of the runs of result directories `a` and `b`.
+pub fn compare(a: &Path, rows_a: &[RunRow], b: &Path, rows_b: &[RunRow]) -> String {
+    let cells_a = cells(rows_a);
+    let cells_b = cells(rows_b);
     let mut table = Vec::new();
     let mut only = Vec::new();
     for ca in &cells_a {
@@ -81,16 +84,13 @@ pub fn compare(a: &Path, b: &Path) -> Result<String, String> {
                 duration_ns(c.medians.0),
                 duration_ns(c.medians.1),
                 format!("{:.3}", c.ratio),
-                format!("±{:.1}%", c.noise * 100.0),
-                if c.significant() {
-                    if c.ratio < 1.0 {
-                        "**faster**"
-                    } else {
-                        "**slower**"
-                    }
-                    .to_string()
-                } else {
-                    "noise".to_string()
+                c.noise
+                    .map_or_else(|| "unknown".to_string(), |n| format!("±{:.1}%", n * 100.0)),
+                match (c.noise, c.significant()) {
+                    (None, _) => "noise unknown".to_string(),
+                    (Some(_), true) if c.ratio < 1.0 => "**faster**".to_string(),
+                    (Some(_), true) => "**slower**".to_string(),
+                    (Some(_), false) => "noise".to_string(),
                 },
             ]),
             None => {
@@ -136,11 +136,11 @@ pub fn compare(a: &Path, b: &Path) -> Result<String, String> {
         ],
         &table,
     ));
-    out.push_str("\nnoise = relative spread (max-min)/median of A's runs plus B's; a ratio beyond it is marked. scanned is a noise-free count: any change is marked.\n");
+    out.push_str("\nnoise = relative spread (max-min)/median of A's runs plus B's; a ratio beyond it is marked. With fewer than 3 successful runs on a side the noise is unknown and no change is claimed (run with --repeat 3 or more). scanned is a noise-free count: any change is marked.\n");
     for line in only {
         let _ = writeln!(out, "{line}");
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
@@ -154,5 +154,27 @@ mod tests {
         assert!(!c.significant(), "5% change inside 20% + 1.9% spread");
         let c = Comparison::of(&[100.0, 101.0, 99.0], &[150.0, 151.0, 149.0]).unwrap();
         assert!(c.significant());
+    }
+
+    #[test]
+    fn fewer_than_three_repeats_means_noise_unknown_and_no_verdict() {
+        let c = Comparison::of(&[100.0], &[150.0]).unwrap();
+        assert_eq!(c.noise, None);
+        assert!(!c.significant());
+        let c = Comparison::of(&[100.0, 101.0, 99.0], &[150.0, 151.0]).unwrap();
+        assert!(!c.significant());
+        let row = |wall| RunRow {
+            collector: "nogc".into(),
+            workload: "seed-cycles".into(),
+            status: "ok".into(),
+            wall_ns: Some(wall),
+            ..RunRow::default()
+        };
+        let report = compare(Path::new("a"), &[row(100)], Path::new("b"), &[row(101)]);
+        assert!(report.contains("noise unknown"), "{report}");
+        assert!(
+            !report.contains("faster") && !report.contains("slower"),
+            "{report}"
+        );
     }
 }

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::child::{run_child, ChildRequest};
+use crate::signals::Interrupts;
 
 /// Stop when the bracket is narrower than this fraction of the upper bound...
 const RELATIVE_PRECISION: f64 = 0.02;
@@ -12,12 +13,18 @@ const ABSOLUTE_PRECISION: u64 = 1024;
 
 /// Finds the smallest heap limit (to 2%) at which `template` completes, by binary search
 /// between zero and the peak heap of a run limited only by `budget`. Any failure of a probe
-/// (out of heap, timeout, failed check) counts as "too small".
-pub fn min_heap(template: &ChildRequest, timeout: Duration, budget: u64) -> Result<u64, String> {
+/// (out of heap, timeout, failed check) counts as "too small"; after a signal every probe
+/// fails at once, so the search ends quickly.
+pub fn min_heap(
+    template: &ChildRequest,
+    timeout: Duration,
+    budget: u64,
+    interrupts: &Interrupts,
+) -> Result<u64, String> {
     let probe = |limit: u64| {
         let mut request = template.clone();
         request.heap_limit = Some(limit);
-        run_child(&request, timeout).row
+        run_child(&request, timeout, interrupts).row
     };
     let unlimited = probe(budget);
     if !unlimited.is_ok() {

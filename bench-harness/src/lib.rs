@@ -8,17 +8,20 @@
 //! Each run also checks its object counts against the workload's own expectations and asks
 //! the oracle what leaked, so a fast but wrong collector shows up as a failed row rather
 //! than a good number. Results are plain CSV plus JSON with provenance, charts (plotters,
-//! SVG and PNG, bundled font) and a README, all written atomically and all redrawable from
-//! the CSV alone. Collectors are registered in one line each in [`registry`]; with the cargo feature `peers`,
+//! SVG and PNG, bundled font), a README and a manifest of checksums, written as one
+//! transaction (a killed run leaves the old set or the new one) and redrawable from the
+//! committed CSV alone. Collectors are registered in one line each in [`registry`]; with the cargo feature `peers`,
 //! `peer_run` adds existing memory managers (Rc, bacon_rajan_cc, dumpster, rust-gc, CPython) as
 //! cells of the same matrix.
 #![forbid(unsafe_code)]
 
 pub mod aggregate;
 pub mod charts;
+pub mod checksum;
 pub mod child;
 pub mod cli;
 pub mod compare;
+pub mod console;
 pub mod heap_search;
 pub mod measure;
 pub mod metrics;
@@ -32,4 +35,7 @@ pub mod results;
 pub mod runner;
 pub mod sampler;
 pub mod scaffold;
+pub mod set_writer;
+pub mod signals;
+pub mod test_hooks;
 pub mod units;

@@ -5,7 +5,7 @@
 fn main() {
     if let Err(e) = bench_harness::cli::main_with_args(std::env::args()) {
         if !e.message().is_empty() {
-            eprintln!("gclab: {}", e.message());
+            bench_harness::console::errln(&format!("gclab: {}", e.message()));
         }
         std::process::exit(e.exit_code());
     }

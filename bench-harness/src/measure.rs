@@ -100,6 +100,7 @@ pub fn record_timeline(
     let curves = RunCurves {
         pause_quantiles: pause_quantiles(&pauses),
         mmu: windows.iter().map(|&w| (w, timeline.mmu(w))).collect(),
+        heap: Vec::new(),
     };
     let pauses = longest(pauses, MAX_LOGGED_PAUSES);
     row.pauses_logged = Some(pauses.len() as u64);

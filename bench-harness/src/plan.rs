@@ -26,12 +26,25 @@ pub fn parse_set(arg: &str) -> Result<(String, String, String), String> {
     Ok((workload.to_string(), param.to_string(), value.to_string()))
 }
 
-/// Parses one `param=value` argument (for `run-one`, where the workload is given).
-pub fn parse_param(arg: &str) -> Result<(String, String), String> {
-    arg.split_once('=')
-        .filter(|(p, _)| !p.is_empty())
-        .map(|(p, v)| (p.to_string(), v.to_string()))
-        .ok_or_else(|| format!("bad --set '{arg}': expected param=value"))
+/// The most cells (child runs) one plan may hold: a larger plan is a typo, and its row
+/// tables alone would outgrow the machine.
+pub const MAX_PLAN_CELLS: u128 = 100_000;
+/// The longest per-run time limit, seconds (a week).
+pub const MAX_TIMEOUT_SECS: f64 = 7.0 * 24.0 * 3600.0;
+/// The largest memory budget, MiB (1 TiB).
+pub const MAX_MEMORY_BUDGET_MIB: u64 = 1 << 20;
+/// The largest heap multiple of a sweep.
+pub const MAX_HEAP_MULTIPLE: f64 = 1000.0;
+
+/// Checks a per-run time limit: finite, positive, at most [`MAX_TIMEOUT_SECS`].
+pub fn check_timeout(secs: f64) -> Result<f64, String> {
+    if secs.is_finite() && secs > 0.0 && secs <= MAX_TIMEOUT_SECS {
+        Ok(secs)
+    } else {
+        Err(format!(
+            "must be a number of seconds above 0 and at most {MAX_TIMEOUT_SECS}, not {secs:?}"
+        ))
+    }
 }
 
 /// The validated configuration of a `run`.
@@ -149,6 +162,15 @@ impl Plan {
         let catalog = workloads::catalog();
         let names: Vec<&str> = catalog.iter().map(|w| w.name).collect();
         let workload_names = check_names("workload", &request.workloads, &names)?;
+        for arg in &request.sets {
+            let (w, _, _) = parse_set(arg)?;
+            if names.contains(&w.as_str()) && !workload_names.contains(&w) {
+                return Err(format!(
+                    "--set {arg}: workload '{w}' is not in this run (workloads: {})",
+                    workload_names.join(", ")
+                ));
+            }
+        }
         let mut sets = WorkloadSets::new();
         if !request.small {
             for (w, p, v) in DEFAULT_MATRIX_SETS {
@@ -191,12 +213,30 @@ impl Plan {
         if let Some(bad) = request
             .heap_multiples
             .iter()
-            .find(|m| !m.is_finite() || **m < 1.0)
+            .find(|m| !m.is_finite() || **m < 1.0 || **m > MAX_HEAP_MULTIPLE)
         {
-            return Err(format!("bad heap multiple {bad}: multiples must be >= 1"));
+            return Err(format!(
+                "bad heap multiple {bad:?}: multiples must be >= 1 and <= {MAX_HEAP_MULTIPLE}"
+            ));
         }
-        if request.timeout_secs.is_nan() || request.timeout_secs <= 0.0 {
-            return Err("--timeout must be positive".into());
+        check_timeout(request.timeout_secs).map_err(|e| format!("--timeout: {e}"))?;
+        if request.memory_budget == 0 || request.memory_budget > MAX_MEMORY_BUDGET_MIB << 20 {
+            return Err(format!(
+                "--memory-budget-mib must be at least 1 and at most {MAX_MEMORY_BUDGET_MIB}"
+            ));
+        }
+        let per_seed = collectors.len() as u128 * request.heap_multiples.len().max(1) as u128
+            + peers.len() as u128;
+        let cells = u128::from(request.repeat)
+            * workload_names.len() as u128
+            * u128::from(request.seeds)
+            * per_seed;
+        if cells > MAX_PLAN_CELLS {
+            return Err(format!(
+                "the plan has {cells} runs (repeats x workloads x seeds x collectors and heap \
+                 multiples), more than the limit of {MAX_PLAN_CELLS}: lower --seeds, --repeat or \
+                 --heap-multiples"
+            ));
         }
         Ok(Plan {
             collectors,
@@ -219,6 +259,49 @@ impl Plan {
     pub fn sets_for(&self, workload: &str) -> Vec<(String, String)> {
         self.sets.get(workload).cloned().unwrap_or_default()
     }
+
+    /// A stable fingerprint of what this plan measures at `revision`: an FNV-1a 64 hash of
+    /// the canonical JSON of every cell (collector or peer, workload, seed, repeat, heap
+    /// multiple), every workload's effective parameters, the presets, limits and revision.
+    /// The output folder is not part of it. Two sets with equal fingerprints measured the
+    /// same cells of the same code, so shards of one plan can be merged by comparing them.
+    pub fn fingerprint(&self, revision: Option<&str>) -> String {
+        /// One cell: collector or peer, whether a peer, workload, seed, repeat, multiple.
+        #[derive(Serialize)]
+        struct CellId<'a>(&'a str, bool, &'a str, u64, u32, Option<f64>);
+        #[derive(Serialize)]
+        struct Identity<'a> {
+            revision: Option<&'a str>,
+            workload_params: &'a BTreeMap<String, serde_json::Value>,
+            small: bool,
+            timeout_secs: f64,
+            memory_budget: u64,
+            cells: Vec<CellId<'a>>,
+        }
+        let cells = crate::runner::cells(self, &[]);
+        let identity = Identity {
+            revision,
+            workload_params: &self.workload_params,
+            small: self.small,
+            timeout_secs: self.timeout_secs,
+            memory_budget: self.memory_budget,
+            cells: cells
+                .iter()
+                .map(|c| {
+                    CellId(
+                        c.request.collector.as_str(),
+                        c.request.peer,
+                        c.request.workload.as_str(),
+                        c.request.seed,
+                        c.repeat,
+                        c.heap_multiple,
+                    )
+                })
+                .collect(),
+        };
+        let text = serde_json::to_string(&identity).unwrap_or_default();
+        crate::checksum::fnv1a64_hex(text.as_bytes())
+    }
 }
 
 #[cfg(test)]
@@ -233,6 +316,107 @@ mod tests {
         );
         assert!(parse_set("pairs=10").is_err());
         assert!(parse_set("seed-cycles.pairs").is_err());
-        assert_eq!(parse_param("a=b=c").unwrap(), ("a".into(), "b=c".into()));
+        assert_eq!(
+            parse_set("seed-cycles.a=b=c").unwrap(),
+            ("seed-cycles".into(), "a".into(), "b=c".into())
+        );
+    }
+
+    fn request() -> PlanRequest {
+        PlanRequest {
+            collectors: vec!["nogc".into()],
+            workloads: vec!["seed-cycles".into()],
+            seeds: 1,
+            repeat: 1,
+            small: true,
+            timeout_secs: 20.0,
+            memory_budget: 1 << 30,
+            ..PlanRequest::default()
+        }
+    }
+
+    #[test]
+    fn hostile_numbers_are_refused_with_the_flag_named() {
+        let registry = crate::registry::registry();
+        let seeds = Plan::new(
+            PlanRequest {
+                seeds: u64::MAX,
+                ..request()
+            },
+            &registry,
+        )
+        .unwrap_err();
+        assert!(
+            seeds.contains("more than the limit") && seeds.contains("--seeds"),
+            "{seeds}"
+        );
+        for t in [f64::INFINITY, 1e30, -1.0, 0.0, f64::NAN] {
+            let e = Plan::new(
+                PlanRequest {
+                    timeout_secs: t,
+                    ..request()
+                },
+                &registry,
+            )
+            .unwrap_err();
+            assert!(e.contains("--timeout"), "{e}");
+        }
+        let budget = Plan::new(
+            PlanRequest {
+                memory_budget: 0,
+                ..request()
+            },
+            &registry,
+        )
+        .unwrap_err();
+        assert!(budget.contains("--memory-budget-mib"), "{budget}");
+        let multiple = Plan::new(
+            PlanRequest {
+                heap_multiples: vec![1e300],
+                ..request()
+            },
+            &registry,
+        )
+        .unwrap_err();
+        assert!(multiple.contains("heap multiple"), "{multiple}");
+    }
+
+    #[test]
+    fn a_set_for_a_workload_not_in_the_run_is_an_error() {
+        let e = Plan::new(
+            PlanRequest {
+                sets: vec!["dll-churn.lists=10".into()],
+                ..request()
+            },
+            &crate::registry::registry(),
+        )
+        .unwrap_err();
+        assert!(e.contains("not in this run"), "{e}");
+    }
+
+    #[test]
+    fn the_fingerprint_follows_cells_and_revision_but_not_the_folder() {
+        let registry = crate::registry::registry();
+        let a = Plan::new(request(), &registry).unwrap();
+        let b = Plan::new(
+            PlanRequest {
+                out: "/elsewhere".into(),
+                ..request()
+            },
+            &registry,
+        )
+        .unwrap();
+        let c = Plan::new(
+            PlanRequest {
+                seeds: 2,
+                ..request()
+            },
+            &registry,
+        )
+        .unwrap();
+        assert_eq!(a.fingerprint(Some("r1")), b.fingerprint(Some("r1")));
+        assert_ne!(a.fingerprint(Some("r1")), a.fingerprint(Some("r2")));
+        assert_ne!(a.fingerprint(Some("r1")), c.fingerprint(Some("r1")));
+        assert_eq!(a.fingerprint(None).len(), 16);
     }
 }

@@ -1,5 +1,8 @@
-//! Where and how a result set was produced: revision, compiler, machine, date.
+//! Where and how a result set was produced: revision, compiler, machine, date, and whether
+//! the work tree was clean; [`WorkTree`] also backs the rule that results written inside the
+//! repository come from a clean tree.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde::{Deserialize, Serialize};
@@ -9,8 +12,12 @@ use serde::{Deserialize, Serialize};
 pub struct Provenance {
     /// `git rev-parse HEAD` of the working directory, if it is a repository.
     pub git_revision: Option<String>,
-    /// Whether the working tree had uncommitted changes.
+    /// Whether the working tree had uncommitted changes (outside the result folders being
+    /// written, whose own files are the results).
     pub git_dirty: Option<bool>,
+    /// Whether a dirty tree was accepted by `--allow-dirty` for a folder inside the work tree.
+    #[serde(default)]
+    pub dirty_allowed: bool,
     /// `rustc -V` of the compiler that built this binary.
     pub rustc: String,
     /// CPU model from /proc/cpuinfo.
@@ -30,6 +37,109 @@ fn git(args: &[&str]) -> Option<String> {
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// `path` made absolute with symbolic links of its existing part resolved, so it compares
+/// with the paths git prints.
+pub fn real_path(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(existing) {
+            return rest.iter().rev().fold(real, |p, c| p.join(c));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => return absolute,
+        }
+    }
+}
+
+/// The git work tree of the current directory and its uncommitted changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkTree {
+    /// Its top folder.
+    pub toplevel: PathBuf,
+    /// `git rev-parse HEAD`.
+    pub revision: Option<String>,
+    /// Paths (relative to the top, `/`-separated) that `git status` shows changed or
+    /// untracked.
+    pub changes: Vec<String>,
+}
+
+impl WorkTree {
+    /// The work tree around the current directory; `None` outside one or without git.
+    pub fn of_current_dir() -> Option<WorkTree> {
+        let toplevel = PathBuf::from(git(&["rev-parse", "--show-toplevel"])?);
+        let toplevel = std::fs::canonicalize(&toplevel).unwrap_or(toplevel);
+        let status = Command::new("git")
+            .arg("-C")
+            .arg(&toplevel)
+            .args(["status", "--porcelain=v1", "-z", "--untracked-files=all"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())?;
+        let text = String::from_utf8_lossy(&status.stdout).into_owned();
+        let mut changes = Vec::new();
+        let mut fields = text.split('\0').filter(|f| !f.is_empty());
+        while let Some(field) = fields.next() {
+            let (code, path) = (field.get(..2).unwrap_or(""), field.get(3..).unwrap_or(""));
+            changes.push(path.to_string());
+            if code.starts_with('R') || code.starts_with('C') {
+                // The rename's source follows as its own field.
+                fields.next();
+            }
+        }
+        Some(WorkTree {
+            toplevel,
+            revision: git(&["rev-parse", "HEAD"]),
+            changes,
+        })
+    }
+
+    /// Whether `path` (as from [`real_path`]) lies inside this work tree.
+    pub fn contains(&self, path: &Path) -> bool {
+        path.starts_with(&self.toplevel)
+    }
+
+    /// The changes outside the folders `excluded` (absolute, as from [`real_path`]) and
+    /// outside staging folders of interrupted runs.
+    pub fn changes_outside(&self, excluded: &[PathBuf]) -> Vec<String> {
+        let excluded: Vec<PathBuf> = excluded
+            .iter()
+            .filter_map(|e| e.strip_prefix(&self.toplevel).ok().map(Path::to_path_buf))
+            .collect();
+        self.changes
+            .iter()
+            .filter(|c| {
+                let path = Path::new(c.trim_end_matches('/'));
+                !excluded.iter().any(|e| path.starts_with(e))
+                    && !path.iter().any(|part| {
+                        crate::results::transaction::is_staging_name(&part.to_string_lossy())
+                    })
+            })
+            .cloned()
+            .collect()
+    }
+}
+
+/// The folders whose changes are results, not code, when writing to `out`: `out` itself and
+/// each folder above it that holds a result set (`results/` when writing `results/peers`).
+pub fn result_folders(out: &Path) -> Vec<PathBuf> {
+    let out = real_path(out);
+    let mut folders = vec![out.clone()];
+    let mut dir = out.parent();
+    while let Some(d) = dir {
+        if crate::results::transaction::holds_set(d) {
+            folders.push(d.to_path_buf());
+        }
+        dir = d.parent();
+    }
+    folders
 }
 
 fn cpu_model() -> Option<String> {
@@ -62,15 +172,20 @@ pub fn iso8601(seconds: u64) -> String {
 }
 
 impl Provenance {
-    /// Collects the provenance of a run started now.
-    pub fn collect() -> Provenance {
+    /// Collects the provenance of a run started now that writes into `result_folders` (their
+    /// own changes do not make the tree dirty).
+    pub fn collect(result_folders: &[PathBuf], dirty_allowed: bool) -> Provenance {
+        let tree = WorkTree::of_current_dir();
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
         Provenance {
-            git_revision: git(&["rev-parse", "HEAD"]),
-            git_dirty: git(&["status", "--porcelain"]).map(|s| !s.is_empty()),
+            git_revision: tree.as_ref().and_then(|t| t.revision.clone()),
+            git_dirty: tree
+                .as_ref()
+                .map(|t| !t.changes_outside(result_folders).is_empty()),
+            dirty_allowed,
             rustc: env!("GCLAB_RUSTC_VERSION").to_string(),
             cpu_model: cpu_model(),
             cores: std::thread::available_parallelism().map_or(1, |n| n.get()),

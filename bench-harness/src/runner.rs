@@ -1,29 +1,33 @@
-//! Executes a [`Plan`]: every cell in a child process, with a progress bar, then the results
-//! files, charts and README.
+//! Executes a [`Plan`]: every cell in a child process, with a progress bar; the rows,
+//! pauses, samples and curves are handed back for [`crate::set_writer`] to write.
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
+use crate::charts::heap_line;
 use crate::child::{run_child, ChildRequest};
+use crate::console::errln;
 use crate::heap_search::min_heap;
 use crate::metrics::assign_lbo;
 use crate::plan::Plan;
-use crate::provenance::Provenance;
-use crate::results::{
-    atomic_write, write_csv, HeapSampleRow, PauseRow, RunRow, CURVES_CSV, HEAP_CSV, PAUSES_CSV,
-    RUNS_CSV, RUNS_JSON,
-};
+use crate::results::{CurveRow, HeapSampleRow, PauseRow, RunCurves, RunRow};
+use crate::signals::Interrupts;
+use crate::test_hooks::abort_at;
 
 /// One cell of the matrix.
 #[derive(Clone, Debug)]
-struct Cell {
-    request: ChildRequest,
-    repeat: u32,
-    heap_multiple: Option<f64>,
+pub struct Cell {
+    /// What the child runs.
+    pub request: ChildRequest,
+    /// Repeat number.
+    pub repeat: u32,
+    /// Heap multiple of a sweep.
+    pub heap_multiple: Option<f64>,
     /// Why the cell cannot run (no minimum heap to multiply).
-    unrunnable: Option<String>,
+    pub unrunnable: Option<String>,
 }
 
 /// The minimum heap found for one (collector, workload), or why there is none.
@@ -39,13 +43,28 @@ pub struct MinHeap {
     pub error: Option<String>,
 }
 
-/// `runs.json`.
-#[derive(Serialize)]
-struct RunsJson<'a> {
-    provenance: &'a Provenance,
-    parameters: &'a Plan,
-    min_heaps: &'a [MinHeap],
-    runs: &'a [RunRow],
+/// Everything a finished plan measured.
+#[derive(Clone, Debug, Default)]
+pub struct RunData {
+    /// One row per cell, in cell order.
+    pub rows: Vec<RunRow>,
+    /// Logged pauses of every run.
+    pub pause_rows: Vec<PauseRow>,
+    /// Heap samples of every run.
+    pub heap_rows: Vec<HeapSampleRow>,
+    /// Curves of every run.
+    pub curve_rows: Vec<CurveRow>,
+    /// Minimum heaps of a sweep.
+    pub min_heaps: Vec<MinHeap>,
+    /// Seconds the plan took.
+    pub seconds: f64,
+}
+
+/// Why a plan did not finish.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Interrupted {
+    /// The signal that stopped it.
+    pub signal: i32,
 }
 
 fn progress_bar(len: u64) -> ProgressBar {
@@ -78,7 +97,7 @@ fn request(
 
 /// Plans the cells. Repeats are the outer loop so slow drift of a shared machine spreads
 /// over every collector instead of landing on one.
-fn cells(plan: &Plan, min_heaps: &[MinHeap]) -> Vec<Cell> {
+pub fn cells(plan: &Plan, min_heaps: &[MinHeap]) -> Vec<Cell> {
     let mut cells = Vec::new();
     for repeat in 0..plan.repeat {
         for workload in &plan.workload_names {
@@ -132,13 +151,12 @@ fn cells(plan: &Plan, min_heaps: &[MinHeap]) -> Vec<Cell> {
     cells
 }
 
-/// Runs the whole plan and writes every results file. Returns the rows.
-pub fn run_plan(plan: &Plan) -> Result<Vec<RunRow>, String> {
-    std::fs::create_dir_all(&plan.out)
-        .map_err(|e| format!("cannot create {}: {e}", plan.out.display()))?;
-    let provenance = Provenance::collect();
+/// Runs the whole plan, or stops at the first cell after a signal. Prints one line per run
+/// when stderr is not a terminal.
+pub fn run_plan(plan: &Plan, interrupts: &Interrupts) -> Result<RunData, Interrupted> {
     let timeout = Duration::from_secs_f64(plan.timeout_secs);
     let started = Instant::now();
+    let stop = || interrupts.signal().map(|signal| Interrupted { signal });
 
     let mut min_heaps = Vec::new();
     if !plan.heap_multiples.is_empty() {
@@ -148,7 +166,11 @@ pub fn run_plan(plan: &Plan) -> Result<Vec<RunRow>, String> {
         for workload in &plan.workload_names {
             for collector in &plan.collectors {
                 let template = request(plan, collector, workload, 0, None);
-                let result = min_heap(&template, timeout, plan.memory_budget);
+                let result = min_heap(&template, timeout, plan.memory_budget, interrupts);
+                if let Some(stopped) = stop() {
+                    bar.finish_and_clear();
+                    return Err(stopped);
+                }
                 min_heaps.push(MinHeap {
                     collector: collector.clone(),
                     workload: workload.clone(),
@@ -163,10 +185,11 @@ pub fn run_plan(plan: &Plan) -> Result<Vec<RunRow>, String> {
 
     let cells = cells(plan, &min_heaps);
     let bar = progress_bar(cells.len() as u64);
-    let mut rows = Vec::with_capacity(cells.len());
-    let mut pause_rows = Vec::new();
-    let mut heap_rows = Vec::new();
-    let mut curve_rows = Vec::new();
+    let mut data = RunData {
+        rows: Vec::with_capacity(cells.len()),
+        ..RunData::default()
+    };
+    let mut charted = BTreeSet::new();
     for (id, cell) in cells.iter().enumerate() {
         bar.set_message(format!(
             "{} {}",
@@ -174,8 +197,12 @@ pub fn run_plan(plan: &Plan) -> Result<Vec<RunRow>, String> {
         ));
         let outcome = match &cell.unrunnable {
             Some(reason) => cell.request.failed(reason.clone()),
-            None => run_child(&cell.request, timeout),
+            None => run_child(&cell.request, timeout, interrupts),
         };
+        if let Some(stopped) = stop() {
+            bar.finish_and_clear();
+            return Err(stopped);
+        }
         let mut row = outcome.row;
         row.run_id = id as u64;
         row.repeat = cell.repeat;
@@ -186,7 +213,7 @@ pub fn run_plan(plan: &Plan) -> Result<Vec<RunRow>, String> {
         }
         if bar.is_hidden() {
             // No terminal (CI, redirected): one plain line per run instead of a bar.
-            eprintln!(
+            errln(&format!(
                 "[{}/{}] {} {} seed {} repeat {}: {}{}",
                 id + 1,
                 cells.len(),
@@ -198,7 +225,7 @@ pub fn run_plan(plan: &Plan) -> Result<Vec<RunRow>, String> {
                 row.wall_ns
                     .map(|w| format!(" ({})", crate::units::duration_ns(w as f64)))
                     .unwrap_or_default()
-            );
+            ));
         } else if row.is_skipped() {
             bar.println(format!(
                 "note: {} {} seed {}: {}",
@@ -210,46 +237,38 @@ pub fn run_plan(plan: &Plan) -> Result<Vec<RunRow>, String> {
                 row.collector, row.workload, row.seed, row.status
             ));
         }
-        pause_rows.extend(outcome.pauses.iter().map(|p| PauseRow::new(row.run_id, p)));
-        heap_rows.extend(outcome.heap_samples.iter().map(|s| HeapSampleRow {
-            run_id: row.run_id,
-            t_ns: s.t_ns,
-            bytes_in_use: s.bytes_in_use,
-        }));
-        curve_rows.extend(outcome.curves.rows(row.run_id));
-        rows.push(row);
+        let samples: Vec<(u64, u64)> = outcome
+            .heap_samples
+            .iter()
+            .map(|s| (s.t_ns, s.bytes_in_use))
+            .collect();
+        let mut curves = outcome.curves;
+        // The heap chart draws the first successful default-heap run of each (workload,
+        // collector); its line goes into curves.csv so the chart needs no raw file.
+        if row.is_ok()
+            && row.heap_multiple.is_none()
+            && charted.insert((row.workload.clone(), row.collector.clone()))
+        {
+            curves.heap = heap_line(&samples, &outcome.pauses);
+        } else {
+            curves.heap.clear();
+        }
+        data.pause_rows
+            .extend(outcome.pauses.iter().map(|p| PauseRow::new(row.run_id, p)));
+        data.heap_rows
+            .extend(samples.iter().map(|&(t_ns, bytes_in_use)| HeapSampleRow {
+                run_id: row.run_id,
+                t_ns,
+                bytes_in_use,
+            }));
+        data.curve_rows.extend(RunCurves::rows(&curves, row.run_id));
+        data.rows.push(row);
         bar.inc(1);
+        abort_at("running");
     }
     bar.finish_and_clear();
-    assign_lbo(&mut rows);
-
-    let dir = &plan.out;
-    write_csv(&dir.join(RUNS_CSV), &rows)?;
-    write_csv(&dir.join(PAUSES_CSV), &pause_rows)?;
-    write_csv(&dir.join(HEAP_CSV), &heap_rows)?;
-    write_csv(&dir.join(CURVES_CSV), &curve_rows)?;
-    let json = RunsJson {
-        provenance: &provenance,
-        parameters: plan,
-        min_heaps: &min_heaps,
-        runs: &rows,
-    };
-    let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
-    atomic_write(&dir.join(RUNS_JSON), text.as_bytes())
-        .map_err(|e| format!("{}: {e}", dir.join(RUNS_JSON).display()))?;
-    let failed = rows.iter().filter(|r| r.is_failed()).count();
-    let skipped = rows.iter().filter(|r| r.is_skipped()).count();
-    eprintln!(
-        "{} runs ({} failed{}) in {:.1} s; results in {}",
-        rows.len(),
-        failed,
-        if skipped > 0 {
-            format!(", {skipped} skipped")
-        } else {
-            String::new()
-        },
-        started.elapsed().as_secs_f64(),
-        dir.display()
-    );
-    Ok(rows)
+    assign_lbo(&mut data.rows);
+    data.min_heaps = min_heaps;
+    data.seconds = started.elapsed().as_secs_f64();
+    Ok(data)
 }

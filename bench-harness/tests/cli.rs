@@ -118,7 +118,7 @@ fn run_one_json_reports_checked_counts() {
         "seed-cycles",
         "--small",
         "--set",
-        "pairs=100",
+        "seed-cycles.pairs=100",
         "--json",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -209,14 +209,21 @@ fn quick_run_writes_everything_and_plot_reproduces_it() {
 
     let readme = read(&dir.join("README.md"));
     let csv = read(&dir.join("runs.csv"));
-    std::fs::remove_file(dir.join("README.md")).unwrap();
-    std::fs::remove_dir_all(dir.join("charts")).unwrap();
+    let heap_png = std::fs::read(dir.join("charts/seed-cycles-heap.png")).unwrap();
+    // A fresh clone has no raw files (they are not committed): plot needs none of them.
+    std::fs::remove_file(dir.join("pauses.csv")).unwrap();
+    std::fs::remove_file(dir.join("heap.csv")).unwrap();
     let replot = gclab(&["plot", "--from", dir.to_str().unwrap()]);
     assert!(replot.status.success(), "{}", stderr(&replot));
     assert_eq!(
         read(&dir.join("README.md")),
         readme,
         "plot --from reproduces the README"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("charts/seed-cycles-heap.png")).unwrap(),
+        heap_png,
+        "and the heap chart, from curves.csv alone"
     );
     assert_eq!(
         String::from_utf8_lossy(&replot.stdout),
@@ -229,14 +236,23 @@ fn quick_run_writes_everything_and_plot_reproduces_it() {
         "plot never rewrites the data"
     );
     assert!(dir.join("charts/throughput.svg").exists());
+    std::fs::remove_file(dir.join("charts/throughput.svg")).unwrap();
+    assert_usage_error(
+        &["plot", "--from", dir.to_str().unwrap()],
+        &["incomplete set", "charts/throughput.svg is missing"],
+    );
 
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = gclab(&["run", "--quick", "--out", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
     let compare = gclab(&["compare", dir.to_str().unwrap(), dir.to_str().unwrap()]);
     assert!(compare.status.success(), "{}", stderr(&compare));
     let report = String::from_utf8_lossy(&compare.stdout);
     assert!(
-        report.contains("B/A") && !report.contains("**slower**"),
+        report.contains("B/A") && !report.contains("**slower**") && !report.contains("**faster**"),
         "{report}"
     );
+    assert!(report.contains("noise unknown"), "one repeat: {report}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -260,7 +276,14 @@ fn runs_over_the_time_budget_are_killed_and_recorded_as_failed() {
         "--out",
         dir.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let last = stderr(&out)
+        .trim_end()
+        .lines()
+        .last()
+        .unwrap_or("")
+        .to_string();
+    assert!(last.starts_with("gclab: all 2 runs failed"), "{last}");
     let rows: Vec<bench_harness::results::RunRow> =
         bench_harness::results::read_csv(&dir.join("runs.csv")).unwrap();
     assert_eq!(rows.len(), 2);

@@ -80,6 +80,7 @@ fn rows_pauses_and_samples_round_trip() {
     let curves = RunCurves {
         pause_quantiles: vec![(0.0, 4), (0.5, 4), (1.0, 4)],
         mmu: vec![(10_000, 0.0), (1_000_000, 0.999_999_5)],
+        heap: vec![(0, 4096), (1_500, 8192)],
     };
     let curve_rows: Vec<CurveRow> = curves.rows(0);
     write_csv(&dir.join("curves.csv"), &curve_rows).unwrap();

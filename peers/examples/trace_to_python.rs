@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --release -p peers --example trace_to_python -- --trace FILE [--out PROGRAM]
+//!     [--heap-limit-mib N]   (the checking heap's limit for a trace from elsewhere; 256)
 //! cargo run --release -p peers --example trace_to_python -- --workload NAME [--set k=v]...
 //!     [--seed N] [--out PROGRAM] [--write-trace FILE]
 //! ```
@@ -20,6 +21,7 @@ fn main() {
     let (mut trace, mut workload, mut out, mut write_trace) = (None, None, None, None);
     let mut overrides = Vec::new();
     let mut seed = 0u64;
+    let mut heap_limit = workloads::trace::UNTRUSTED_HEAP_LIMIT;
     while let Some(flag) = args.next() {
         let mut value = || {
             args.next()
@@ -34,6 +36,14 @@ fn main() {
                 seed = value()
                     .parse()
                     .unwrap_or_else(|e| fail(format!("--seed: {e}")))
+            }
+            "--heap-limit-mib" => {
+                heap_limit = value()
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|&m| (1..=1 << 20).contains(&m))
+                    .map(|m| m << 20)
+                    .unwrap_or_else(|| fail("--heap-limit-mib: a whole number from 1 to 1048576"))
             }
             "--set" => {
                 let kv = value();
@@ -52,7 +62,7 @@ fn main() {
                 .unwrap_or_else(|e| fail(format!("{path}: {e}")));
             // The compiler only decodes; a trace from elsewhere gets gc-core's object-level
             // checks first, so CPython never runs what gclab's own heaps would reject.
-            workloads::trace::check_against_heap(&bytes)
+            workloads::trace::check_against_heap_with_limit(&bytes, heap_limit)
                 .unwrap_or_else(|e| fail(format!("{path}: {e}")));
             bytes
         }

@@ -586,11 +586,27 @@ pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
-/// Replays a trace of unknown origin against a heap that never frees, so every operation
-/// gets gc-core's full checks (slots, fields, payload ranges, freed objects); a trace that
-/// passes is one every collector can run. Returns the replay's statistics.
+/// The heap limit for replaying a trace of unknown origin (256 MiB): a trace is a few bytes
+/// per operation, but one `alloc` can ask for a 4 GiB payload, so a short hostile trace
+/// could otherwise make the checking heap grow without bound. A trusted larger trace needs
+/// [`check_against_heap_with_limit`].
+pub const UNTRUSTED_HEAP_LIMIT: usize = 256 << 20;
+
+/// Replays a trace of unknown origin against a heap that never frees, limited to
+/// [`UNTRUSTED_HEAP_LIMIT`] bytes in use, so every operation gets gc-core's full checks
+/// (slots, fields, payload ranges, freed objects); a trace that passes is one every
+/// collector can run. Returns the replay's statistics.
 pub fn check_against_heap(bytes: &[u8]) -> Result<ReplayStats, String> {
-    let mut runtime = gc_core::Runtime::new(gc_core::HeapConfig::default(), gc_core::NoGc)
+    check_against_heap_with_limit(bytes, UNTRUSTED_HEAP_LIMIT)
+}
+
+/// [`check_against_heap`] with a heap limit of `heap_limit` bytes instead of the default.
+pub fn check_against_heap_with_limit(
+    bytes: &[u8],
+    heap_limit: usize,
+) -> Result<ReplayStats, String> {
+    let config = gc_core::HeapConfig::default().with_limit(heap_limit);
+    let mut runtime = gc_core::Runtime::new(config, gc_core::NoGc)
         .map_err(|e| format!("cannot make the checking heap: {e}"))?;
     replay_with_stats(bytes, &mut runtime).map_err(|e| e.to_string())
 }

@@ -4,14 +4,11 @@
 
 mod draw;
 
-use std::path::Path;
-
 use plotters::chart::SeriesLabelPosition;
 
-pub use draw::{save, BarChart, Chart, LineChart, Scale, Series};
+pub use draw::{render, BarChart, Chart, LineChart, Scale, Series};
 
 use crate::aggregate::{cells, in_order_of_appearance};
-use crate::metrics::Pause;
 use crate::results::{ResultSet, RunRow};
 use crate::units::{duration_ns, significant};
 
@@ -103,8 +100,17 @@ fn base_runs<'a>(set: &'a ResultSet, workload: &str) -> Vec<(usize, String, Vec<
         .collect()
 }
 
-fn pauses_of<'a>(set: &'a ResultSet, run: &RunRow) -> &'a [Pause] {
-    set.pauses.get(&run.run_id).map_or(&[], Vec::as_slice)
+/// The heap-over-time line of one run as the chart draws it: heap samples plus the heap at
+/// both ends of every logged pause, in time order, thinned to the chart's resolution. Stored
+/// in `curves.csv` so the chart needs neither raw file.
+pub fn heap_line(samples: &[(u64, u64)], pauses: &[crate::metrics::Pause]) -> Vec<(u64, u64)> {
+    let mut points: Vec<(u64, u64)> = samples.to_vec();
+    for p in pauses {
+        points.push((p.start_ns, p.heap_before));
+        points.push((p.end_ns, p.heap_after));
+    }
+    points.sort_unstable();
+    thin(&points)
 }
 
 fn pause_cdf(set: &ResultSet, workload: &str) -> Chart {
@@ -207,13 +213,8 @@ fn heap_chart(set: &ResultSet, workload: &str) -> Chart {
     let mut series = Vec::new();
     for (color, collector, runs) in base_runs(set, workload) {
         let Some(run) = runs.first() else { continue };
-        let mut points: Vec<(u64, u64)> = set.heap.get(&run.run_id).cloned().unwrap_or_default();
-        for p in pauses_of(set, run) {
-            points.push((p.start_ns, p.heap_before));
-            points.push((p.end_ns, p.heap_after));
-        }
-        points.sort_unstable();
-        let mib: Vec<(f64, f64)> = points
+        let line = set.curves.get(&run.run_id).map_or(&[][..], |c| &c.heap[..]);
+        let mib: Vec<(f64, f64)> = line
             .iter()
             .map(|&(t, b)| (t as f64 / 1e6, b as f64 / (1024.0 * 1024.0)))
             .collect();
@@ -221,7 +222,7 @@ fn heap_chart(set: &ResultSet, workload: &str) -> Chart {
             label: collector,
             color,
             dashed: false,
-            points: thin(&mib),
+            points: mib,
         });
     }
     // One series far above the rest (NoGC, which never frees) would flatten them all:
@@ -363,14 +364,21 @@ fn throughput_chart(set: &ResultSet) -> Option<Chart> {
     }))
 }
 
-/// Draws every chart of `set` into `dir/charts/` and says what was drawn.
-pub fn render_all(set: &ResultSet, dir: &Path) -> Result<ChartIndex, String> {
-    let charts_dir = dir.join("charts");
-    std::fs::create_dir_all(&charts_dir)
-        .map_err(|e| format!("cannot create {}: {e}", charts_dir.display()))?;
+/// One rendered chart file: its path relative to the result directory and its bytes.
+pub type ChartFile = (String, Vec<u8>);
+
+/// Renders every chart of `set` (SVG and PNG, under `charts/`) and says what was drawn.
+pub fn render_all(set: &ResultSet) -> Result<(ChartIndex, Vec<ChartFile>), String> {
+    let mut files = Vec::new();
+    let mut save = |chart: &Chart, stem: &str| -> Result<(), String> {
+        let (svg, png) = render(chart)?;
+        files.push((format!("charts/{stem}.svg"), svg.into_bytes()));
+        files.push((format!("charts/{stem}.png"), png));
+        Ok(())
+    };
     let mut index = ChartIndex::default();
     if let Some(chart) = throughput_chart(set) {
-        save(&chart, &charts_dir.join("throughput"))?;
+        save(&chart, "throughput")?;
         index.throughput = Some("charts/throughput".into());
     }
     let workloads = in_order_of_appearance(set.runs.iter().map(|r| r.workload.as_str()));
@@ -393,10 +401,10 @@ pub fn render_all(set: &ResultSet, dir: &Path) -> Result<ChartIndex, String> {
                 continue;
             }
             let stem = format!("{workload}-{suffix}");
-            save(&chart, &charts_dir.join(&stem))?;
+            save(&chart, &stem)?;
             drawn.push((title.to_string(), format!("charts/{stem}")));
         }
         index.per_workload.push((workload, drawn));
     }
-    Ok(index)
+    Ok((index, files))
 }

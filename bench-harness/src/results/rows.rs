@@ -127,6 +127,11 @@ pub struct RunCurves {
     pub pause_quantiles: Vec<(f64, u64)>,
     /// (window ns, MMU) at the standard windows no longer than the run.
     pub mmu: Vec<(u64, f64)>,
+    /// (ns, heap bytes in use): the heap-over-time line as charted, thinned, for the first
+    /// successful run of each (workload, collector) at the default heap; empty for others.
+    /// Kept here so the chart redraws without the raw `heap.csv` and `pauses.csv`.
+    #[serde(default)]
+    pub heap: Vec<(u64, u64)>,
 }
 
 /// Which curve a `curves.csv` line belongs to.
@@ -137,6 +142,8 @@ pub enum CurveKind {
     PauseQuantile,
     /// x = window ns, y = MMU.
     Mmu,
+    /// x = ns since the run began, y = heap bytes in use.
+    Heap,
 }
 
 /// A line of `curves.csv`.
@@ -167,7 +174,13 @@ impl RunCurves {
             x: w as f64,
             y: u,
         });
-        quantiles.chain(mmu).collect()
+        let heap = self.heap.iter().map(|&(t, b)| CurveRow {
+            run_id,
+            curve: CurveKind::Heap,
+            x: t as f64,
+            y: b as f64,
+        });
+        quantiles.chain(mmu).chain(heap).collect()
     }
 
     /// Adds one `curves.csv` line back.
@@ -175,6 +188,7 @@ impl RunCurves {
         match row.curve {
             CurveKind::PauseQuantile => self.pause_quantiles.push((row.x, row.y as u64)),
             CurveKind::Mmu => self.mmu.push((row.x as u64, row.y)),
+            CurveKind::Heap => self.heap.push((row.x as u64, row.y as u64)),
         }
     }
 }

@@ -1,13 +1,12 @@
 //! A complete collector in one file: depth-first mark-sweep, written only against the
 //! `Collector` contract (its numbered rules are in `gc_core::Collector`'s documentation).
 //!
-//! It passes the whole conformance kit (`gc-core/tests/minimal_collector.rs`), weak
-//! references, finalizers, resurrection, `gc.disable()`, `DEBUG_SAVEALL` and the heap limit
-//! included, because the end of a collection is gc-core's `Reclaimer`: this file only
-//! decides *when* to collect and *what is reachable*. `gclab new-collector NAME` starts a new
-//! collector crate from this file. Run it: `cargo run -p gc-core --example minimal_collector`.
+//! It passes the whole conformance kit (`gc-core/tests/minimal_collector.rs`) because the
+//! end of a collection (weak references, finalizers, resurrection, freeing) is gc-core's
+//! `Reclaimer`: this file only decides *when* to collect and *what is reachable*.
+//! `gclab new-collector NAME` starts a collector crate from this file.
 
-use gc_core::reclaim::Reclaimer;
+use gc_core::reclaim::{Marks, Reclaimer, Unreachable};
 use gc_core::{
     AllocRequest, Capabilities, CollectOutcome, Collector, GcModule, GcResult, Heap, ObjRef,
     ObjSet, PauseKind, Reclaims,
@@ -21,10 +20,8 @@ const TRIGGER_BYTES: usize = 1 << 20;
 pub struct MinimalMarkSweep {
     /// Bytes allocated since the last collection.
     allocated: usize,
-    /// The marking work list: never recursion, so a ten-million-long list is one loop.
-    mark_stack: Vec<ObjRef>,
-    /// Scratch for the unreachable objects, kept for its capacity.
-    garbage: Vec<ObjRef>,
+    /// What is reachable, and how to find it.
+    marking: DepthFirst,
     /// Weak references, finalizers, resurrection, freeing: rule 5, done for us.
     reclaimer: Reclaimer,
     /// Objects marked in all collections (reported as `objects_scanned`).
@@ -35,23 +32,9 @@ impl MinimalMarkSweep {
     /// One full collection, as one pause (rule 4).
     fn run(&mut self, heap: &mut Heap) -> CollectOutcome {
         self.allocated = 0;
-        let Self {
-            mark_stack,
-            garbage,
-            reclaimer,
-            ..
-        } = self;
         let counts = heap.pause(PauseKind::Collection, None, |heap| {
             let candidates = heap.alloc_stats().objects_in_use;
-            let mut counts = reclaimer.collect_unreachable(heap, garbage, |heap, unreachable| {
-                let (marks, marked) = mark(heap, mark_stack);
-                heap.for_each_object(|r| {
-                    if !marks.contains(r) {
-                        unreachable.push(r);
-                    }
-                });
-                marked
-            });
+            let mut counts = self.reclaimer.collect_unreachable(heap, &mut self.marking);
             counts.candidates = candidates;
             counts
         });
@@ -63,23 +46,47 @@ impl MinimalMarkSweep {
     }
 }
 
-/// Marks everything reachable from the roots (the slots and `gc.garbage`, rule 1), depth
-/// first; returns the marks and how many objects were marked (and so scanned).
-fn mark(heap: &Heap, stack: &mut Vec<ObjRef>) -> (ObjSet, u64) {
-    let mut marks = ObjSet::with_bounds(heap.reference_bounds());
-    let mut marked = 0;
-    stack.extend(heap.roots().filter(|&r| marks.insert(r)));
-    while let Some(obj) = stack.pop() {
-        marked += 1;
-        for &raw in heap.fields(obj) {
-            if let Some(child) = ObjRef::from_raw(raw) {
-                if marks.insert(child) {
-                    stack.push(child);
+/// Depth-first marking into a side set, lent to the reclaimer (which also re-marks from
+/// objects a finalizer resurrects).
+#[derive(Debug, Default)]
+struct DepthFirst {
+    marks: ObjSet,
+    /// The marking work list: never recursion, so a ten-million-long list is one loop.
+    stack: Vec<ObjRef>,
+}
+
+impl Marks for DepthFirst {
+    /// Marks what the roots (the slots and `gc.garbage`, rule 1) reach; lists the rest.
+    fn mark_and_find(&mut self, heap: &Heap, unreachable: &mut Unreachable) -> u64 {
+        self.marks = ObjSet::with_bounds(heap.reference_bounds());
+        let mut marked = 0;
+        self.stack
+            .extend(heap.roots().filter(|&r| self.marks.insert(r)));
+        while let Some(obj) = self.stack.pop() {
+            marked += 1;
+            for &raw in heap.fields(obj) {
+                if let Some(child) = ObjRef::from_raw(raw) {
+                    if self.marks.insert(child) {
+                        self.stack.push(child);
+                    }
                 }
             }
         }
+        heap.for_each_object(|r| {
+            if !self.marks.contains(r) {
+                unreachable.push(heap, r);
+            }
+        });
+        marked
     }
-    (marks, marked)
+
+    fn mark(&mut self, r: ObjRef) -> bool {
+        self.marks.insert(r)
+    }
+
+    fn is_marked(&self, r: ObjRef) -> bool {
+        self.marks.contains(r)
+    }
 }
 
 impl Collector for MinimalMarkSweep {
@@ -98,8 +105,6 @@ impl Collector for MinimalMarkSweep {
             save_all: true,
         }
     }
-
-    // Marks live in a side set, so objects need no header words (HEADER_WORDS = 0).
 
     fn before_alloc(&mut self, heap: &mut Heap, request: AllocRequest) -> GcResult<()> {
         self.allocated += request.bytes;
@@ -139,8 +144,7 @@ pub fn main() -> GcResult<()> {
         m.store(0, 0, Some(1))?;
         m.store(1, 0, Some(0))?;
     }
-    m.clear(0)?;
-    m.clear(1)?;
+    m.clear(0).and(m.clear(1))?;
     let collected = m.collect(None)?;
     let (runs, left) = (m.get_stats()[0].collections, m.heap_stats().objects_in_use);
     println!("{collected} collected last; {runs} collections; {left} objects left");

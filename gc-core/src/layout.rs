@@ -28,6 +28,10 @@ pub const FLAG_FINALIZED: u16 = 1 << 2;
 pub const FLAG_HAS_WEAKREFS: u16 = 1 << 3;
 /// The object is itself a weak reference.
 pub const FLAG_IS_WEAKREF: u16 = 1 << 4;
+/// The object is a weak reference in a set [`crate::reclaim::Reclaimer`] is settling; set
+/// only while it clears the weak references to that set, so that the callback test is one
+/// read of the weak reference's flags (it gets no callback: it is dying too).
+pub const FLAG_DYING_WEAKREF: u16 = 1 << 5;
 /// First flag bit a collector may use for its own purposes (bits 8..16 are the collector's).
 pub const FLAG_COLLECTOR_0: u16 = 1 << 8;
 

@@ -9,20 +9,38 @@
 //! the unreachable set is found again; the rest is freed, or kept in `gc.garbage` under
 //! `DEBUG_SAVEALL`.
 //!
-//! A tracing collector marks, then calls [`Reclaimer::collect_unreachable`] with a function
-//! that lists what its marks left out. A collector that keeps reference counts frees its
-//! garbage its own way (references leaving the set are releases) and uses
-//! [`Reclaimer::settle`] for the steps before freeing, retaining and releasing what the
-//! resurrecting stores changed.
+//! A tracing collector lends its marks ([`Marks`]: mark from the roots and list what is left
+//! unmarked; mark one more object; is this one marked) to
+//! [`Reclaimer::collect_unreachable`], which then does everything else, and re-marks from
+//! resurrected objects with the collector's own marks, so the end of a collection costs
+//! nothing beyond freeing when no dying object has a weak reference or a finalizer. A
+//! collector that keeps reference counts frees its garbage its own way (references leaving
+//! the set are releases) and uses [`Reclaimer::settle`] for the steps before freeing,
+//! retaining and releasing what the resurrecting stores changed.
 
-use crate::layout::{FLAG_HAS_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_IS_WEAKREF};
+use crate::layout::{FLAG_DYING_WEAKREF, FLAG_HAS_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_IS_WEAKREF};
 use crate::{Heap, ObjRef, ObjSet, PauseCounts, Slot, DEBUG_COLLECTABLE, DEBUG_SAVEALL};
 
-/// Flags that make a dying object need more than freeing.
-const SPECIAL: u16 = FLAG_IS_WEAKREF | FLAG_HAS_WEAKREFS | FLAG_HAS_FINALIZER;
+/// Flags that make a dying object need more than freeing: weak references to clear, a
+/// finalizer to run. (A dying weak reference itself needs only freeing, unless a
+/// resurrection keeps it: then it is cleared.)
+const SPECIAL: u16 = FLAG_HAS_WEAKREFS | FLAG_HAS_FINALIZER;
 
-/// What the resurrecting stores of one [`Reclaimer::settle`] changed, as net effects on the
-/// root slots they wrote (a slot written twice counts once, with its final value).
+/// A tracing collector's marks, lent to [`Reclaimer::collect_unreachable`].
+pub trait Marks {
+    /// Clears the marks, marks everything reachable from the roots (the slots and
+    /// `gc.garbage`), pushes every allocated unmarked object into `unreachable`, and returns
+    /// how many objects it scanned.
+    fn mark_and_find(&mut self, heap: &Heap, unreachable: &mut Unreachable) -> u64;
+    /// Marks `r`; returns whether it was unmarked.
+    fn mark(&mut self, r: ObjRef) -> bool;
+    /// Whether `r` is marked.
+    fn is_marked(&self, r: ObjRef) -> bool;
+}
+
+/// What the resurrecting stores of one settle changed, as net effects on the root slots
+/// they wrote (a slot written twice counts once, with its final value), and the work the
+/// resurrection check did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Resurrections {
     /// Objects now held by a slot a finalizer wrote: each was unreachable and is a root
@@ -31,6 +49,9 @@ pub struct Resurrections {
     /// The values those slots held before: each was reachable and may not be now (a
     /// counting collector releases each; a tracing collector finds the unreachable again).
     pub overwritten: Vec<ObjRef>,
+    /// Objects whose fields the resurrection check read: the survivors (part of the pause's
+    /// `scanned`, as a tracer's re-marking of them would be).
+    pub scanned: u64,
 }
 
 impl Resurrections {
@@ -38,21 +59,110 @@ impl Resurrections {
     pub fn is_empty(&self) -> bool {
         self.stored.is_empty() && self.overwritten.is_empty()
     }
+
+    fn clear(&mut self) {
+        self.stored.clear();
+        self.overwritten.clear();
+        self.scanned = 0;
+    }
+}
+
+/// The unreachable objects a collection found, in the order found, with those that have
+/// weak references or a finalizer noted as they are pushed (while their header is in cache).
+#[derive(Debug, Default)]
+pub struct Unreachable {
+    objects: Vec<ObjRef>,
+    special: Vec<ObjRef>,
+}
+
+impl Unreachable {
+    /// Adds `r`, an allocated object not reachable from the roots.
+    #[inline]
+    pub fn push(&mut self, heap: &Heap, r: ObjRef) {
+        self.objects.push(r);
+        if heap.flags(r) & SPECIAL != 0 {
+            self.special.push(r);
+        }
+    }
+
+    /// The objects, in the order pushed.
+    pub fn objects(&self) -> &[ObjRef] {
+        &self.objects
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.objects.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty()
+    }
+
+    fn clear(&mut self) {
+        self.objects.clear();
+        self.special.clear();
+    }
+}
+
+/// How a settle tells the dying from the rest: a tracer's marks, or a set of its own.
+trait Dying {
+    /// Whether weak reference `w` (to a dying object) is dying too.
+    fn is_dying_weakref(&self, heap: &Heap, w: ObjRef) -> bool;
+    /// Takes `r` out of the dying if it is there (it survives); returns whether it was.
+    fn rescue(&mut self, r: ObjRef) -> bool;
+    /// Whether `r` is still dying.
+    fn still_dying(&self, r: ObjRef) -> bool;
+}
+
+/// The dying are exactly the unmarked.
+struct Unmarked<'a, M: Marks>(&'a mut M);
+
+impl<M: Marks> Dying for Unmarked<'_, M> {
+    fn is_dying_weakref(&self, _heap: &Heap, w: ObjRef) -> bool {
+        !self.0.is_marked(w)
+    }
+    fn rescue(&mut self, r: ObjRef) -> bool {
+        self.0.mark(r)
+    }
+    fn still_dying(&self, r: ObjRef) -> bool {
+        !self.0.is_marked(r)
+    }
+}
+
+/// The dying as a set built for the settle (emptied again after), with their weak
+/// references flagged while weak references are cleared.
+struct DyingSet<'a>(&'a mut ObjSet);
+
+impl Dying for DyingSet<'_> {
+    fn is_dying_weakref(&self, heap: &Heap, w: ObjRef) -> bool {
+        heap.flags(w) & FLAG_DYING_WEAKREF != 0
+    }
+    fn rescue(&mut self, r: ObjRef) -> bool {
+        self.0.remove(r)
+    }
+    fn still_dying(&self, r: ObjRef) -> bool {
+        self.0.contains(r)
+    }
 }
 
 /// The working memory of the end of a collection, kept by a collector between collections
 /// so that its capacity is reused.
 #[derive(Debug, Default)]
 pub struct Reclaimer {
-    /// The objects of the set being settled with weak references or a finalizer.
-    special: Vec<ObjRef>,
-    /// The set being settled, as a membership test; empty between settles (its members are
-    /// removed one by one, so no settle clears or allocates a whole bitmap).
+    /// The set being settled, for a tracing collector.
+    unreachable: Unreachable,
+    /// The set being settled by [`Reclaimer::settle`], as a membership test; empty between
+    /// settles (its members are removed one by one, so no settle clears or allocates a
+    /// whole bitmap).
     dying: ObjSet,
     /// Slots finalizers wrote in this settle, with the value each held before.
     written: Vec<(Slot, Option<ObjRef>)>,
     /// The traversal stack of the resurrection check.
     stack: Vec<ObjRef>,
+    /// The objects the resurrection check kept.
+    survivors: Vec<ObjRef>,
     resurrections: Resurrections,
 }
 
@@ -63,34 +173,34 @@ impl Reclaimer {
     }
 
     /// The whole end of a collection for a collector without reference counts, inside its
-    /// collection pause: `find_unreachable(heap, out)` must append to `out` exactly the
-    /// allocated objects that are not reachable from the roots (the slots and
-    /// `gc.garbage`), and return how many objects it scanned. It is called again if a
-    /// resurrection overwrote a slot, until nothing more changes (a finalizer runs once, so
-    /// this ends). Then what stays unreachable is freed (or saved, under `DEBUG_SAVEALL`) and
-    /// emptied pools are returned. `garbage` is scratch space, left empty.
+    /// collection pause, given its marks: marks from the roots and lists the unmarked
+    /// ([`Marks::mark_and_find`]), settles them (weak references, finalizers, resurrection,
+    /// re-marking from resurrected objects), and if a resurrection overwrote a slot marks
+    /// and lists again, until nothing more changes (a finalizer runs once, so this ends).
+    /// Then what stays unreachable is freed (or saved, under `DEBUG_SAVEALL`) and emptied
+    /// pools are returned.
     ///
-    /// Returns the pause's counts: `scanned` sums what `find_unreachable` reported, `freed`
-    /// is the garbage found (saved or freed, as CPython counts it), `bytes_freed` what was
-    /// actually freed. `candidates` is left 0 for the caller to fill.
-    pub fn collect_unreachable(
-        &mut self,
-        heap: &mut Heap,
-        garbage: &mut Vec<ObjRef>,
-        mut find_unreachable: impl FnMut(&Heap, &mut Vec<ObjRef>) -> u64,
-    ) -> PauseCounts {
+    /// Returns the pause's counts: `scanned` sums what marking and re-marking scanned,
+    /// `freed` is the garbage found (saved or freed, as CPython counts it), `bytes_freed`
+    /// what was actually freed. `candidates` is left 0 for the caller to fill.
+    pub fn collect_unreachable(&mut self, heap: &mut Heap, marks: &mut impl Marks) -> PauseCounts {
         let mut counts = PauseCounts::default();
+        let mut found = std::mem::take(&mut self.unreachable);
         loop {
-            garbage.clear();
-            counts.scanned += find_unreachable(heap, garbage);
-            if self.settle(heap, garbage).overwritten.is_empty() {
+            found.clear();
+            counts.scanned += marks.mark_and_find(heap, &mut found);
+            let Unreachable { objects, special } = &mut found;
+            self.settle_with(heap, objects, special, &mut Unmarked(marks));
+            counts.scanned += self.resurrections.scanned;
+            if self.resurrections.overwritten.is_empty() {
                 break;
             }
         }
-        let (found, bytes) = self.free_or_save(heap, garbage);
-        counts.freed = found;
+        let (freed, bytes) = free_or_save(heap, &found.objects);
+        counts.freed = freed;
         counts.bytes_freed = bytes;
-        garbage.clear();
+        found.clear();
+        self.unreachable = found;
         heap.flush_pools();
         counts
     }
@@ -101,59 +211,78 @@ impl Reclaimer {
     /// stores resurrected objects into their slots, and removes from `garbage` every object
     /// a resurrection made reachable again. Nothing is freed and no count is changed: the
     /// returned [`Resurrections`] says what the stores did, for the caller to count or to
-    /// re-mark. Costs one read of each object's flags when no object in the set has a weak
-    /// reference or a finalizer.
+    /// re-mark. Reads each object's flags once; does nothing more when no object in the set
+    /// has a weak reference or a finalizer.
     pub fn settle(&mut self, heap: &mut Heap, garbage: &mut Vec<ObjRef>) -> &Resurrections {
-        self.resurrections.stored.clear();
-        self.resurrections.overwritten.clear();
-        self.special.clear();
-        self.special.extend(
+        let mut special = std::mem::take(&mut self.unreachable.special);
+        special.clear();
+        special.extend(
             garbage
                 .iter()
                 .copied()
                 .filter(|&r| heap.flags(r) & SPECIAL != 0),
         );
-        if self.special.is_empty() {
-            return &self.resurrections;
+        if special.is_empty() {
+            self.resurrections.clear();
+        } else {
+            let mut dying = std::mem::take(&mut self.dying);
+            for &r in garbage.iter() {
+                dying.insert(r);
+                if heap.flags(r) & FLAG_IS_WEAKREF != 0 {
+                    heap.set_flags(r, FLAG_DYING_WEAKREF);
+                }
+            }
+            self.settle_with(heap, garbage, &special, &mut DyingSet(&mut dying));
+            for &r in garbage.iter() {
+                dying.remove(r);
+            }
+            for &r in garbage.iter().chain(&self.survivors) {
+                if heap.flags(r) & FLAG_IS_WEAKREF != 0 {
+                    heap.clear_flags(r, FLAG_DYING_WEAKREF);
+                }
+            }
+            self.dying = dying;
         }
-        let mut dying = std::mem::take(&mut self.dying);
-        for &r in garbage.iter() {
-            dying.insert(r);
-        }
-        self.clear_weak_references(heap, &dying);
-        self.run_finalizers(heap);
-        if !self.written.is_empty() {
-            self.note_resurrections(heap);
-            self.keep_resurrected(heap, &mut dying, garbage);
-        }
-        for &r in garbage.iter() {
-            dying.remove(r);
-        }
-        self.dying = dying;
+        special.clear();
+        self.unreachable.special = special;
         &self.resurrections
     }
 
-    /// Steps 1 and 2: a dying weak reference is cleared without a callback; weak references
-    /// to a dying object are cleared, with callbacks for those that are not dying. All of
-    /// it before any finalizer runs, so no finalizer sees a weak reference to the dying.
-    fn clear_weak_references(&mut self, heap: &mut Heap, dying: &ObjSet) {
-        for &r in &self.special {
-            if heap.flags(r) & FLAG_IS_WEAKREF != 0 {
-                heap.clear_weakref(r);
+    /// Steps 1-4 given the objects of `garbage` with weak references or a finalizer, in
+    /// order, and how to tell the dying.
+    fn settle_with(
+        &mut self,
+        heap: &mut Heap,
+        garbage: &mut Vec<ObjRef>,
+        special: &[ObjRef],
+        dying: &mut impl Dying,
+    ) {
+        self.resurrections.clear();
+        self.survivors.clear();
+        if special.is_empty() {
+            return;
+        }
+        // Steps 1 and 2: weak references to a dying object are cleared, with callbacks only
+        // for those not dying themselves, before any finalizer runs. A dying weak reference
+        // is cleared when it is freed, with no callback, or below if a resurrection keeps
+        // it: the same end state as clearing it first, without a second look-up of each.
+        for &r in special {
+            if heap.flags(r) & FLAG_HAS_WEAKREFS != 0 {
+                heap.clear_weakrefs(r, |heap, w| !dying.is_dying_weakref(heap, w));
             }
         }
-        for &r in &self.special {
-            if heap.flags(r) & FLAG_HAS_WEAKREFS != 0 {
-                heap.clear_weakrefs(r, |w| !dying.contains(w));
-            }
+        self.run_finalizers(heap, special);
+        if !self.written.is_empty() {
+            self.note_resurrections(heap);
+            self.keep_resurrected(heap, garbage, dying);
         }
     }
 
     /// Step 3: each pending finalizer runs once, in the set's order; a resurrecting one's
     /// object goes into its slot, and the slot's earlier value is remembered.
-    fn run_finalizers(&mut self, heap: &mut Heap) {
+    fn run_finalizers(&mut self, heap: &mut Heap, special: &[ObjRef]) {
         self.written.clear();
-        for &r in &self.special {
+        for &r in special {
             if !heap.has_pending_finalizer(r) {
                 continue;
             }
@@ -187,46 +316,59 @@ impl Reclaimer {
         }
     }
 
-    /// Step 4: everything the resurrected objects reach within the dying set survives (and
-    /// leaves the set).
-    fn keep_resurrected(&mut self, heap: &Heap, dying: &mut ObjSet, garbage: &mut Vec<ObjRef>) {
+    /// Step 4: everything the resurrected objects reach among the dying survives and leaves
+    /// `garbage`; a weak reference among the survivors was garbage when the collection found
+    /// it, so it is cleared (as CPython clears it before finalizers run).
+    fn keep_resurrected(
+        &mut self,
+        heap: &mut Heap,
+        garbage: &mut Vec<ObjRef>,
+        dying: &mut impl Dying,
+    ) {
         self.stack.clear();
         for &r in &self.resurrections.stored {
-            if dying.remove(r) {
+            if dying.rescue(r) {
                 self.stack.push(r);
             }
         }
         while let Some(parent) = self.stack.pop() {
+            self.survivors.push(parent);
             for &raw in heap.fields(parent) {
                 if let Some(child) = ObjRef::from_raw(raw) {
-                    if dying.remove(child) {
+                    if dying.rescue(child) {
                         self.stack.push(child);
                     }
                 }
             }
         }
-        garbage.retain(|&r| dying.contains(r));
+        self.resurrections.scanned = self.survivors.len() as u64;
+        garbage.retain(|&r| dying.still_dying(r));
+        for &r in &self.survivors {
+            if heap.flags(r) & FLAG_IS_WEAKREF != 0 {
+                heap.clear_weakref(r);
+            }
+        }
     }
+}
 
-    /// Step 6 for a collector without reference counts: frees `garbage`, or under
-    /// `DEBUG_SAVEALL` appends it to `gc.garbage`; prints it under `DEBUG_COLLECTABLE`.
-    /// Returns the objects found and the bytes freed.
-    pub fn free_or_save(&mut self, heap: &mut Heap, garbage: &[ObjRef]) -> (u64, u64) {
-        if heap.debug() & DEBUG_COLLECTABLE != 0 {
-            for r in garbage {
-                eprintln!("gc[{}]: collectable {r}", heap.collector_name());
-            }
+/// Step 6 for a collector without reference counts: frees `garbage`, or under
+/// `DEBUG_SAVEALL` appends it to `gc.garbage`; prints it under `DEBUG_COLLECTABLE`.
+/// Returns the objects found and the bytes freed.
+pub fn free_or_save(heap: &mut Heap, garbage: &[ObjRef]) -> (u64, u64) {
+    if heap.debug() & DEBUG_COLLECTABLE != 0 {
+        for r in garbage {
+            eprintln!("gc[{}]: collectable {r}", heap.collector_name());
         }
-        if heap.debug() & DEBUG_SAVEALL != 0 {
-            for &r in garbage {
-                heap.push_garbage(r);
-            }
-            return (garbage.len() as u64, 0);
-        }
-        let mut bytes = 0u64;
-        for &r in garbage {
-            bytes += heap.free(r) as u64;
-        }
-        (garbage.len() as u64, bytes)
     }
+    if heap.debug() & DEBUG_SAVEALL != 0 {
+        for &r in garbage {
+            heap.push_garbage(r);
+        }
+        return (garbage.len() as u64, 0);
+    }
+    let mut bytes = 0u64;
+    for &r in garbage {
+        bytes += heap.free(r) as u64;
+    }
+    (garbage.len() as u64, bytes)
 }

@@ -97,3 +97,47 @@ fn weak_references_in_and_to_the_set() {
         "the surviving weak reference is cleared"
     );
 }
+
+/// A weak reference that was garbage and survives through a resurrection is cleared all the
+/// same (CPython clears garbage weak references before finalizers run), without a callback,
+/// and the live object it pointed at keeps its other weak references.
+#[test]
+fn a_resurrected_weak_reference_is_cleared() {
+    let mut m = runtime();
+    let _target = object(&mut m, 0, 0, false); // live in slot 0
+    m.new_weak(1, 0, Some(5)).unwrap(); // W, to become garbage
+    m.new_weak(2, 0, Some(6)).unwrap(); // another, live in slot 2
+    let weak = m.slot_ref(1).unwrap().unwrap();
+    let holder = object(&mut m, 3, 1, false);
+    m.store(3, 0, Some(1)).unwrap();
+    m.clear(1).unwrap();
+    m.set_finalizer(3, Finalizer::resurrect(9, 4)).unwrap();
+    m.clear(3).unwrap();
+    let (heap, _) = m.parts_mut();
+    let mut garbage = vec![weak, holder];
+    let resurrections = Reclaimer::new().settle(heap, &mut garbage).clone();
+    assert_eq!(resurrections.stored, vec![holder]);
+    assert_eq!(
+        resurrections.scanned, 2,
+        "the holder and the weak reference were read"
+    );
+    assert!(garbage.is_empty(), "both survive");
+    m.load(5, 4, 0).unwrap();
+    assert!(
+        !m.upgrade(6, 5).unwrap(),
+        "the resurrected weak reference is cleared"
+    );
+    assert!(
+        m.upgrade(6, 2).unwrap(),
+        "the other weak reference still points at the target"
+    );
+    let mut notices = Vec::new();
+    m.drain_notices(&mut notices);
+    assert_eq!(
+        notices,
+        vec![Notice::Finalized {
+            obj: holder,
+            tag: 9
+        }]
+    );
+}

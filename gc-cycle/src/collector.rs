@@ -548,13 +548,9 @@ fn clear_weakrefs(heap: &mut Heap, garbage: &[ObjRef]) {
             heap.clear_weakref(obj);
         }
         if flags & FLAG_HAS_WEAKREFS != 0 {
-            let in_garbage: Vec<ObjRef> = heap
-                .weakrefs_to(obj)
-                .iter()
-                .copied()
-                .filter(|&w| header::state(heap.words(w)[0]) == UNREACHABLE)
-                .collect();
-            heap.clear_weakrefs(obj, |w| !in_garbage.contains(&w));
+            heap.clear_weakrefs(obj, |heap, w| {
+                header::state(heap.words(w)[0]) != UNREACHABLE
+            });
         }
     }
 }

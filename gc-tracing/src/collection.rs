@@ -13,7 +13,7 @@
 //! overwrites a slot's reference makes the reclaimer ask for the unreachable set again: the
 //! marks are recomputed from the roots, so the result is exact.
 
-use gc_core::reclaim::Reclaimer;
+use gc_core::reclaim::{Marks, Reclaimer, Unreachable};
 use gc_core::{Heap, ObjRef, PauseCounts, PauseKind};
 
 use crate::marking::{mark_from, MarkBitmap};
@@ -22,11 +22,36 @@ use crate::sweep;
 /// The collector's working memory, kept between collections so its capacity is reused.
 #[derive(Debug, Default)]
 pub struct Tracer {
+    marking: Marking,
+    reclaimer: Reclaimer,
+}
+
+/// The mark bits and the mark queue: what the reclaimer borrows as [`Marks`].
+#[derive(Debug, Default)]
+pub(crate) struct Marking {
     /// Mark bits, one per possible object.
     pub(crate) bits: MarkBitmap,
-    mark_queue: Vec<ObjRef>,
-    garbage: Vec<ObjRef>,
-    reclaimer: Reclaimer,
+    queue: Vec<ObjRef>,
+}
+
+impl Marks for Marking {
+    fn mark_and_find(&mut self, heap: &Heap, unreachable: &mut Unreachable) -> u64 {
+        self.bits.reset(heap);
+        let marked = mark_from(heap, &mut self.bits, &mut self.queue, heap.roots());
+        // Everything marked: nothing to look for.
+        if marked < heap.alloc_stats().objects_in_use {
+            sweep::find_unmarked(heap, &self.bits, unreachable);
+        }
+        marked
+    }
+
+    fn mark(&mut self, r: ObjRef) -> bool {
+        self.bits.mark(r)
+    }
+
+    fn is_marked(&self, r: ObjRef) -> bool {
+        self.bits.is_marked(r)
+    }
 }
 
 impl Tracer {
@@ -34,21 +59,7 @@ impl Tracer {
     pub fn collect(&mut self, heap: &mut Heap) -> PauseCounts {
         heap.pause(PauseKind::Collection, None, |heap| {
             let candidates = heap.alloc_stats().objects_in_use;
-            let Tracer {
-                bits,
-                mark_queue,
-                garbage,
-                reclaimer,
-            } = self;
-            let counts = reclaimer.collect_unreachable(heap, garbage, |heap, unmarked| {
-                bits.reset(heap);
-                let marked = mark_from(heap, bits, mark_queue, heap.roots());
-                // Everything marked: nothing to look for.
-                if marked < heap.alloc_stats().objects_in_use {
-                    sweep::find_unmarked(heap, bits, unmarked);
-                }
-                marked
-            });
+            let counts = self.reclaimer.collect_unreachable(heap, &mut self.marking);
             PauseCounts {
                 candidates,
                 ..counts

@@ -4,16 +4,17 @@
 //! their pool's free list (pools that empty go back to their arena at the end of the
 //! collection, releasing arenas that empty) and large objects to the system allocator.
 
-use gc_core::{Heap, ObjRef};
+use gc_core::reclaim::Unreachable;
+use gc_core::Heap;
 
 use crate::marking::MarkBitmap;
 
-/// Appends every allocated, unmarked object to `garbage`, small ones in address order, then
+/// Pushes every allocated, unmarked object into `garbage`, small ones in address order, then
 /// large ones (the order [`Heap::for_each_object`] gives, so runs are deterministic).
-pub fn find_unmarked(heap: &Heap, bits: &MarkBitmap, garbage: &mut Vec<ObjRef>) {
+pub fn find_unmarked(heap: &Heap, bits: &MarkBitmap, garbage: &mut Unreachable) {
     heap.for_each_object(|r| {
         if !bits.is_marked(r) {
-            garbage.push(r);
+            garbage.push(heap, r);
         }
     });
 }

@@ -180,7 +180,7 @@ impl Heap {
             self.weak.remove_weakref(r);
         }
         if flags & FLAG_HAS_WEAKREFS != 0 {
-            self.clear_weakrefs(r, |_| true);
+            self.clear_weakrefs(r, |_, _| true);
         }
         if flags & FLAG_HAS_FINALIZER != 0 {
             self.finalizers.remove(&r);

@@ -40,11 +40,12 @@ impl Heap {
     }
 
     /// Clears every weak reference to `referent`; for each with a callback for which `alive`
-    /// says true, queues a [`Notice::WeakCallback`]. Returns how many were cleared.
+    /// says true, queues a [`Notice::WeakCallback`]. `alive` is given the heap, so a test can
+    /// read marks kept in object headers. Returns how many were cleared.
     pub fn clear_weakrefs(
         &mut self,
         referent: ObjRef,
-        mut alive: impl FnMut(ObjRef) -> bool,
+        mut alive: impl FnMut(&Heap, ObjRef) -> bool,
     ) -> usize {
         let cleared = self.weak.clear_referent(referent);
         for &w in &cleared {
@@ -53,7 +54,7 @@ impl Heap {
                 ..
             }) = self.weak.get(w)
             {
-                if alive(w) {
+                if alive(self, w) {
                     self.notices.push(Notice::WeakCallback { weak: w, tag });
                 }
             }

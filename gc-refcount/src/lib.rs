@@ -16,5 +16,5 @@
 mod collector;
 mod counting;
 
-pub use collector::RefCount;
-pub use counting::{CountHooks, Counting, PlainCount, SATURATED};
+pub use collector::{BoundedRefCount, RefCount, RefCounting};
+pub use counting::{CountHooks, Counting, PlainCount, DEFAULT_CASCADE_BUDGET, SATURATED};

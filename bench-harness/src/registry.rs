@@ -84,6 +84,7 @@ pub fn registry() -> Registry {
     reg.add::<gc_cycle::CycleGc>();
     reg.add::<gc_refcount::BoundedRefCount>();
     reg.add::<gc_cycle::BoundedCycleGc>();
+    reg.add::<gc_refcount::RcBacon>();
     reg.add::<gc_tracing::MarkSweep>();
     reg
 }

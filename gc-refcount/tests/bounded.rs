@@ -41,7 +41,7 @@ fn a_ten_million_node_list_is_freed_a_budget_at_a_time() {
         // Each operation is a drain point: the allocation before it allocates, and the
         // release of the leaf that reaches zero.
         let before = freed(&m);
-        if operations % 2 == 0 {
+        if operations.is_multiple_of(2) {
             m.alloc(1, Shape::new(0, 8)).unwrap();
             let list_freed = freed(&m) - before;
             assert_eq!(list_freed, BUDGET.min(remaining));

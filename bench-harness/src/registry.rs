@@ -82,6 +82,9 @@ pub fn registry() -> Registry {
     reg.add::<gc_core::NoGc>();
     reg.add::<gc_refcount::RefCount>();
     reg.add::<gc_cycle::CycleGc>();
+    reg.add::<gc_refcount::BoundedRefCount>();
+    reg.add::<gc_cycle::BoundedCycleGc>();
+    reg.add::<gc_refcount::RcBacon>();
     reg.add::<gc_tracing::MarkSweep>();
     reg
 }

@@ -1,4 +1,4 @@
-//! `cycle`: the collector, its triggers and the gc-module surface.
+//! `cycle` and `cycle-bounded`: the collector, its triggers and the gc-module surface.
 
 use gc_core::layout::{
     self, FLAG_ALLOCATED, FLAG_HAS_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_IS_WEAKREF,
@@ -16,9 +16,14 @@ use crate::{collect, dense};
 const GENERATIONS: usize = 3;
 
 /// Reference counting plus CPython's generational cycle collector.
+///
+/// The engine is the bounded one with no budget (`u64::MAX`) unless [`BoundedCycleGc`] sets
+/// one: a non-generic collector keeps its collection code compiled in this crate (a const
+/// parameter here moved it into every user's and changed its code generation), and its
+/// cascades pay one comparison per object freed.
 #[derive(Debug)]
 pub struct CycleGc {
-    counting: Counting<Lists>,
+    counting: Counting<Lists, true>,
     thresholds: [u64; GENERATIONS],
     long_lived_pending: u64,
     long_lived_total: u64,
@@ -43,25 +48,36 @@ struct Scratch {
 impl Default for CycleGc {
     /// CPython 3.11/3.12's thresholds: (700, 10, 10).
     fn default() -> Self {
-        CycleGc::with_thresholds([700, 10, 10])
+        Self::with_thresholds([700, 10, 10])
     }
 }
 
 impl CycleGc {
+    /// Dead objects waiting on the to-free list (always none without a budget).
+    pub fn deferred(&self) -> usize {
+        self.counting.deferred()
+    }
+
+    /// Sets the cascade budget: objects freed at most per mutator operation (`u64::MAX`,
+    /// the default, for none). See [`Counting`]'s bounded cascades.
+    pub fn set_cascade_budget(&mut self, budget: u64) {
+        self.counting.set_cascade_budget(budget);
+    }
+
     /// A collector with thresholds (700, 10, 10), as CPython 3.11 and 3.12.
-    pub fn python_311() -> CycleGc {
-        CycleGc::default()
+    pub fn python_311() -> Self {
+        Self::default()
     }
 
     /// A collector with thresholds (2000, 10, 10), as CPython 3.13.
-    pub fn python_313() -> CycleGc {
-        CycleGc::with_thresholds([2000, 10, 10])
+    pub fn python_313() -> Self {
+        Self::with_thresholds([2000, 10, 10])
     }
 
     /// A collector with the given thresholds (threshold 0 = 0 disables automatic collection).
-    pub fn with_thresholds(thresholds: [u64; 3]) -> CycleGc {
+    pub fn with_thresholds(thresholds: [u64; 3]) -> Self {
         CycleGc {
-            counting: Counting::new(Lists::default()),
+            counting: unbounded(Counting::new(Lists::default())),
             thresholds,
             long_lived_pending: 0,
             long_lived_total: 0,
@@ -106,6 +122,12 @@ impl CycleGc {
     /// Collects generation `generation` and the younger ones: CPython's `gc_collect_main`.
     fn collect_generation(&mut self, heap: &mut Heap, generation: usize) -> CollectOutcome {
         self.collecting = true;
+        // Bounded: the dead waiting on the to-free list are freed first (their own cascade
+        // pause), and nothing waits during the collection, whose candidates must not include
+        // the dead.
+        let budget = self.counting.cascade_budget();
+        self.counting.set_cascade_budget(u64::MAX);
+        self.counting.drain(heap);
         let start = heap.begin_pause(PauseKind::Collection, Some(generation as u8));
         let bytes_before = heap.bytes_in_use();
         let mut scratch = std::mem::take(&mut self.scratch);
@@ -241,6 +263,7 @@ impl CycleGc {
                 uncollectable: 0,
             },
         );
+        self.counting.set_cascade_budget(budget);
         self.collecting = false;
         CollectOutcome {
             collected,
@@ -555,6 +578,12 @@ fn clear_weakrefs(heap: &mut Heap, garbage: &[ObjRef]) {
     }
 }
 
+/// The engine with no budget.
+fn unbounded(mut counting: Counting<Lists, true>) -> Counting<Lists, true> {
+    counting.set_cascade_budget(u64::MAX);
+    counting
+}
+
 impl Collector for CycleGc {
     fn name(&self) -> &'static str {
         "cycle"
@@ -581,6 +610,8 @@ impl Collector for CycleGc {
     /// collection reset it is not counted either, exactly as in CPython 3.11).
     #[inline]
     fn before_alloc(&mut self, heap: &mut Heap, request: AllocRequest) -> GcResult<()> {
+        // A drain point of the to-free list (compiled away without a budget).
+        self.counting.drain(heap);
         if request.shape.fields == 0 && request.flags & FLAG_IS_WEAKREF == 0 {
             return Ok(());
         }
@@ -595,6 +626,13 @@ impl Collector for CycleGc {
                 self.collect_generation(heap, g);
             }
         }
+        Ok(())
+    }
+
+    /// A drain point of the to-free list (compiled away without a budget).
+    #[inline]
+    fn safepoint(&mut self, heap: &mut Heap) -> GcResult<()> {
+        self.counting.drain(heap);
         Ok(())
     }
 

@@ -23,11 +23,13 @@
 //! references are scattered, whose gc_refs go in a table beside the heap).
 #![forbid(unsafe_code)]
 
+mod bounded;
 pub mod collect;
 mod collector;
 pub mod dense;
 mod header;
 mod lists;
 
+pub use bounded::BoundedCycleGc;
 pub use collector::CycleGc;
 pub use lists::Generation;

@@ -1,15 +1,34 @@
-//! `refcount`: the collector that only counts.
+//! `refcount` and `refcount-bounded`: the collectors that only count.
 
 use gc_core::{
-    Capabilities, CollectOutcome, Collector, GcModule, GcResult, Heap, LeakReport, ObjRef, Reclaims,
+    AllocRequest, Capabilities, CollectOutcome, Collector, GcModule, GcResult, Heap, LeakReport,
+    ObjRef, Reclaims,
 };
 
 use crate::counting::{CountHooks, Counting, PlainCount, SATURATED};
 
 /// Plain reference counting: prompt, precise for acyclic garbage, blind to cycles.
-#[derive(Debug, Default)]
-pub struct RefCount {
-    counting: Counting<PlainCount>,
+/// `BOUNDED` selects the engine's bounded cascades (see [`Counting`]); the two presets are
+/// [`RefCount`] and [`BoundedRefCount`].
+#[derive(Debug)]
+pub struct RefCounting<const BOUNDED: bool> {
+    counting: Counting<PlainCount, BOUNDED>,
+}
+
+/// `refcount`: cascades free everything at once.
+pub type RefCount = RefCounting<false>;
+
+/// `refcount-bounded`: cascades free at most
+/// [`DEFAULT_CASCADE_BUDGET`](crate::DEFAULT_CASCADE_BUDGET) objects per mutator operation
+/// (a preset until collector parameters reach the command line).
+pub type BoundedRefCount = RefCounting<true>;
+
+impl<const BOUNDED: bool> Default for RefCounting<BOUNDED> {
+    fn default() -> Self {
+        RefCounting {
+            counting: Counting::default(),
+        }
+    }
 }
 
 impl RefCount {
@@ -17,7 +36,24 @@ impl RefCount {
     pub fn new() -> RefCount {
         RefCount::default()
     }
+}
 
+impl BoundedRefCount {
+    /// A reference-counting collector whose cascades free at most `budget` objects per
+    /// mutator operation.
+    pub fn with_cascade_budget(budget: u64) -> BoundedRefCount {
+        let mut rc = BoundedRefCount::default();
+        rc.counting.set_cascade_budget(budget);
+        rc
+    }
+
+    /// Dead objects waiting on the to-free list.
+    pub fn deferred(&self) -> usize {
+        self.counting.deferred()
+    }
+}
+
+impl<const BOUNDED: bool> RefCounting<BOUNDED> {
     /// Increments lost to saturated counts (objects whose count hit [`SATURATED`] are
     /// immortal; this says how often that mattered).
     pub fn count_overflows(&self) -> u64 {
@@ -31,9 +67,13 @@ impl RefCount {
     }
 }
 
-impl Collector for RefCount {
+impl<const BOUNDED: bool> Collector for RefCounting<BOUNDED> {
     fn name(&self) -> &'static str {
-        "refcount"
+        if BOUNDED {
+            "refcount-bounded"
+        } else {
+            "refcount"
+        }
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -53,6 +93,19 @@ impl Collector for RefCount {
 
     const BORN_COUNT_WORD: Option<usize> = Some(<PlainCount as CountHooks>::COUNT_WORD);
 
+    /// A drain point of the to-free list (compiled away without a budget).
+    #[inline]
+    fn before_alloc(&mut self, heap: &mut Heap, _request: AllocRequest) -> GcResult<()> {
+        self.counting.drain(heap);
+        Ok(())
+    }
+
+    #[inline]
+    fn safepoint(&mut self, heap: &mut Heap) -> GcResult<()> {
+        self.counting.drain(heap);
+        Ok(())
+    }
+
     #[inline]
     fn retain(&mut self, heap: &mut Heap, obj: ObjRef) {
         self.counting.retain(heap, obj)
@@ -64,7 +117,9 @@ impl Collector for RefCount {
     }
 
     /// Nothing to find: what counting did not free is cyclic, and counting never frees it.
-    fn collect(&mut self, _heap: &mut Heap, _generation: Option<u8>) -> GcResult<CollectOutcome> {
+    /// Dead objects waiting on the to-free list are freed.
+    fn collect(&mut self, heap: &mut Heap, _generation: Option<u8>) -> GcResult<CollectOutcome> {
+        self.counting.drain_all(heap);
         Ok(CollectOutcome::default())
     }
 
@@ -74,4 +129,4 @@ impl Collector for RefCount {
 }
 
 /// The gc module's defaults: no generations, no thresholds, containers tracked.
-impl GcModule for RefCount {}
+impl<const BOUNDED: bool> GcModule for RefCounting<BOUNDED> {}

@@ -1,6 +1,8 @@
 //! The counting engine: retain, release, and the cascade that frees what reaches zero.
 
-use gc_core::layout::{self, FLAG_FINALIZED, FLAG_HAS_FINALIZER};
+use gc_core::layout::{
+    self, FLAG_FINALIZED, FLAG_HAS_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_IS_WEAKREF,
+};
 use gc_core::{Heap, ObjRef, PauseCounts, PauseKind};
 
 /// A count at this value is stuck: it no longer changes, and the object is immortal (as
@@ -46,12 +48,34 @@ impl CountHooks for PlainCount {
     const HEADER_WORDS: usize = 1;
 }
 
+/// The cascade budget of the bounded presets (`refcount-bounded`, `cycle-bounded`): objects
+/// freed at most per mutator operation.
+pub const DEFAULT_CASCADE_BUDGET: u64 = 1000;
+
 /// Reference counts kept in a header word, with prompt freeing through an explicit work list.
 ///
 /// The engine owns its hooks, so a collector layered on top keeps its own per-object state
 /// (generation lists, say) in the hooks value and reaches it with [`Counting::hooks_mut`].
+///
+/// # Bounded cascades
+///
+/// With `BOUNDED` (a const parameter, so the unbounded engine compiles every check away) a
+/// cascade frees at most [`Counting::cascade_budget`] objects per mutator operation. An
+/// object whose count reaches zero once the budget is spent *dies* at once, as without a
+/// budget (a weak reference object stops pointing; its pending finalizer runs and may
+/// resurrect it; weak references to it are cleared, callbacks queued), but its memory and
+/// the release of its referents wait on the to-free list, count 0 and fields intact, so the
+/// oracle's counts stay exact and the bytes stay in the heap's figures. The list is drained,
+/// budget by budget, by the next release that reaches zero and by [`Counting::drain`] (a
+/// collector calls it before each allocation), and completely by [`Counting::drain_all`]
+/// (before a full collection). Order: the list is a stack kept in the order the unbounded
+/// cascade would have taken (depth first, last field first), but garbage dropped later is
+/// freed before older garbage still waiting, and a referent shared inside a dropped
+/// structure can die earlier than without a budget (its pending releases were all made
+/// when the budget ran out). Each bounded chunk that frees more than one object is its own
+/// Cascade pause.
 #[derive(Debug)]
-pub struct Counting<H: CountHooks> {
+pub struct Counting<H: CountHooks, const BOUNDED: bool = false> {
     hooks: H,
     /// Objects with one pending release each; kept between cascades for its capacity.
     work: Vec<ObjRef>,
@@ -59,22 +83,69 @@ pub struct Counting<H: CountHooks> {
     /// Whether cascades are reported as pauses (off while a collector frees garbage inside
     /// its own collection pause, so nothing is counted twice).
     cascade_pauses: bool,
+    /// Objects freed at most per cascade (bounded engines only).
+    budget: u64,
+    /// Dead objects waiting to be freed, count 0, the next to free on top (bounded only).
+    deferred: Vec<ObjRef>,
 }
 
-impl<H: CountHooks + Default> Default for Counting<H> {
+impl<H: CountHooks + Default, const BOUNDED: bool> Default for Counting<H, BOUNDED> {
     fn default() -> Self {
         Counting::new(H::default())
     }
 }
 
-impl<H: CountHooks> Counting<H> {
-    /// An engine with the given hooks.
-    pub fn new(hooks: H) -> Counting<H> {
+impl<H: CountHooks, const BOUNDED: bool> Counting<H, BOUNDED> {
+    /// An engine with the given hooks (a bounded one with [`DEFAULT_CASCADE_BUDGET`]).
+    pub fn new(hooks: H) -> Counting<H, BOUNDED> {
         Counting {
             hooks,
             work: Vec::new(),
             overflows: 0,
             cascade_pauses: true,
+            budget: if BOUNDED {
+                DEFAULT_CASCADE_BUDGET
+            } else {
+                u64::MAX
+            },
+            deferred: Vec::new(),
+        }
+    }
+
+    /// Objects a cascade frees at most (`u64::MAX` for an unbounded engine).
+    pub fn cascade_budget(&self) -> u64 {
+        self.budget
+    }
+
+    /// Sets the cascade budget of a bounded engine (at least 1); an unbounded engine
+    /// ignores it.
+    pub fn set_cascade_budget(&mut self, budget: u64) {
+        if BOUNDED {
+            self.budget = budget.max(1);
+        }
+    }
+
+    /// Dead objects waiting on the to-free list.
+    pub fn deferred(&self) -> usize {
+        self.deferred.len()
+    }
+
+    /// A drain point: frees up to the budget from the to-free list (nothing to do, and
+    /// nothing compiled, for an unbounded engine).
+    #[inline]
+    pub fn drain(&mut self, heap: &mut Heap) {
+        if BOUNDED && !self.deferred.is_empty() {
+            self.cascade(heap, 0, 0);
+        }
+    }
+
+    /// Frees the whole to-free list, budget ignored (before a full collection, which must
+    /// leave no dead object allocated).
+    pub fn drain_all(&mut self, heap: &mut Heap) {
+        if BOUNDED && !self.deferred.is_empty() {
+            let budget = std::mem::replace(&mut self.budget, u64::MAX);
+            self.cascade(heap, 0, 0);
+            self.budget = budget;
         }
     }
 
@@ -144,13 +215,16 @@ impl<H: CountHooks> Counting<H> {
         }
     }
 
-    /// Releases each of `objs` in turn, as one cascade.
+    /// Releases each of `objs` in turn, as one cascade, without a budget: a collector frees
+    /// its garbage this way inside its own collection pause, which must leave nothing dead.
     pub fn release_all(&mut self, heap: &mut Heap, objs: impl IntoIterator<Item = ObjRef>) {
         let start = self.work.len();
         self.work.extend(objs);
         self.work[start..].reverse();
         if !self.work.is_empty() {
+            let budget = std::mem::replace(&mut self.budget, u64::MAX);
             self.cascade(heap, 0, 0);
+            self.budget = budget;
         }
     }
 
@@ -162,8 +236,8 @@ impl<H: CountHooks> Counting<H> {
             None => (0, 0),
         };
         // Only a cascade that frees more than one object is a pause; most releases that
-        // reach zero free a leaf and stop here.
-        if !self.work.is_empty() {
+        // reach zero free a leaf and stop here (a bounded one goes on with the to-free list).
+        if !self.work.is_empty() || (BOUNDED && !self.deferred.is_empty()) {
             self.cascade(heap, freed, bytes);
         }
     }
@@ -198,25 +272,52 @@ impl<H: CountHooks> Counting<H> {
         // The last referent of the object just freed is taken next without going through
         // the list (the others are queued below it, so the order is the same).
         let mut next_referent = None;
+        // Bounded: where the objects deferred by this cascade start on the to-free list.
+        let mut first_deferred = usize::MAX;
+        let budget = self.budget;
         loop {
+            // Whether `obj` came off the to-free list (dead already, count 0).
+            let mut dead = false;
             let obj = match next_referent.take() {
                 Some(obj) => obj,
                 None if top > 0 => {
                     top -= 1;
                     work[top]
                 }
+                None if BOUNDED && freed < budget && first_deferred == usize::MAX => {
+                    match self.deferred.pop() {
+                        Some(obj) => {
+                            dead = true;
+                            obj
+                        }
+                        None => break,
+                    }
+                }
                 None => break,
             };
             // One look-up of the object serves the decrement, the finalizer test and the
             // queueing of its referents.
             let w = heap.words_mut(obj);
-            let count = &mut w[layout::BASE_WORDS + H::COUNT_WORD];
-            match *count {
-                1 => *count = 0,
-                0 | SATURATED => continue,
-                n => {
-                    *count = n - 1;
-                    self.hooks.on_decrement_to_nonzero(heap, obj);
+            if !(BOUNDED && dead) {
+                let count = &mut w[layout::BASE_WORDS + H::COUNT_WORD];
+                match *count {
+                    1 => *count = 0,
+                    0 | SATURATED => continue,
+                    n => {
+                        *count = n - 1;
+                        self.hooks.on_decrement_to_nonzero(heap, obj);
+                        continue;
+                    }
+                }
+                if BOUNDED && freed >= budget {
+                    // The budget is spent: the rest of the work list is only decremented,
+                    // and what dies waits on the to-free list.
+                    first_deferred = first_deferred.min(self.deferred.len());
+                    work.truncate(top);
+                    self.work = work;
+                    self.defer(heap, obj);
+                    work = std::mem::take(&mut self.work);
+                    top = work.len();
                     continue;
                 }
             }
@@ -262,6 +363,10 @@ impl<H: CountHooks> Counting<H> {
         }
         work.clear();
         self.work = work;
+        if BOUNDED && first_deferred < self.deferred.len() {
+            // Pushed in the order the cascade reached them: the first reached goes on top.
+            self.deferred[first_deferred..].reverse();
+        }
         if let Some(start) = pause {
             // Emptied pools go back only if that releases an arena: a small structure
             // dropped is usually followed by the next one built, which reuses them.
@@ -277,6 +382,26 @@ impl<H: CountHooks> Counting<H> {
                 },
             );
         }
+    }
+
+    /// `obj`'s count reached zero after the budget was spent: it dies now (a weak reference
+    /// object is cleared, its pending finalizer runs, weak references to it are cleared with
+    /// their callbacks) and waits on the to-free list unless the finalizer resurrected it.
+    #[inline(never)]
+    fn defer(&mut self, heap: &mut Heap, obj: ObjRef) {
+        let flags = heap.flags(obj);
+        if flags & FLAG_IS_WEAKREF != 0 {
+            heap.clear_weakref(obj);
+        }
+        if flags & (FLAG_HAS_FINALIZER | FLAG_FINALIZED) == FLAG_HAS_FINALIZER
+            && self.finalize(heap, obj)
+        {
+            return;
+        }
+        if flags & FLAG_HAS_WEAKREFS != 0 {
+            heap.clear_weakrefs(obj, |_| true);
+        }
+        self.deferred.push(obj);
     }
 
     /// Runs `obj`'s pending finalizer, if any (its count is zero). Returns true if the

@@ -10,11 +10,15 @@
 //! events. Cycles are never reclaimed; the leak is reported exactly by gc-core's oracle.
 //! The counting itself lives in [`Counting`], parameterised by [`CountHooks`] (which header
 //! word holds the count, and what to do just before an object is freed), so gc-cycle layers
-//! its cycle collector on the very same engine.
+//! its cycle collector on the very same engine, and [`bacon`] (`rc-bacon`) layers Bacon and
+//! Rajan's synchronous cycle collection on it through the same hooks. A const parameter of
+//! the engine bounds cascades (`refcount-bounded`: see [`Counting`]).
 #![forbid(unsafe_code)]
 
+pub mod bacon;
 mod collector;
 mod counting;
 
-pub use collector::RefCount;
-pub use counting::{CountHooks, Counting, PlainCount, SATURATED};
+pub use bacon::RcBacon;
+pub use collector::{BoundedRefCount, RefCount, RefCounting};
+pub use counting::{CountHooks, Counting, PlainCount, DEFAULT_CASCADE_BUDGET, SATURATED};

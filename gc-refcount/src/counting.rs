@@ -399,7 +399,7 @@ impl<H: CountHooks, const BOUNDED: bool> Counting<H, BOUNDED> {
             return;
         }
         if flags & FLAG_HAS_WEAKREFS != 0 {
-            heap.clear_weakrefs(obj, |_| true);
+            heap.clear_weakrefs(obj, |_, _| true);
         }
         self.deferred.push(obj);
     }

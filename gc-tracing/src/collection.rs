@@ -24,9 +24,12 @@ use crate::sweep;
 pub struct Tracer {
     /// Mark bits, one per possible object.
     pub(crate) bits: MarkBitmap,
-    mark_queue: Vec<ObjRef>,
-    garbage: Vec<ObjRef>,
-    reclaimer: Reclaimer,
+    /// The grey objects: marked, fields not yet scanned.
+    pub(crate) mark_queue: Vec<ObjRef>,
+    /// Scratch space for the garbage one collection (or one sweep step) finds.
+    pub(crate) garbage: Vec<ObjRef>,
+    /// The end of a collection (rule 5).
+    pub(crate) reclaimer: Reclaimer,
 }
 
 impl Tracer {
@@ -41,13 +44,7 @@ impl Tracer {
                 reclaimer,
             } = self;
             let counts = reclaimer.collect_unreachable(heap, garbage, |heap, unmarked| {
-                bits.reset(heap);
-                let marked = mark_from(heap, bits, mark_queue, heap.roots());
-                // Everything marked: nothing to look for.
-                if marked < heap.alloc_stats().objects_in_use {
-                    sweep::find_unmarked(heap, bits, unmarked);
-                }
-                marked
+                find_unreachable(heap, bits, mark_queue, unmarked)
             });
             PauseCounts {
                 candidates,
@@ -55,4 +52,55 @@ impl Tracer {
             }
         })
     }
+}
+
+/// A whole-heap mark from the roots into freshly cleared `bits`, then the objects it left
+/// unmarked appended to `unmarked`; returns the objects marked. The search every full
+/// collection makes (marksweep's, and the major and explicit ones of the other two).
+pub fn find_unreachable(
+    heap: &Heap,
+    bits: &mut MarkBitmap,
+    mark_queue: &mut Vec<ObjRef>,
+    unmarked: &mut Vec<ObjRef>,
+) -> u64 {
+    bits.reset(heap);
+    let marked = mark_from(heap, bits, mark_queue, heap.roots());
+    // Everything marked: nothing to look for.
+    if marked < heap.alloc_stats().objects_in_use {
+        sweep::find_unmarked(heap, bits, unmarked);
+    }
+    marked
+}
+
+/// Rule 5's end of a collection for a collector whose mark bits must stay right after it
+/// (sticky marks, an incremental sweep still to come): like
+/// [`Reclaimer::collect_unreachable`], but what a finalizer resurrects, and all it reaches,
+/// is marked in `bits` too (and counted as scanned, rule 8), so a survivor never sits
+/// unmarked. `find(heap, bits, queue, out)` appends the unmarked garbage to `out` and
+/// returns the objects it marked; it runs again, from its own starting state, when a
+/// resurrection overwrote a slot. Frees (or saves) what stays unmarked and flushes pools.
+pub fn reclaim_keeping_marks(
+    heap: &mut Heap,
+    reclaimer: &mut Reclaimer,
+    garbage: &mut Vec<ObjRef>,
+    bits: &mut MarkBitmap,
+    mark_queue: &mut Vec<ObjRef>,
+    mut find: impl FnMut(&Heap, &mut MarkBitmap, &mut Vec<ObjRef>, &mut Vec<ObjRef>) -> u64,
+) -> PauseCounts {
+    let mut counts = PauseCounts::default();
+    loop {
+        garbage.clear();
+        counts.scanned += find(heap, bits, mark_queue, garbage);
+        let resurrections = reclaimer.settle(heap, garbage);
+        counts.scanned += mark_from(heap, bits, mark_queue, resurrections.stored.iter().copied());
+        if resurrections.overwritten.is_empty() {
+            break;
+        }
+    }
+    let (found, bytes) = reclaimer.free_or_save(heap, garbage);
+    counts.freed = found;
+    counts.bytes_freed = bytes;
+    garbage.clear();
+    heap.flush_pools();
+    counts
 }

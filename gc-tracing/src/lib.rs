@@ -21,9 +21,13 @@
 #![forbid(unsafe_code)]
 
 pub mod collection;
+pub mod generational;
 pub mod marking;
 pub mod pacing;
+pub mod remembered;
 pub mod sweep;
+
+pub use generational::MarkSweepGen;
 
 use gc_core::{
     AllocRequest, Capabilities, CollectOutcome, Collector, GcError, GcModule, GcResult, Heap,

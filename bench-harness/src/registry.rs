@@ -83,5 +83,7 @@ pub fn registry() -> Registry {
     reg.add::<gc_refcount::RefCount>();
     reg.add::<gc_cycle::CycleGc>();
     reg.add::<gc_tracing::MarkSweep>();
+    reg.add::<gc_tracing::MarkSweepGen>();
+    reg.add::<gc_tracing::MarkSweepIncr>();
     reg
 }

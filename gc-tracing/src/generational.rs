@@ -14,7 +14,8 @@
 //! young value is stored into it. Slots need no barrier: they are roots of every minor
 //! collection. After any collection no young object is left, so the remembered set empties.
 //!
-//! Invariant: every allocated object that is not in the young list is marked. A finalizer's
+//! Invariant: every allocated object that is not in the young list is marked (or a root in
+//! `gc.garbage`, which the next collection marks). A finalizer's
 //! resurrection would break it (the reclaimer keeps the resurrected objects without marking
 //! them), so the end of a collection here marks them: [`crate::collection::reclaim_keeping_marks`].
 //! Minor and major collections both run rule 5 in full (weak references cleared, finalizers
@@ -181,13 +182,9 @@ impl MarkSweepGen {
                     marked
                 },
             );
-            // Survivors are promoted: everything still allocated is marked now (garbage
-            // saved under DEBUG_SAVEALL included).
-            for &r in young.iter() {
-                if heap.is_allocated(r) {
-                    bits.mark(r);
-                }
-            }
+            // Survivors are promoted by the marks they have. (Garbage saved under
+            // DEBUG_SAVEALL stays unmarked, but it is a root now: the next collection marks
+            // it, and a store into it needs no barrier until then.)
             PauseCounts {
                 candidates: young.len() as u64,
                 ..counts

@@ -22,12 +22,14 @@
 
 pub mod collection;
 pub mod generational;
+pub mod incremental;
 pub mod marking;
 pub mod pacing;
 pub mod remembered;
 pub mod sweep;
 
 pub use generational::MarkSweepGen;
+pub use incremental::MarkSweepIncr;
 
 use gc_core::{
     AllocRequest, Capabilities, CollectOutcome, Collector, GcError, GcModule, GcResult, Heap,

@@ -213,8 +213,14 @@ fn one_line(error: &clap::Error) -> String {
 fn list(registry: &Registry) -> String {
     let mut out = String::from("Collectors:\n");
     for entry in registry.entries() {
+        let thresholds = (entry.thresholds)();
+        let parameters = if thresholds.is_empty() {
+            String::new()
+        } else {
+            format!("; gc.get_threshold() = {thresholds:?}")
+        };
         out.push_str(&format!(
-            "  {:<12} {}\n",
+            "  {:<15} {}{parameters}\n",
             entry.name,
             entry.capabilities.describe()
         ));

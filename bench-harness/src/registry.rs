@@ -18,6 +18,9 @@ pub struct CollectorEntry {
     pub measure: fn(&Workload, u64, Option<u64>) -> RunOutcome,
     /// A bare run for criterion: the workload and nothing else; returns objects allocated.
     pub run_bare: fn(&Workload, u64) -> GcResult<u64>,
+    /// Its parameters as a fresh instance's `gc.get_threshold()` gives them (the type's docs
+    /// say what each value is).
+    pub thresholds: fn() -> Vec<u64>,
 }
 
 impl std::fmt::Debug for CollectorEntry {
@@ -42,6 +45,10 @@ fn run_bare<C: Collector + Default>(workload: &Workload, seed: u64) -> GcResult<
     Ok(runtime.heap_stats().total_allocated)
 }
 
+fn thresholds<C: Collector + Default>() -> Vec<u64> {
+    C::default().get_threshold()
+}
+
 impl Registry {
     /// Registers collector `C` under its own name.
     pub fn add<C: Collector + Default + 'static>(&mut self) -> &mut Self {
@@ -51,6 +58,7 @@ impl Registry {
             capabilities: collector.capabilities(),
             measure: measure::measure::<C>,
             run_bare: run_bare::<C>,
+            thresholds: thresholds::<C>,
         });
         self
     }
@@ -86,5 +94,7 @@ pub fn registry() -> Registry {
     reg.add::<gc_cycle::BoundedCycleGc>();
     reg.add::<gc_refcount::RcBacon>();
     reg.add::<gc_tracing::MarkSweep>();
+    reg.add::<gc_tracing::MarkSweepGen>();
+    reg.add::<gc_tracing::MarkSweepIncr>();
     reg
 }

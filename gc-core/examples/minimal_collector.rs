@@ -6,7 +6,7 @@
 //! `Reclaimer`: this file only decides *when* to collect and *what is reachable*.
 //! `gclab new-collector NAME` starts a collector crate from this file.
 
-use gc_core::reclaim::{Marks, Reclaimer, Unreachable};
+use gc_core::reclaim::{Marks, Reclaimer, Trace, Unreachable};
 use gc_core::{
     AllocRequest, Capabilities, CollectOutcome, Collector, GcModule, GcResult, Heap, ObjRef,
     ObjSet, PauseKind, Reclaims,
@@ -56,6 +56,15 @@ struct DepthFirst {
 }
 
 impl Marks for DepthFirst {
+    fn mark(&mut self, r: ObjRef) -> bool {
+        self.marks.insert(r)
+    }
+    fn is_marked(&self, r: ObjRef) -> bool {
+        self.marks.contains(r)
+    }
+}
+
+impl Trace for DepthFirst {
     /// Marks what the roots (the slots and `gc.garbage`, rule 1) reach; lists the rest.
     fn mark_and_find(&mut self, heap: &Heap, unreachable: &mut Unreachable) -> u64 {
         self.marks = ObjSet::with_bounds(heap.reference_bounds());
@@ -64,11 +73,13 @@ impl Marks for DepthFirst {
             .extend(heap.roots().filter(|&r| self.marks.insert(r)));
         while let Some(obj) = self.stack.pop() {
             marked += 1;
-            for &raw in heap.fields(obj) {
-                if let Some(child) = ObjRef::from_raw(raw) {
-                    if self.marks.insert(child) {
-                        self.stack.push(child);
-                    }
+            for child in heap
+                .fields(obj)
+                .iter()
+                .filter_map(|&raw| ObjRef::from_raw(raw))
+            {
+                if self.marks.insert(child) {
+                    self.stack.push(child);
                 }
             }
         }
@@ -78,14 +89,6 @@ impl Marks for DepthFirst {
             }
         });
         marked
-    }
-
-    fn mark(&mut self, r: ObjRef) -> bool {
-        self.marks.insert(r)
-    }
-
-    fn is_marked(&self, r: ObjRef) -> bool {
-        self.marks.contains(r)
     }
 }
 
@@ -135,16 +138,10 @@ impl GcModule for MinimalMarkSweep {}
 
 /// Frees the seed's example: cycles of two objects, outside references dropped.
 pub fn main() -> GcResult<()> {
-    use gc_core::{GcControl, HeapConfig, Mutator, Runtime, Shape};
+    use gc_core::{GcControl, HeapConfig, Mutator, Runtime};
     let mut m = Runtime::new(HeapConfig::verified(), MinimalMarkSweep::default())?;
     m.reserve_slots(2)?;
-    for _ in 0..100_000 {
-        m.alloc(0, Shape::new(1, 8))?;
-        m.alloc(1, Shape::new(1, 8))?;
-        m.store(0, 0, Some(1))?;
-        m.store(1, 0, Some(0))?;
-    }
-    m.clear(0).and(m.clear(1))?;
+    gc_core::fixtures::cycle_pairs(&mut m, 0, 1, 100_000)?;
     let collected = m.collect(None)?;
     let (runs, left) = (m.get_stats()[0].collections, m.heap_stats().objects_in_use);
     println!("{collected} collected last; {runs} collections; {left} objects left");

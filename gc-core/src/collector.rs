@@ -111,7 +111,9 @@ pub struct AllocRequest {
 ///    [`Heap::end_pause`] (or the closure form [`Heap::pause`], which cannot be left
 ///    open), kind [`crate::PauseKind::Collection`], with the generation collected (`None`
 ///    for the whole heap). A reference-counting cascade that frees more than one object is
-///    a [`crate::PauseKind::Cascade`] pause. Ending the pause records statistics, tells
+///    a [`crate::PauseKind::Cascade`] pause; each step of an incremental collection is a
+///    [`crate::PauseKind::Increment`] pause (a full `collect(None)` is still one
+///    `Collection`). Ending the pause records statistics, tells
 ///    `gc.callbacks` subscribers, prints under `DEBUG_STATS` and, on a verified heap, runs
 ///    the oracle. Pauses do not nest.
 /// 5. **The end of a collection**, in CPython's order (PEP 442), for the set `U` of

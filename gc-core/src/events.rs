@@ -15,6 +15,12 @@ pub enum PauseKind {
     Collection,
     /// A reference-counting cascade that freed more than one object.
     Cascade,
+    /// One step of an incremental collection (a marking or sweeping increment, or the
+    /// pause where marking ends). Timed and counted like a collection in the generation's
+    /// statistics (each step is a `collections` entry, as CPython 3.14's incremental
+    /// increments are), but the oracle of a verified heap checks only that nothing
+    /// reachable was freed: garbage waiting for a later step is not a leak.
+    Increment,
 }
 
 /// Start or stop.

@@ -9,7 +9,7 @@
 //! the unreachable set is found again; the rest is freed, or kept in `gc.garbage` under
 //! `DEBUG_SAVEALL`.
 //!
-//! A tracing collector lends its marks ([`Marks`]: mark from the roots and list what is left
+//! A tracing collector lends its marks ([`Trace`]: mark from the roots and list what is left
 //! unmarked; mark one more object; is this one marked) to
 //! [`Reclaimer::collect_unreachable`], which then does everything else, and re-marks from
 //! resurrected objects with the collector's own marks, so the end of a collection costs
@@ -26,16 +26,22 @@ use crate::{Heap, ObjRef, ObjSet, PauseCounts, Slot, DEBUG_COLLECTABLE, DEBUG_SA
 /// resurrection keeps it: then it is cleared.)
 const SPECIAL: u16 = FLAG_HAS_WEAKREFS | FLAG_HAS_FINALIZER;
 
-/// A tracing collector's marks, lent to [`Reclaimer::collect_unreachable`].
+/// A tracing collector's mark bits, lent to the reclaimer: it re-marks from resurrected
+/// objects with them (so they stay right after the collection) and tests them to tell a
+/// dying weak reference from a live one.
 pub trait Marks {
-    /// Clears the marks, marks everything reachable from the roots (the slots and
-    /// `gc.garbage`), pushes every allocated unmarked object into `unreachable`, and returns
-    /// how many objects it scanned.
-    fn mark_and_find(&mut self, heap: &Heap, unreachable: &mut Unreachable) -> u64;
     /// Marks `r`; returns whether it was unmarked.
     fn mark(&mut self, r: ObjRef) -> bool;
     /// Whether `r` is marked.
     fn is_marked(&self, r: ObjRef) -> bool;
+}
+
+/// A tracing collector's whole-heap search, lent to [`Reclaimer::collect_unreachable`].
+pub trait Trace: Marks {
+    /// Clears the marks it will set, marks everything reachable from the roots (the slots
+    /// and `gc.garbage`), pushes every allocated unmarked object it is responsible for into
+    /// `unreachable`, and returns how many objects it scanned.
+    fn mark_and_find(&mut self, heap: &Heap, unreachable: &mut Unreachable) -> u64;
 }
 
 /// What the resurrecting stores of one settle changed, as net effects on the root slots
@@ -174,7 +180,7 @@ impl Reclaimer {
 
     /// The whole end of a collection for a collector without reference counts, inside its
     /// collection pause, given its marks: marks from the roots and lists the unmarked
-    /// ([`Marks::mark_and_find`]), settles them (weak references, finalizers, resurrection,
+    /// ([`Trace::mark_and_find`]), settles them (weak references, finalizers, resurrection,
     /// re-marking from resurrected objects), and if a resurrection overwrote a slot marks
     /// and lists again, until nothing more changes (a finalizer runs once, so this ends).
     /// Then what stays unreachable is freed (or saved, under `DEBUG_SAVEALL`) and emptied
@@ -183,7 +189,7 @@ impl Reclaimer {
     /// Returns the pause's counts: `scanned` sums what marking and re-marking scanned,
     /// `freed` is the garbage found (saved or freed, as CPython counts it), `bytes_freed`
     /// what was actually freed. `candidates` is left 0 for the caller to fill.
-    pub fn collect_unreachable(&mut self, heap: &mut Heap, marks: &mut impl Marks) -> PauseCounts {
+    pub fn collect_unreachable(&mut self, heap: &mut Heap, marks: &mut impl Trace) -> PauseCounts {
         let mut counts = PauseCounts::default();
         let mut found = std::mem::take(&mut self.unreachable);
         loop {
@@ -245,6 +251,25 @@ impl Reclaimer {
         }
         special.clear();
         self.unreachable.special = special;
+        &self.resurrections
+    }
+
+    /// Steps 1-4 of rule 5 where the dying are exactly the objects `marks` leaves unmarked
+    /// (an incremental collector's end of marking): `special` must hold every unmarked
+    /// object with weak references or a pending finalizer (others may be there too, marked
+    /// ones are skipped), in the order finalizers should run. What a resurrection keeps is
+    /// marked, so the marks stay right, and leaves `special`.
+    pub fn settle_unmarked(
+        &mut self,
+        heap: &mut Heap,
+        special: &mut Vec<ObjRef>,
+        marks: &mut impl Marks,
+    ) -> &Resurrections {
+        special.retain(|&r| !marks.is_marked(r) && heap.flags(r) & SPECIAL != 0);
+        let listed = std::mem::take(special);
+        let mut kept = listed.clone();
+        self.settle_with(heap, &mut kept, &listed, &mut Unmarked(marks));
+        *special = kept;
         &self.resurrections
     }
 

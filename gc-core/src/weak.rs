@@ -44,6 +44,16 @@ impl WeakTable {
         self.by_referent.entry(referent).or_default().push(weak);
     }
 
+    /// Calls `f` with every weak reference object and every referent still pointed at.
+    pub fn for_each_weakref_and_referent(&self, mut f: impl FnMut(ObjRef)) {
+        for &weak in self.entries.keys() {
+            f(weak);
+        }
+        for &referent in self.by_referent.keys() {
+            f(referent);
+        }
+    }
+
     /// The entry of weak reference `weak`.
     pub fn get(&self, weak: ObjRef) -> Option<WeakEntry> {
         self.entries.get(&weak).copied()

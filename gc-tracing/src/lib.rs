@@ -1,29 +1,49 @@
-//! gc-tracing: full-heap, stop-the-world mark-sweep on gclab's shared heap — the strategy
-//! CPython does not use, beside the ones it does.
+//! gc-tracing: tracing collectors on gclab's shared heap, the strategies CPython does not use
+//! beside the ones it does: full-heap stop-the-world mark-sweep ([`MarkSweep`],
+//! `marksweep`), generational mark-sweep with sticky mark bits ([`MarkSweepGen`],
+//! `marksweep-gen`) and incremental mark-sweep ([`MarkSweepIncr`], `marksweep-incr`).
 //!
-//! No reference counts at all: stores cost nothing, and every collection traces the whole
-//! live heap from the roots (the root slots and `gc.garbage`). Marking uses an explicit
-//! breadth-first work queue (touched ahead of the scan so cache misses overlap) and a side
-//! bitmap (one bit per 16-byte granule), so it never writes object memory and a
-//! ten-million-long list is just a loop; an object is marked when first seen, so each live
-//! object is queued and scanned once. Weak references to unmarked objects are cleared
-//! before anything is freed; finalizers run in the same collection, CPython-style (PEP 442),
-//! and resurrected objects are marked again before the sweep ([`collection`] explains the
-//! choice and its cost). The sweep frees every unmarked object through the heap, returning
-//! cells to their pools' free lists and large objects to the system allocator; pools and
-//! arenas that empty are released when the pause ends. Collections are triggered by growth:
-//! when the bytes allocated since the last collection exceed a growth factor (default 2.0)
-//! times the bytes that survived it, with a 1 MiB floor ([`pacing`]). Running into the heap
-//! limit always collects, even when automatic collection is disabled, because a full heap
-//! is exactly when any user expects the collector to run; if that frees too little, the
-//! allocation fails with `OutOfMemory` and the heap keeps working once references are
-//! dropped.
+//! No reference counts at all: stores cost nothing (or a barrier test), and a collection
+//! traces the live heap from the roots (the root slots and `gc.garbage`). All three share
+//! one mark loop ([`marking::mark_queued`]): an explicit breadth-first work queue (touched
+//! ahead of the scan so cache misses overlap) and a side bitmap (one bit per 16-byte
+//! granule), so marking never writes object memory and a ten-million-long list is just a
+//! loop; it runs to the end, or stops after a budget of objects and resumes. They share the
+//! sweep's search ([`sweep`]: the whole heap, a list of candidates, or a few pools at a
+//! time) and gc-core's end of a collection ([`gc_core::reclaim::Reclaimer`]): weak
+//! references to unmarked objects are cleared before anything is freed, finalizers run in
+//! the same collection, CPython-style (PEP 442), and resurrected objects are marked again
+//! ([`collection`] explains the choice and its cost). Freeing returns cells to their pools'
+//! free lists and large objects to the system allocator; pools and arenas that empty are
+//! released at the end.
+//!
+//! - `marksweep` collects the whole heap in one pause when the bytes allocated since the
+//!   last collection exceed a growth factor (default 2.0) times the bytes that survived it,
+//!   with a 1 MiB floor ([`pacing`]).
+//! - `marksweep-gen` ([`generational`]) keeps mark bits between collections: marked is
+//!   old. Minor collections trace only the objects allocated since the last collection,
+//!   from the roots and a remembered set the write barrier keeps; a major collection (the
+//!   growth trigger, charged with promoted bytes) marks everything afresh.
+//! - `marksweep-incr` ([`incremental`]) marks in steps paced by allocation, with Yuasa's
+//!   snapshot-at-the-beginning deletion barrier on `release`, and sweeps a few pools per
+//!   step; each step is its own pause.
+//!
+//! Running into the heap limit always collects the whole heap, even when automatic
+//! collection is disabled, because a full heap is exactly when any user expects the
+//! collector to run; if that frees too little, the allocation fails with `OutOfMemory` and
+//! the heap keeps working once references are dropped.
 #![forbid(unsafe_code)]
 
 pub mod collection;
+pub mod generational;
+pub mod incremental;
 pub mod marking;
 pub mod pacing;
+pub mod remembered;
 pub mod sweep;
+
+pub use generational::MarkSweepGen;
+pub use incremental::MarkSweepIncr;
 
 use gc_core::{
     AllocRequest, Capabilities, CollectOutcome, Collector, GcError, GcModule, GcResult, Heap,

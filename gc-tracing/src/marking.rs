@@ -45,6 +45,40 @@ impl MarkBitmap {
         }
     }
 
+    /// Makes room for every reference `heap` can hand out now, keeping the bits set: for
+    /// bits that outlive one collection (sticky marks, allocation during a mark).
+    pub fn grow(&mut self, heap: &Heap) {
+        let (small, large) = heap.reference_bounds();
+        grow_words(&mut self.small, small);
+        grow_words(&mut self.large, large);
+    }
+
+    /// [`MarkBitmap::mark`] for a reference that may be newer than the last
+    /// [`MarkBitmap::reset`] (an object allocated since): the bitmap grows to cover it.
+    #[inline]
+    pub fn mark_growing(&mut self, r: ObjRef) -> bool {
+        let raw = r.raw();
+        let (words, index) = if raw & ObjRef::LARGE_BIT == 0 {
+            (&mut self.small, raw)
+        } else {
+            (&mut self.large, raw & !ObjRef::LARGE_BIT)
+        };
+        grow_words(words, index as usize + 1);
+        set_bit(words, index)
+    }
+
+    /// Clears `r`'s bit (it must be within the bitmap).
+    #[inline]
+    pub fn unmark(&mut self, r: ObjRef) {
+        let raw = r.raw();
+        let (words, index) = if raw & ObjRef::LARGE_BIT == 0 {
+            (&mut self.small, raw)
+        } else {
+            (&mut self.large, raw & !ObjRef::LARGE_BIT)
+        };
+        words[(index >> 6) as usize] &= !(1u64 << (index & 63));
+    }
+
     /// Whether `r` is marked.
     #[inline(always)]
     pub fn is_marked(&self, r: ObjRef) -> bool {
@@ -74,6 +108,13 @@ fn set_bit(words: &mut [u64], index: u32) -> bool {
     was_clear
 }
 
+fn grow_words(words: &mut Vec<u64>, bits: usize) {
+    let len = bits.div_ceil(64);
+    if words.len() < len {
+        words.resize(len, 0);
+    }
+}
+
 fn reset_words(words: &mut Vec<u64>, bits: usize) {
     let len = bits.div_ceil(64);
     words.clear();
@@ -96,6 +137,45 @@ const COMPACT_AT: usize = 1 << 14;
 /// Marks everything reachable from `roots` (and from objects already in `mark_queue`),
 /// returning how many objects it newly marked. `mark_queue` is empty afterwards; it is kept
 /// by the caller so its capacity is reused across collections.
+#[inline(never)]
+pub fn mark_from(
+    heap: &Heap,
+    bits: &mut MarkBitmap,
+    mark_queue: &mut Vec<ObjRef>,
+    roots: impl IntoIterator<Item = ObjRef>,
+) -> u64 {
+    let mut marked = 0u64;
+    for root in roots {
+        marked += u64::from(shade(bits, mark_queue, root));
+    }
+    // A budget no heap reaches: the bound check folds away and this is the whole loop.
+    marked + mark_queued(heap, bits, mark_queue, u64::MAX).marked
+}
+
+/// Marks `r` grey: sets its bit and queues it for scanning if it was white. True if it was.
+#[inline(always)]
+pub fn shade(bits: &mut MarkBitmap, mark_queue: &mut Vec<ObjRef>, r: ObjRef) -> bool {
+    let fresh = bits.mark(r);
+    if fresh {
+        mark_queue.push(r);
+    }
+    fresh
+}
+
+/// What one run of [`mark_queued`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MarkProgress {
+    /// Objects scanned (taken from the queue and their fields read).
+    pub scanned: u64,
+    /// Objects newly marked (and queued) while scanning.
+    pub marked: u64,
+}
+
+/// Scans queued (grey) objects, front first, marking and queuing the white objects their
+/// fields name, until the queue is empty or `budget` objects were scanned; what is left
+/// stays queued, in order, for the next call. This is the one mark loop of all three
+/// collectors: a stop-the-world collection passes an unbounded budget ([`mark_from`]), the
+/// incremental one a budget per allocation step.
 ///
 /// The work list is a FIFO queue (breadth-first), not a stack. On a heap larger than the
 /// caches, scanning an object is a cache miss; depth-first, the next object's address comes
@@ -108,20 +188,15 @@ const COMPACT_AT: usize = 1 << 14;
 /// misses: the reorder buffer fills before the next touch is issued.) Breadth-first also
 /// scans objects reached from one array in address order, which the hardware prefetcher
 /// follows.
-#[inline(never)]
-pub fn mark_from(
+#[inline(always)]
+pub fn mark_queued(
     heap: &Heap,
     bits: &mut MarkBitmap,
     mark_queue: &mut Vec<ObjRef>,
-    roots: impl IntoIterator<Item = ObjRef>,
-) -> u64 {
+    budget: u64,
+) -> MarkProgress {
     let mut marked = 0u64;
-    for root in roots {
-        if bits.mark(root) {
-            marked += 1;
-            mark_queue.push(root);
-        }
-    }
+    let mut scanned = 0u64;
     let fields_at = layout::fields_offset(heap.header_words());
     let (arena_shift, granule_mask) = heap.small_ref_layout();
     let (mut arena_at, mut arena): (usize, &[u32]) = (usize::MAX, &[]);
@@ -129,7 +204,7 @@ pub fn mark_from(
     // Entries below this index have been touched (or scanned).
     let mut touched_to = 0usize;
     let mut touched = 0u32;
-    while head < mark_queue.len() {
+    while head < mark_queue.len() && scanned < budget {
         if touched_to <= head + TOUCH_BATCH {
             let from = touched_to.max(head);
             let to = (head + 2 * TOUCH_BATCH).min(mark_queue.len()).max(from);
@@ -151,6 +226,7 @@ pub fn mark_from(
         }
         let parent = mark_queue[head];
         head += 1;
+        scanned += 1;
         // The fields, parsed here rather than through `Heap::fields` (which the compiler does
         // not inline across crates) so the whole scan is one loop body. Objects queued
         // together mostly share an arena, looked up once per run of them.
@@ -180,9 +256,9 @@ pub fn mark_from(
             head = 0;
         }
     }
-    mark_queue.clear();
+    mark_queue.drain(..head);
     std::hint::black_box(touched);
-    marked
+    MarkProgress { scanned, marked }
 }
 
 /// The same marking depth-first with a plain stack and no lookahead: the simplest correct

@@ -1,11 +1,14 @@
-//! The sweep phase's search: the allocated objects the mark phase did not reach.
+//! The sweep phase's search: the allocated objects the mark phase did not reach, found in
+//! one of three ways: the whole heap at once (a stop-the-world collection), a list of
+//! candidates (the young objects of a minor collection), or a few pools at a time (the
+//! incremental collector's sweep, paced by allocation).
 //!
 //! Freeing them is gc-core's [`gc_core::reclaim::Reclaimer`], which returns small cells to
 //! their pool's free list (pools that empty go back to their arena at the end of the
 //! collection, releasing arenas that empty) and large objects to the system allocator.
 
 use gc_core::reclaim::Unreachable;
-use gc_core::Heap;
+use gc_core::{Heap, ObjRef};
 
 use crate::marking::MarkBitmap;
 
@@ -17,4 +20,79 @@ pub fn find_unmarked(heap: &Heap, bits: &MarkBitmap, garbage: &mut Unreachable) 
             garbage.push(heap, r);
         }
     });
+}
+
+/// Pushes the unmarked objects among `candidates` (all allocated) into `garbage`, in order.
+pub fn find_unmarked_among(
+    heap: &Heap,
+    bits: &MarkBitmap,
+    candidates: &[ObjRef],
+    garbage: &mut Unreachable,
+) {
+    for &r in candidates {
+        if !bits.is_marked(r) {
+            garbage.push(heap, r);
+        }
+    }
+}
+
+/// How far an incremental sweep has gone: the pools and large-object indices that existed
+/// when marking ended, visited in order a few per step. Objects allocated since are marked
+/// when they are born, so cells reused or pools added behind the cursor are never taken
+/// for garbage.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SweepCursor {
+    next_pool: usize,
+    pool_end: usize,
+    next_large: usize,
+    large_end: usize,
+}
+
+impl SweepCursor {
+    /// A sweep of everything `heap` holds now.
+    pub fn new(heap: &Heap) -> SweepCursor {
+        SweepCursor {
+            next_pool: 0,
+            pool_end: heap.pool_bound(),
+            next_large: 0,
+            large_end: heap.reference_bounds().1,
+        }
+    }
+
+    /// Pools and large-object indices still to visit.
+    pub fn remaining(&self) -> (usize, usize) {
+        (
+            self.pool_end - self.next_pool,
+            self.large_end - self.next_large,
+        )
+    }
+
+    /// Whether everything has been visited.
+    pub fn is_done(&self) -> bool {
+        self.remaining() == (0, 0)
+    }
+
+    /// Visits the next `pools` pools and `large` large-object indices, appending their
+    /// unmarked objects to `garbage`; returns the objects examined.
+    pub fn sweep_some(
+        &mut self,
+        heap: &Heap,
+        bits: &MarkBitmap,
+        pools: usize,
+        large: usize,
+        garbage: &mut Vec<ObjRef>,
+    ) -> u64 {
+        let pool_to = (self.next_pool + pools).min(self.pool_end);
+        let large_to = (self.next_large + large).min(self.large_end);
+        let mut examined = 0u64;
+        heap.for_each_object_in(self.next_pool..pool_to, self.next_large..large_to, |r| {
+            examined += 1;
+            if !bits.is_marked(r) {
+                garbage.push(r);
+            }
+        });
+        self.next_pool = pool_to;
+        self.next_large = large_to;
+        examined
+    }
 }

@@ -26,7 +26,11 @@ pub enum PauseKindName {
 impl From<gc_core::PauseKind> for PauseKindName {
     fn from(kind: gc_core::PauseKind) -> Self {
         match kind {
-            gc_core::PauseKind::Collection => PauseKindName::Collection,
+            // An incremental step is logged as a collection pause: the pause log's kind
+            // separates collector pauses from counting cascades, and both are the collector's.
+            gc_core::PauseKind::Collection | gc_core::PauseKind::Increment => {
+                PauseKindName::Collection
+            }
             gc_core::PauseKind::Cascade => PauseKindName::Cascade,
         }
     }

@@ -58,6 +58,16 @@ impl LargeSpace {
         }
     }
 
+    /// Calls `f` with the index of every allocated object among indices `indices`.
+    pub fn for_each_object_in(&self, indices: std::ops::Range<usize>, mut f: impl FnMut(u32)) {
+        let end = indices.end.min(self.objects.len());
+        for i in indices.start..end {
+            if !self.objects[i].is_empty() {
+                f(i as u32);
+            }
+        }
+    }
+
     /// One past the largest index ever handed out.
     pub fn index_bound(&self) -> usize {
         self.objects.len()

@@ -747,6 +747,38 @@ impl SmallSpace {
         }
     }
 
+    /// Calls `f` with every allocated object in the pools numbered `pools` (pool `p` is pool
+    /// `p % pools_per_arena` of arena `p / pools_per_arena`, so numbers follow addresses and
+    /// stay fixed while arenas come and go), in address order: a walk that can stop and
+    /// resume, for a collector that sweeps a few pools at a time.
+    pub fn for_each_object_in_pools(&self, pools: std::ops::Range<usize>, mut f: impl FnMut(u32)) {
+        let end = pools.end.min(self.arenas.len() << self.ppa_shift);
+        for p in pools.start..end {
+            let ai = p >> self.ppa_shift;
+            if !self.arenas[ai].live {
+                continue;
+            }
+            let pool = &self.pools[p];
+            if pool.state == PoolState::Empty {
+                continue;
+            }
+            let words = &self.words[ai << (self.shift + 2)..];
+            let base = (p & (self.pools_per_arena - 1)) * self.granules_per_pool;
+            let cg = pool.cell_granules as usize;
+            for cell in 0..pool.carved as usize {
+                let g = base + cell * cg;
+                if (words[g * GRANULE_WORDS] >> 16) as u16 & FLAG_ALLOCATED != 0 {
+                    f(((ai as u32) << self.shift) | g as u32);
+                }
+            }
+        }
+    }
+
+    /// One past the largest pool number [`SmallSpace::for_each_object_in_pools`] can visit.
+    pub fn pool_bound(&self) -> usize {
+        self.arenas.len() << self.ppa_shift
+    }
+
     /// Where pool `p`'s first word is in [`SmallSpace::words`].
     fn base_of_pool(&self, p: usize) -> usize {
         (p << self.pool_shift) * GRANULE_WORDS

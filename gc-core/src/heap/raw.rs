@@ -153,6 +153,31 @@ impl Heap {
         self.space.for_each_object(f)
     }
 
+    /// [`Heap::for_each_object`] in parts that can stop and resume: calls `f` with every
+    /// allocated small object in pools `pools` (numbered in address order, below
+    /// [`Heap::pool_bound`]; a pool is [`crate::alloc::Geometry::pool_bytes`] of one size
+    /// class) and every allocated large object with a table index in `large` (below
+    /// [`Heap::reference_bounds`]`.1`). Numbers stay fixed while memory comes and goes, so
+    /// a collector can sweep a few pools per step while the mutator allocates.
+    pub fn for_each_object_in(
+        &self,
+        pools: std::ops::Range<usize>,
+        large: std::ops::Range<usize>,
+        mut f: impl FnMut(ObjRef),
+    ) {
+        self.space
+            .small
+            .for_each_object_in_pools(pools, |r| f(ObjRef(r)));
+        self.space
+            .large
+            .for_each_object_in(large, |i| f(ObjRef(i | ObjRef::LARGE_BIT)));
+    }
+
+    /// One past the largest pool number [`Heap::for_each_object_in`] can visit now.
+    pub fn pool_bound(&self) -> usize {
+        self.space.small.pool_bound()
+    }
+
     /// Every allocated object, in [`Heap::for_each_object`] order.
     pub fn objects(&self) -> Vec<ObjRef> {
         let mut v = Vec::new();

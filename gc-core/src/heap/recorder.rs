@@ -46,7 +46,7 @@ impl Heap {
     /// someone listens.
     pub fn begin_pause(&mut self, kind: PauseKind, generation: Option<u8>) -> PauseStart {
         let listening = self.events.has_subscribers();
-        let at = (kind == PauseKind::Collection || listening).then(Instant::now);
+        let at = (kind != PauseKind::Cascade || listening).then(Instant::now);
         let heap_before = self.space.bytes_in_use() as u64;
         if listening {
             let event = GcEvent {
@@ -92,7 +92,7 @@ impl Heap {
         };
         let generations = self.events.generations.len();
         match start.kind {
-            PauseKind::Collection => {
+            PauseKind::Collection | PauseKind::Increment => {
                 let g = start
                     .generation
                     .map_or(generations - 1, |g| (g as usize).min(generations - 1));
@@ -125,7 +125,7 @@ impl Heap {
             };
             self.events.emit(&event);
         }
-        if start.kind == PauseKind::Collection {
+        if start.kind != PauseKind::Cascade {
             if self.debug & DEBUG_STATS != 0 {
                 eprintln!(
                     "gc[{}]: generation {}: {} candidates, {} collected, {} uncollectable, {} bytes freed, {:.3} ms",
@@ -138,9 +138,10 @@ impl Heap {
                     duration_ns as f64 / 1e6
                 );
             }
-            let full = start
-                .generation
-                .is_none_or(|g| g as usize + 1 >= generations);
+            let full = start.kind == PauseKind::Collection
+                && start
+                    .generation
+                    .is_none_or(|g| g as usize + 1 >= generations);
             if self.verify && self.verify_failure.is_none() {
                 let result = if full && self.complete {
                     oracle::verify_complete(self)

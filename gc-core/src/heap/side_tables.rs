@@ -113,6 +113,32 @@ impl Heap {
         f.resurrect_into.filter(|&s| s < self.slots.len())
     }
 
+    /// Appends to `out`, sorted by reference (the order of [`Heap::for_each_object`]) and
+    /// without repeats, every object the end of a collection may have to treat specially:
+    /// each with a pending finalizer, each weak reference object and each object a weak
+    /// reference points at. For a collector that ends a collection without walking the heap
+    /// (an incremental one): the dying among these are what [`crate::reclaim::Reclaimer::settle`]
+    /// needs. Costs a walk of the finalizer and weak-reference tables, not of the heap.
+    pub fn special_objects(&self, out: &mut Vec<ObjRef>) {
+        let start = out.len();
+        out.extend(
+            self.finalizers
+                .keys()
+                .copied()
+                .filter(|&r| self.has_pending_finalizer(r)),
+        );
+        self.weak.for_each_weakref_and_referent(|r| out.push(r));
+        out[start..].sort_unstable();
+        let mut kept = start;
+        for i in start..out.len() {
+            if kept == start || out[kept - 1] != out[i] {
+                out[kept] = out[i];
+                kept += 1;
+            }
+        }
+        out.truncate(kept);
+    }
+
     /// Queues a notice.
     pub fn push_notice(&mut self, n: Notice) {
         self.notices.push(n);

@@ -1,0 +1,468 @@
+//! Incremental mark-sweep: tri-colour marking with Yuasa's snapshot-at-the-beginning
+//! deletion barrier and a sweep of a few pools per step (collector name `marksweep-incr`).
+//!
+//! A cycle starts when marksweep's growth trigger fires ([`crate::pacing::Pacer`]): one
+//! short pause clears the mark bits and shades the roots (the root slots and `gc.garbage`:
+//! a few thousand references at most). From then on, every [`MarkSweepIncr::STEP_BYTES`] of
+//! allocation runs one step, each its own [`gc_core::PauseKind::Increment`] pause: a
+//! marking step scans a budget of grey objects with the same loop marksweep uses
+//! ([`crate::marking::mark_queued`]); once the queue is empty, marking is over, and that
+//! step settles weak references and finalizers (rule 5, on the unmarked objects that have
+//! any, listed from the heap's side tables by [`gc_core::Heap::special_objects`]) and
+//! re-marks what a finalizer resurrected. Sweeping steps then visit the pools (and
+//! large-object indices) that existed when marking ended, in address order, freeing the
+//! unmarked objects: a sweep paced by allocation, the "sweep in increments" form of lazy
+//! sweeping, which needs no hook in gc-core's allocation paths.
+//!
+//! **The barrier: Yuasa's deletion barrier**, through the `release` hook, which the runtime
+//! calls for every overwritten or cleared strong reference, root slots included. While
+//! marking, the old value of every such store is shaded grey, so every object reachable
+//! when the cycle began is marked (the snapshot), whatever the mutator moves. Slots
+//! change without any other barrier, and this is why SATB is chosen over Dijkstra's
+//! insertion barrier: with SATB, marking ends when the queue is empty, with no rescan of
+//! the roots, so the last step is as short as any other. Dijkstra's barrier would leave
+//! slots unprotected (or need `retain` on every slot store) and a final pause rescanning
+//! every slot and tracing whatever hangs only from them, unbounded. The price is floating
+//! garbage: what dies during marking survives until the next cycle.
+//!
+//! Colouring the rest: objects allocated while a cycle is running are born black (marked,
+//! never scanned: their fields were null or, from `alloc_moving`, values from slots, which
+//! the snapshot covers), so the sweep never frees them. The one way to reach an object that
+//! was unreachable at the snapshot is upgrading a weak reference; `retain` therefore shades
+//! an unmarked object that weak references point at (the keep-alive barrier Java's SATB
+//! collectors put on `Reference.get`).
+//!
+//! A full `collect(None)`, and a full heap, abandon any cycle in progress and run
+//! marksweep's stop-the-world collection: the snapshot keeps what died during marking, and
+//! a full collection must leave nothing unreachable (rule 3). An automatic cycle keeps
+//! rule 5 except its step 5: a slot value overwritten by a resurrecting finalizer is
+//! floating garbage until the next cycle, like everything else the snapshot kept.
+
+use gc_core::layout::FLAG_HAS_WEAKREFS;
+use gc_core::{
+    AllocRequest, Capabilities, CollectOutcome, Collector, GcError, GcModule, GcResult, Heap,
+    ObjRef, PauseCounts, PauseKind, Reclaims,
+};
+
+use gc_core::reclaim::free_or_save;
+
+use crate::collection::{Marking, Tracer};
+use crate::marking::{mark_queued, shade};
+use crate::pacing::Pacer;
+use crate::sweep::SweepCursor;
+
+/// Where an incremental cycle is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CyclePhase {
+    /// No cycle: allocation is charged to the growth trigger.
+    #[default]
+    Idle,
+    /// Marking, a budget of grey objects per step; the deletion barrier is on.
+    Marking,
+    /// Sweeping, a few pools per step.
+    Sweeping(SweepCursor),
+}
+
+/// Incremental mark-sweep (collector name `marksweep-incr`); see the [module
+/// docs](crate::incremental) for the design.
+///
+/// Parameters, shown by `gc.get_threshold()` as `[growth percent, floor bytes, step bytes,
+/// window percent]` (defaults `[200, 1 MiB, 64 KiB, 25]`): a cycle starts once the bytes
+/// allocated since the last one ended exceed growth x the bytes it left in use (at least
+/// the floor); a step runs every step bytes of allocation during a cycle; marking and then
+/// sweeping are each paced to finish within an allocation of window percent of the bytes
+/// the last cycle found live (at least 256 KiB): each marking step scans
+/// `objects x step / window` objects, each sweeping step visits `pools x step / window`
+/// pools, and when that passes a step's bound ([`MarkSweepIncr::MAX_MARK_STEP`],
+/// [`MarkSweepIncr::MAX_SWEEP_POOLS`]) steps come more often instead. `gc.set_threshold()` takes `[growth percent]` or `[growth percent, floor bytes]`;
+/// the step and window are constructor arguments ([`MarkSweepIncr::with_steps`]).
+/// `gc.get_count()` is `[bytes allocated since the last cycle ended]`.
+#[derive(Debug)]
+pub struct MarkSweepIncr {
+    tracer: Tracer,
+    phase: CyclePhase,
+    pacer: Pacer,
+    step_bytes: u64,
+    window_percent: u64,
+    since_step: u64,
+    /// Bytes between steps in this phase: `step_bytes`, or less if a step's work would
+    /// otherwise pass its bound.
+    cycle_step_bytes: u64,
+    /// Grey objects a marking step scans, set when the cycle starts.
+    mark_budget: u64,
+    /// Pools and large-object indices a sweeping step visits, set when marking ends.
+    sweep_budget: (usize, usize),
+    /// The allocation within which marking, and then sweeping, should finish.
+    window_bytes: u64,
+    specials: Vec<ObjRef>,
+    /// Bytes the snapshot found live in the last cycle (the window's base).
+    last_live_bytes: u64,
+    /// The heap's allocation total when the cycle began.
+    allocated_at_start: u64,
+    scanned_total: u64,
+    stats: IncrStats,
+}
+
+/// Counts of what the incremental collector did, for tests and reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IncrStats {
+    /// Cycles completed (marked and swept).
+    pub cycles: u64,
+    /// Increment pauses (cycle starts, marking and sweeping steps).
+    pub increments: u64,
+    /// Marking steps.
+    pub mark_steps: u64,
+    /// Objects the barriers shaded grey.
+    pub shaded_by_barrier: u64,
+    /// Full stop-the-world collections (explicit or forced by the heap limit).
+    pub full_collections: u64,
+}
+
+impl Default for MarkSweepIncr {
+    fn default() -> Self {
+        MarkSweepIncr::with_steps(
+            Pacer::DEFAULT_GROWTH_FACTOR,
+            Pacer::DEFAULT_FLOOR_BYTES,
+            MarkSweepIncr::STEP_BYTES,
+            MarkSweepIncr::WINDOW_PERCENT,
+        )
+        .expect("the default policy is valid")
+    }
+}
+
+impl MarkSweepIncr {
+    /// Bytes of allocation between two steps of a cycle: 64 KiB.
+    pub const STEP_BYTES: u64 = 64 << 10;
+    /// Marking, and then sweeping, each finish within an allocation of this percentage of
+    /// the bytes the last cycle found live.
+    pub const WINDOW_PERCENT: u64 = 25;
+    /// The smallest window, so a tiny heap still takes a few steps rather than one.
+    pub const MIN_WINDOW_BYTES: u64 = 256 << 10;
+    /// The fewest grey objects a marking step scans.
+    pub const MIN_MARK_STEP: u64 = 256;
+    /// The most grey objects a marking step scans (about 0.3 ms on a heap of cache misses).
+    pub const MAX_MARK_STEP: u64 = 8 * 1024;
+    /// The most pools a sweeping step visits (16 KiB each: at most 16,384 cells in all).
+    pub const MAX_SWEEP_POOLS: u64 = 16;
+    /// The most large-object indices a sweeping step visits.
+    pub const MAX_SWEEP_LARGE: u64 = 256;
+
+    /// A collector with the given growth trigger, step and window (see the type's docs).
+    pub fn with_steps(
+        growth_factor: f64,
+        floor_bytes: u64,
+        step_bytes: u64,
+        window_percent: u64,
+    ) -> GcResult<MarkSweepIncr> {
+        if step_bytes == 0 || window_percent == 0 {
+            return Err(GcError::BadConfig(
+                "marksweep-incr needs a positive step and window".into(),
+            ));
+        }
+        Ok(MarkSweepIncr {
+            tracer: Tracer::default(),
+            phase: CyclePhase::Idle,
+            pacer: Pacer::new(growth_factor, floor_bytes)?,
+            step_bytes,
+            window_percent,
+            since_step: 0,
+            cycle_step_bytes: step_bytes,
+            mark_budget: 0,
+            sweep_budget: (0, 0),
+            window_bytes: 0,
+            specials: Vec::new(),
+            last_live_bytes: 0,
+            allocated_at_start: 0,
+            scanned_total: 0,
+            stats: IncrStats::default(),
+        })
+    }
+
+    /// Where the current cycle is.
+    pub fn phase(&self) -> CyclePhase {
+        self.phase
+    }
+
+    /// What the collector has done so far.
+    pub fn stats(&self) -> IncrStats {
+        self.stats
+    }
+
+    /// Starts a cycle now, as one pause (clear the bits, shade the roots, one marking
+    /// step), unless one is running. For tests and tools; the growth trigger calls it too.
+    pub fn start_cycle(&mut self, heap: &mut Heap) {
+        if self.phase != CyclePhase::Idle {
+            return;
+        }
+        self.since_step = 0;
+        self.stats.increments += 1;
+        // The growth budget runs from the start of the cycle, so what the mutator allocates
+        // while the cycle runs counts toward the next one (see `end_cycle`).
+        self.pacer.collected(self.last_live_bytes);
+        self.allocated_at_start = heap.alloc_stats().total_bytes_allocated;
+        heap.pause(PauseKind::Increment, None, |heap| {
+            let objects = heap.alloc_stats().objects_in_use;
+            self.window_bytes = self.window(self.last_live_bytes);
+            (self.mark_budget, self.cycle_step_bytes) =
+                self.pace(objects, Self::MAX_MARK_STEP, Self::MIN_MARK_STEP);
+            let Marking { bits, queue } = &mut self.tracer.marking;
+            bits.reset(heap);
+            queue.clear();
+            for root in heap.roots() {
+                shade(bits, queue, root);
+            }
+            self.phase = CyclePhase::Marking;
+            let mut counts = self.mark_step(heap);
+            counts.candidates = objects;
+            counts
+        });
+    }
+
+    /// Runs one step of the cycle in progress, as one pause (nothing if none is running).
+    pub fn step(&mut self, heap: &mut Heap) {
+        if self.phase == CyclePhase::Idle {
+            return;
+        }
+        self.since_step = 0;
+        self.stats.increments += 1;
+        heap.pause(PauseKind::Increment, None, |heap| match self.phase {
+            CyclePhase::Marking => self.mark_step(heap),
+            _ => self.sweep_step(heap),
+        });
+    }
+
+    /// Work per step and bytes between steps for `total` units of work in this cycle's
+    /// window: `step bytes` apart and `total x step / window` units each, but never more
+    /// than `max` units in one step (a pause's bound): steps come more often instead.
+    fn pace(&self, total: u64, max: u64, min: u64) -> (u64, u64) {
+        let budget = per_step(total, self.step_bytes, self.window_bytes).max(min);
+        if budget <= max {
+            return (budget, self.step_bytes);
+        }
+        let step = (self.window_bytes as u128 * max as u128 / total as u128) as u64;
+        (max, step.max(1))
+    }
+
+    /// The allocation within which marking, and then sweeping, should finish.
+    fn window(&self, live_bytes: u64) -> u64 {
+        (live_bytes * self.window_percent / 100).max(Self::MIN_WINDOW_BYTES)
+    }
+
+    /// Scans a budget of grey objects; ends marking if none are left.
+    fn mark_step(&mut self, heap: &mut Heap) -> PauseCounts {
+        self.stats.mark_steps += 1;
+        let Marking { bits, queue } = &mut self.tracer.marking;
+        let progress = mark_queued(heap, bits, queue, self.mark_budget);
+        let mut counts = PauseCounts {
+            scanned: progress.scanned,
+            ..PauseCounts::default()
+        };
+        if queue.is_empty() {
+            counts.scanned += self.end_marking(heap);
+        }
+        self.scanned_total += counts.scanned;
+        counts
+    }
+
+    /// Marking is over: weak references and finalizers of the unmarked (rule 5, steps 1-4),
+    /// what a finalizer resurrected marked, and the sweep set up. Returns objects re-marked.
+    fn end_marking(&mut self, heap: &mut Heap) -> u64 {
+        let Tracer {
+            marking, reclaimer, ..
+        } = &mut self.tracer;
+        let specials = &mut self.specials;
+        specials.clear();
+        heap.special_objects(specials);
+        // Settled with the marks: what a finalizer resurrects is marked, with all it reaches.
+        let remarked = reclaimer.settle_unmarked(heap, specials, marking).scanned;
+        let cursor = SweepCursor::new(heap);
+        let (pools, large) = cursor.remaining();
+        let (pool_budget, pool_step) = self.pace(pools as u64, Self::MAX_SWEEP_POOLS, 1);
+        let (large_budget, large_step) = self.pace(large as u64, Self::MAX_SWEEP_LARGE, 1);
+        self.sweep_budget = (pool_budget as usize, large_budget as usize);
+        self.cycle_step_bytes = pool_step.min(large_step);
+        self.phase = CyclePhase::Sweeping(cursor);
+        remarked
+    }
+
+    /// Sweeps the next pools; ends the cycle after the last.
+    fn sweep_step(&mut self, heap: &mut Heap) -> PauseCounts {
+        let CyclePhase::Sweeping(mut cursor) = self.phase else {
+            return PauseCounts::default();
+        };
+        let Tracer {
+            marking, garbage, ..
+        } = &mut self.tracer;
+        garbage.clear();
+        let (pools, large) = self.sweep_budget;
+        let candidates = cursor.sweep_some(heap, &marking.bits, pools, large, garbage);
+        let (freed, bytes_freed) = free_or_save(heap, garbage);
+        garbage.clear();
+        if cursor.is_done() {
+            heap.flush_pools();
+            self.end_cycle(heap);
+        } else {
+            self.phase = CyclePhase::Sweeping(cursor);
+        }
+        PauseCounts {
+            candidates,
+            freed,
+            bytes_freed,
+            ..PauseCounts::default()
+        }
+    }
+
+    /// The cycle is over. What the snapshot kept is the bytes in use less what was
+    /// allocated during the cycle (born black, dead or not): counting those as live would
+    /// grow every budget from the one before, without bound. The allocation budget keeps
+    /// what was charged since the cycle began.
+    fn end_cycle(&mut self, heap: &Heap) {
+        self.phase = CyclePhase::Idle;
+        self.stats.cycles += 1;
+        let during = heap.alloc_stats().total_bytes_allocated - self.allocated_at_start;
+        self.last_live_bytes = (heap.bytes_in_use() as u64).saturating_sub(during);
+        let (growth, floor) = (self.pacer.growth_factor(), self.pacer.floor_bytes());
+        // The policy is unchanged and valid, so this cannot fail.
+        let _ = self.pacer.set_policy(growth, floor, self.last_live_bytes);
+    }
+
+    /// A stop-the-world full collection, abandoning any cycle in progress.
+    fn full(&mut self, heap: &mut Heap) -> CollectOutcome {
+        self.phase = CyclePhase::Idle;
+        self.tracer.marking.queue.clear();
+        self.stats.full_collections += 1;
+        let counts = self.tracer.collect(heap);
+        self.scanned_total += counts.scanned;
+        self.last_live_bytes = heap.bytes_in_use() as u64;
+        self.pacer.collected(self.last_live_bytes);
+        CollectOutcome {
+            collected: counts.freed,
+            uncollectable: counts.uncollectable,
+        }
+    }
+}
+
+/// The share of `total` units one step of `step_bytes` does in a window of `window_bytes`.
+fn per_step(total: u64, step_bytes: u64, window_bytes: u64) -> u64 {
+    (total as u128 * step_bytes as u128).div_ceil(window_bytes.max(1) as u128) as u64
+}
+
+impl Collector for MarkSweepIncr {
+    fn name(&self) -> &'static str {
+        "marksweep-incr"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            reclaims: Reclaims::Everything,
+            generations: 0,
+            moves_objects: false,
+            reference_counting: false,
+            prompt: false,
+            auto_collects: true,
+            save_all: true,
+        }
+    }
+
+    #[inline]
+    fn before_alloc(&mut self, heap: &mut Heap, request: AllocRequest) -> GcResult<()> {
+        if self.phase == CyclePhase::Idle {
+            if self.pacer.charge(request.bytes) && heap.is_enabled() {
+                self.start_cycle(heap);
+            }
+        } else {
+            self.since_step += request.bytes as u64;
+            if self.since_step >= self.cycle_step_bytes && heap.is_enabled() {
+                self.step(heap);
+            }
+        }
+        Ok(())
+    }
+
+    fn on_heap_full(&mut self, heap: &mut Heap, _bytes: usize) -> GcResult<()> {
+        self.full(heap);
+        Ok(())
+    }
+
+    #[inline]
+    fn on_alloc(&mut self, _heap: &mut Heap, obj: ObjRef) {
+        // Born black: the sweep of this cycle must not take it for garbage.
+        if self.phase != CyclePhase::Idle {
+            self.tracer.marking.bits.mark_growing(obj);
+        }
+    }
+
+    #[inline]
+    fn retain(&mut self, heap: &mut Heap, obj: ObjRef) {
+        // An unmarked object with weak references may have been unreachable at the
+        // snapshot and be reachable again by an upgrade: keep it alive.
+        if self.phase == CyclePhase::Marking
+            && !self.tracer.marking.bits.is_marked(obj)
+            && heap.flags(obj) & FLAG_HAS_WEAKREFS != 0
+        {
+            shade(
+                &mut self.tracer.marking.bits,
+                &mut self.tracer.marking.queue,
+                obj,
+            );
+            self.stats.shaded_by_barrier += 1;
+        }
+    }
+
+    #[inline]
+    fn release(&mut self, _heap: &mut Heap, obj: ObjRef) {
+        // Yuasa's deletion barrier: the overwritten reference may have been the snapshot's
+        // only path to `obj`.
+        if self.phase == CyclePhase::Marking
+            && shade(
+                &mut self.tracer.marking.bits,
+                &mut self.tracer.marking.queue,
+                obj,
+            )
+        {
+            self.stats.shaded_by_barrier += 1;
+        }
+    }
+
+    fn collect(&mut self, heap: &mut Heap, _generation: Option<u8>) -> GcResult<CollectOutcome> {
+        Ok(self.full(heap))
+    }
+
+    fn objects_scanned(&self) -> u64 {
+        self.scanned_total
+    }
+}
+
+impl GcModule for MarkSweepIncr {
+    fn get_count(&self) -> Vec<u64> {
+        vec![self.pacer.allocated_since()]
+    }
+
+    fn get_threshold(&self) -> Vec<u64> {
+        vec![
+            (self.pacer.growth_factor() * 100.0).round() as u64,
+            self.pacer.floor_bytes(),
+            self.step_bytes,
+            self.window_percent,
+        ]
+    }
+
+    fn set_threshold(&mut self, thresholds: &[u64]) -> GcResult<()> {
+        let (percent, floor) = match *thresholds {
+            [percent] => (percent, self.pacer.floor_bytes()),
+            [percent, floor] => (percent, floor),
+            _ => {
+                let got = thresholds.len();
+                return Err(GcError::BadConfig(format!(
+                    "marksweep-incr takes [growth percent] or [growth percent, floor bytes], not {got} values"
+                )));
+            }
+        };
+        self.pacer
+            .set_policy(percent as f64 / 100.0, floor, self.last_live_bytes)
+    }
+
+    fn is_tracked(&self, _heap: &Heap, _obj: ObjRef) -> bool {
+        true
+    }
+}

@@ -212,6 +212,8 @@ fn one_line(error: &clap::Error) -> String {
 
 fn list(registry: &Registry) -> String {
     let mut out = String::from("Collectors:\n");
+    // Names are padded to the longest, so descriptions line up whatever gets registered.
+    let width = registry.names().iter().map(|n| n.len()).max().unwrap_or(0);
     for entry in registry.entries() {
         let thresholds = (entry.thresholds)();
         let parameters = if thresholds.is_empty() {
@@ -220,7 +222,7 @@ fn list(registry: &Registry) -> String {
             format!("; gc.get_threshold() = {thresholds:?}")
         };
         out.push_str(&format!(
-            "  {:<15} {}{parameters}\n",
+            "  {:<width$}  {}{parameters}\n",
             entry.name,
             entry.capabilities.describe()
         ));

@@ -56,17 +56,17 @@ struct DepthFirst {
 }
 
 impl Marks for DepthFirst {
-    fn mark(&mut self, r: ObjRef) -> bool {
+    fn mark(&mut self, _heap: &mut Heap, r: ObjRef) -> bool {
         self.marks.insert(r)
     }
-    fn is_marked(&self, r: ObjRef) -> bool {
+    fn is_marked(&self, _heap: &Heap, r: ObjRef) -> bool {
         self.marks.contains(r)
     }
 }
 
 impl Trace for DepthFirst {
     /// Marks what the roots (the slots and `gc.garbage`, rule 1) reach; lists the rest.
-    fn mark_and_find(&mut self, heap: &Heap, unreachable: &mut Unreachable) -> u64 {
+    fn mark_and_find(&mut self, heap: &mut Heap, unreachable: &mut Unreachable) -> u64 {
         self.marks = ObjSet::with_bounds(heap.reference_bounds());
         let mut marked = 0;
         self.stack

@@ -74,9 +74,11 @@ impl Capabilities {
 /// What one explicit collection did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CollectOutcome {
-    /// Objects freed.
+    /// Garbage found and disposed of: freed, or appended to `gc.garbage` under
+    /// `DEBUG_SAVEALL` (rule 7). `gc.collect()` returns `collected + uncollectable`.
     pub collected: u64,
-    /// Garbage found but set aside in `gc.garbage` (under `DEBUG_SAVEALL`).
+    /// Garbage that could not be collected: 0 for every collector here (CPython's
+    /// legacy-finalizer case); saved `DEBUG_SAVEALL` garbage counts in `collected`.
     pub uncollectable: u64,
 }
 
@@ -147,16 +149,22 @@ pub struct AllocRequest {
 /// 7. **`gc.DEBUG_SAVEALL`** ([`Heap::debug`]): a collector with
 ///    [`Capabilities::save_all`] puts the garbage a collection finds into `gc.garbage`
 ///    ([`Heap::push_garbage`]; a counting collector counts that reference) instead of
-///    freeing it; its [`CollectOutcome::uncollectable`] and the pause's
-///    [`crate::PauseCounts::uncollectable`] count those objects, `collected` counts none.
+///    freeing it. As CPython counts them, those objects are *collected*:
+///    [`CollectOutcome::collected`] and the pause's [`crate::PauseCounts::freed`] count them
+///    (so `gc.collect()` returns them), `uncollectable` stays 0, `bytes_freed` counts only
+///    what was freed.
 /// 8. **Pause counts** ([`crate::PauseCounts`]): `candidates` is the objects the
 ///    collection considered (a generation's list; for a whole-heap tracer, every object in
 ///    use); `scanned` the objects whose fields it read (a tracer's marked objects, plus any
-///    it re-marked after a resurrection; a cascade's freed objects); `freed` and
-///    `bytes_freed` what it freed; `uncollectable` what went to `gc.garbage`. All are exact
-///    and deterministic: the harness compares them across runs and machines.
+///    it re-marked after a resurrection; a cascade's freed objects); `freed` the garbage it
+///    disposed of (rule 7) and `bytes_freed` the bytes it freed; `uncollectable` 0. All are
+///    exact and deterministic: the harness compares them across runs and machines.
 /// 9. **Header words** ([`Collector::HEADER_WORDS`]): a constant; the heap is laid out
-///    with it and the allocation path folds it into each object's size.
+///    with it and the allocation path folds it into each object's size. They are the
+///    collector's alone: zeroed when the object is allocated, never read or written by the
+///    heap afterwards; word `k` is [`Heap::header`]`(obj, k)` / [`Heap::header_mut`].
+///    Marks kept there work with the reclaimer too: [`crate::reclaim::Marks`] is given
+///    the heap.
 /// 10. **Out of memory is a result.** When an allocation does not fit under the heap limit
 ///     the runtime calls [`Collector::on_heap_full`] once and retries; if it still does not
 ///     fit the mutator gets [`GcError::OutOfMemory`] and the heap keeps working once
@@ -170,7 +178,8 @@ pub trait Collector: GcModule {
     /// What this collector promises.
     fn capabilities(&self) -> Capabilities;
 
-    /// Words of header each object needs for this collector (see [`crate::layout`]).
+    /// Words of header each object needs for this collector (rule 9; the layout is in
+    /// [`crate::layout`]): zeroed at allocation, then the collector's alone.
     const HEADER_WORDS: usize = 0;
 
     /// The collector header word holding a reference count that [`Collector::retain`]
@@ -237,9 +246,11 @@ pub trait Collector: GcModule {
 /// generations or thresholds. What the defaults answer, and what a collector without
 /// generations should answer if it overrides them:
 ///
-/// - `gc.get_count()` / `gc.get_threshold()`: empty (no counts, no thresholds); a collector
-///   with one trigger answers one value each (marksweep: bytes allocated since the last
-///   collection, and its growth factor in percent with its floor).
+/// - `gc.get_count()` / `gc.get_threshold()`: empty (no counts, no thresholds). A collector
+///   with a trigger of its own says what it counts and what it compares that with, as a
+///   few numbers it documents: marksweep answers `get_count() = [bytes allocated since the
+///   last collection]` and `get_threshold() = [growth factor in percent, floor in bytes]`.
+///   The kit checks only that `set_threshold` accepts what `get_threshold` returned.
 /// - `gc.set_threshold()`: [`GcError::Unsupported`].
 /// - `gc.is_tracked(obj)`: whether `obj` has reference fields (CPython tracks containers).
 /// - `gc.get_objects(generation)`: every tracked object, whatever the generation.

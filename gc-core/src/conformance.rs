@@ -578,6 +578,18 @@ pub fn gc_module_surface<C: Collector>(make: &dyn Fn() -> C) {
     m.set_debug(crate::DEBUG_COLLECTABLE);
     assert_eq!(m.get_debug(), crate::DEBUG_COLLECTABLE);
     m.set_debug(0);
+    let thresholds = m.get_threshold();
+    if !thresholds.is_empty() {
+        assert!(
+            m.set_threshold(&thresholds).is_ok(),
+            "set_threshold refused what get_threshold returned ({thresholds:?})"
+        );
+        assert_eq!(
+            m.get_threshold(),
+            thresholds,
+            "thresholds changed by setting them to themselves"
+        );
+    }
     assert_eq!(m.get_stats().len(), caps.generations.max(1) as usize);
 
     ok!(m.alloc(0, Shape::new(2, 0)));
@@ -815,19 +827,32 @@ pub fn debug_saveall_keeps_garbage<C: Collector>(make: &dyn Fn() -> C) {
     assert_eq!(
         ok!(m.collect(None)),
         200,
-        "gc.collect() counts the saved garbage"
+        "gc.collect() returns collected + uncollectable: 200 saved objects, counted once, as \
+         collected (rule 7)"
     );
     assert_eq!(m.garbage().len(), 200, "the garbage went to gc.garbage");
     assert_eq!(live(&m), 200, "and none of it was freed");
     let stats = m.get_stats();
-    assert_eq!(stats.iter().map(|s| s.collected).sum::<u64>(), 200);
-    assert_eq!(stats.iter().map(|s| s.uncollectable).sum::<u64>(), 0);
+    assert_eq!(
+        stats.iter().map(|s| s.collected).sum::<u64>(),
+        200,
+        "gc.get_stats() collected: saved garbage counts as collected (PauseCounts::freed, rule 7)"
+    );
+    assert_eq!(
+        stats.iter().map(|s| s.uncollectable).sum::<u64>(),
+        0,
+        "gc.get_stats() uncollectable: saved garbage is not uncollectable (rule 7)"
+    );
     assert_eq!(ok!(m.collect(None)), 0, "gc.garbage is a root");
     ok!(m.verify_now());
     m.set_debug(0);
     m.clear_garbage();
-    assert_eq!(ok!(m.collect(None)), 200);
-    assert_eq!(live(&m), 0);
+    assert_eq!(
+        ok!(m.collect(None)),
+        200,
+        "emptied gc.garbage: the saved garbage is collected"
+    );
+    assert_eq!(live(&m), 0, "objects left after the last collection");
 }
 
 /// A resurrecting finalizer overwrites a slot that held the only reference to a live

@@ -39,11 +39,14 @@ pub struct PauseCounts {
     pub candidates: u64,
     /// Objects whose header or fields the collector read (a noise-free work count).
     pub scanned: u64,
-    /// Objects freed.
+    /// Garbage the pause found and disposed of: freed, or under `DEBUG_SAVEALL` appended to
+    /// `gc.garbage` (CPython counts those as collected too: rule 7 of
+    /// [`crate::Collector`]).
     pub freed: u64,
-    /// Bytes freed.
+    /// Bytes actually freed (nothing for garbage saved under `DEBUG_SAVEALL`).
     pub bytes_freed: u64,
-    /// Garbage set aside rather than freed (gc.garbage).
+    /// Garbage that could not be collected (CPython's legacy-finalizer case; no collector here
+    /// has one, so 0; saved `DEBUG_SAVEALL` garbage counts in `freed`).
     pub uncollectable: u64,
 }
 

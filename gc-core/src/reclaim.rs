@@ -29,11 +29,13 @@ const SPECIAL: u16 = FLAG_HAS_WEAKREFS | FLAG_HAS_FINALIZER;
 /// A tracing collector's mark bits, lent to the reclaimer: it re-marks from resurrected
 /// objects with them (so they stay right after the collection) and tests them to tell a
 /// dying weak reference from a live one.
+///
+/// Both are given the heap, so marks may live in a side bitmap or in object header words.
 pub trait Marks {
     /// Marks `r`; returns whether it was unmarked.
-    fn mark(&mut self, r: ObjRef) -> bool;
+    fn mark(&mut self, heap: &mut Heap, r: ObjRef) -> bool;
     /// Whether `r` is marked.
-    fn is_marked(&self, r: ObjRef) -> bool;
+    fn is_marked(&self, heap: &Heap, r: ObjRef) -> bool;
 }
 
 /// A tracing collector's whole-heap search, lent to [`Reclaimer::collect_unreachable`].
@@ -41,7 +43,7 @@ pub trait Trace: Marks {
     /// Clears the marks it will set, marks everything reachable from the roots (the slots
     /// and `gc.garbage`), pushes every allocated unmarked object it is responsible for into
     /// `unreachable`, and returns how many objects it scanned.
-    fn mark_and_find(&mut self, heap: &Heap, unreachable: &mut Unreachable) -> u64;
+    fn mark_and_find(&mut self, heap: &mut Heap, unreachable: &mut Unreachable) -> u64;
 }
 
 /// What the resurrecting stores of one settle changed, as net effects on the root slots
@@ -117,23 +119,23 @@ trait Dying {
     /// Whether weak reference `w` (to a dying object) is dying too.
     fn is_dying_weakref(&self, heap: &Heap, w: ObjRef) -> bool;
     /// Takes `r` out of the dying if it is there (it survives); returns whether it was.
-    fn rescue(&mut self, r: ObjRef) -> bool;
+    fn rescue(&mut self, heap: &mut Heap, r: ObjRef) -> bool;
     /// Whether `r` is still dying.
-    fn still_dying(&self, r: ObjRef) -> bool;
+    fn still_dying(&self, heap: &Heap, r: ObjRef) -> bool;
 }
 
 /// The dying are exactly the unmarked.
 struct Unmarked<'a, M: Marks>(&'a mut M);
 
 impl<M: Marks> Dying for Unmarked<'_, M> {
-    fn is_dying_weakref(&self, _heap: &Heap, w: ObjRef) -> bool {
-        !self.0.is_marked(w)
+    fn is_dying_weakref(&self, heap: &Heap, w: ObjRef) -> bool {
+        !self.0.is_marked(heap, w)
     }
-    fn rescue(&mut self, r: ObjRef) -> bool {
-        self.0.mark(r)
+    fn rescue(&mut self, heap: &mut Heap, r: ObjRef) -> bool {
+        self.0.mark(heap, r)
     }
-    fn still_dying(&self, r: ObjRef) -> bool {
-        !self.0.is_marked(r)
+    fn still_dying(&self, heap: &Heap, r: ObjRef) -> bool {
+        !self.0.is_marked(heap, r)
     }
 }
 
@@ -145,10 +147,10 @@ impl Dying for DyingSet<'_> {
     fn is_dying_weakref(&self, heap: &Heap, w: ObjRef) -> bool {
         heap.flags(w) & FLAG_DYING_WEAKREF != 0
     }
-    fn rescue(&mut self, r: ObjRef) -> bool {
+    fn rescue(&mut self, _heap: &mut Heap, r: ObjRef) -> bool {
         self.0.remove(r)
     }
-    fn still_dying(&self, r: ObjRef) -> bool {
+    fn still_dying(&self, _heap: &Heap, r: ObjRef) -> bool {
         self.0.contains(r)
     }
 }
@@ -265,7 +267,7 @@ impl Reclaimer {
         special: &mut Vec<ObjRef>,
         marks: &mut impl Marks,
     ) -> &Resurrections {
-        special.retain(|&r| !marks.is_marked(r) && heap.flags(r) & SPECIAL != 0);
+        special.retain(|&r| !marks.is_marked(heap, r) && heap.flags(r) & SPECIAL != 0);
         let listed = std::mem::take(special);
         let mut kept = listed.clone();
         self.settle_with(heap, &mut kept, &listed, &mut Unmarked(marks));
@@ -352,22 +354,23 @@ impl Reclaimer {
     ) {
         self.stack.clear();
         for &r in &self.resurrections.stored {
-            if dying.rescue(r) {
+            if dying.rescue(heap, r) {
                 self.stack.push(r);
             }
         }
         while let Some(parent) = self.stack.pop() {
             self.survivors.push(parent);
-            for &raw in heap.fields(parent) {
-                if let Some(child) = ObjRef::from_raw(raw) {
-                    if dying.rescue(child) {
+            // By index: rescuing a child may write its mark into the heap.
+            for i in 0..heap.field_count(parent) {
+                if let Some(child) = ObjRef::from_raw(heap.fields(parent)[i]) {
+                    if dying.rescue(heap, child) {
                         self.stack.push(child);
                     }
                 }
             }
         }
         self.resurrections.scanned = self.survivors.len() as u64;
-        garbage.retain(|&r| dying.still_dying(r));
+        garbage.retain(|&r| dying.still_dying(heap, r));
         for &r in &self.survivors {
             if heap.flags(r) & FLAG_IS_WEAKREF != 0 {
                 heap.clear_weakref(r);

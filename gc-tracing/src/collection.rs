@@ -42,11 +42,11 @@ pub struct Marking {
 }
 
 impl Marks for Marking {
-    fn mark(&mut self, r: ObjRef) -> bool {
+    fn mark(&mut self, _heap: &mut Heap, r: ObjRef) -> bool {
         self.bits.mark_growing(r)
     }
 
-    fn is_marked(&self, r: ObjRef) -> bool {
+    fn is_marked(&self, _heap: &Heap, r: ObjRef) -> bool {
         self.bits.is_marked(r)
     }
 }
@@ -55,7 +55,7 @@ impl Trace for Marking {
     /// A whole-heap mark from the roots into freshly cleared bits, then every object left
     /// unmarked: the search every full collection makes (marksweep's, and the major and
     /// explicit ones of the other two).
-    fn mark_and_find(&mut self, heap: &Heap, unreachable: &mut Unreachable) -> u64 {
+    fn mark_and_find(&mut self, heap: &mut Heap, unreachable: &mut Unreachable) -> u64 {
         self.bits.reset(heap);
         let marked = mark_from(heap, &mut self.bits, &mut self.queue, heap.roots());
         // Everything marked: nothing to look for.

@@ -340,17 +340,17 @@ struct MinorTrace<'a> {
 }
 
 impl Marks for MinorTrace<'_> {
-    fn mark(&mut self, r: ObjRef) -> bool {
-        self.marking.mark(r)
+    fn mark(&mut self, heap: &mut Heap, r: ObjRef) -> bool {
+        self.marking.mark(heap, r)
     }
 
-    fn is_marked(&self, r: ObjRef) -> bool {
-        self.marking.is_marked(r)
+    fn is_marked(&self, heap: &Heap, r: ObjRef) -> bool {
+        self.marking.is_marked(heap, r)
     }
 }
 
 impl Trace for MinorTrace<'_> {
-    fn mark_and_find(&mut self, heap: &Heap, unreachable: &mut Unreachable) -> u64 {
+    fn mark_and_find(&mut self, heap: &mut Heap, unreachable: &mut Unreachable) -> u64 {
         // Found again after a resurrection overwrote a slot: start the young over.
         if !std::mem::take(&mut self.first) {
             for &r in self.young {

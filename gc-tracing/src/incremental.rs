@@ -447,19 +447,34 @@ impl GcModule for MarkSweepIncr {
         ]
     }
 
+    /// `[growth percent]`, `[growth percent, floor bytes]`, or all four values
+    /// `gc.get_threshold()` returns (adding bytes between steps and the window percent).
     fn set_threshold(&mut self, thresholds: &[u64]) -> GcResult<()> {
         let (percent, floor) = match *thresholds {
             [percent] => (percent, self.pacer.floor_bytes()),
-            [percent, floor] => (percent, floor),
+            [percent, floor] | [percent, floor, _, _] => (percent, floor),
             _ => {
                 let got = thresholds.len();
                 return Err(GcError::BadConfig(format!(
-                    "marksweep-incr takes [growth percent] or [growth percent, floor bytes], not {got} values"
+                    "marksweep-incr takes [growth percent], [growth percent, floor bytes] or \
+                     [growth percent, floor bytes, step bytes, window percent], not {got} values"
                 )));
             }
         };
+        if let [_, _, step, window] = *thresholds {
+            if step == 0 || window == 0 {
+                return Err(GcError::BadConfig(
+                    "marksweep-incr's step bytes and window percent must be above 0".into(),
+                ));
+            }
+        }
         self.pacer
-            .set_policy(percent as f64 / 100.0, floor, self.last_live_bytes)
+            .set_policy(percent as f64 / 100.0, floor, self.last_live_bytes)?;
+        if let [_, _, step, window] = *thresholds {
+            self.step_bytes = step;
+            self.window_percent = window;
+        }
+        Ok(())
     }
 
     fn is_tracked(&self, _heap: &Heap, _obj: ObjRef) -> bool {

@@ -74,6 +74,8 @@ pub struct RcBacon {
 struct Scratch {
     roots: Vec<ObjRef>,
     stack: Vec<ObjRef>,
+    /// MarkGray's and ScanBlack's work list: objects with their fields read.
+    marking: Vec<(ObjRef, trial::Head)>,
     garbage: Vec<ObjRef>,
     gathered: Vec<ObjRef>,
     reclaimer: Reclaimer,
@@ -143,8 +145,8 @@ impl RcBacon {
                 break;
             }
             counts.candidates += s.roots.len() as u64;
-            counts.scanned += trial::mark_roots(heap, &mut s.roots, &mut s.stack);
-            trial::scan_roots(heap, &s.roots, &mut s.stack);
+            counts.scanned += trial::mark_roots(heap, &mut s.roots, &mut s.marking);
+            trial::scan_roots(heap, &s.roots, &mut s.stack, &mut s.marking);
             s.garbage.clear();
             trial::gather_white(heap, &s.roots, &mut s.garbage, &mut s.stack);
             if s.garbage.is_empty() {

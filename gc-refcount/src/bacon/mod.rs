@@ -38,6 +38,7 @@
 mod roots;
 mod trial;
 
+use gc_core::layout::{self, FLAG_HAS_FINALIZER, FLAG_HAS_WEAKREFS};
 use gc_core::reclaim::Reclaimer;
 use gc_core::{
     AllocRequest, Capabilities, CollectOutcome, Collector, GcModule, GcResult, Heap, ObjRef,
@@ -56,6 +57,10 @@ pub const THRESHOLD_STEP: u64 = 10_000;
 pub const THRESHOLD_MAX: u64 = 1_000_000_000;
 /// PHP's `GC_THRESHOLD_TRIGGER`: a collection that frees fewer objects raises the threshold.
 pub const THRESHOLD_TRIGGER: u64 = 100;
+
+/// Flags that give the end of a collection work before the free: weak references to the
+/// object to clear, a finalizer to run (the [`Reclaimer`]'s test).
+const SPECIAL: u16 = FLAG_HAS_WEAKREFS | FLAG_HAS_FINALIZER;
 
 /// Reference counting plus Bacon and Rajan's synchronous cycle collection over the
 /// possible roots.
@@ -146,9 +151,18 @@ impl RcBacon {
             }
             counts.candidates += s.roots.len() as u64;
             counts.scanned += trial::mark_roots(heap, &mut s.roots, &mut s.marking);
-            trial::scan_roots(heap, &s.roots, &mut s.stack, &mut s.marking);
             s.garbage.clear();
-            trial::gather_white(heap, &s.roots, &mut s.garbage, &mut s.stack);
+            let scanned =
+                trial::scan_roots(heap, &s.roots, &mut s.stack, &mut s.marking, &mut s.garbage);
+            // The white list is the garbage as it stands unless an object in it turned
+            // black again; the settling of weak references and finalizers and
+            // `DEBUG_SAVEALL` read the garbage marks.
+            if scanned.reblackened > 0
+                || layout::flags_of(scanned.shape_union) & SPECIAL != 0
+                || heap.debug() & DEBUG_SAVEALL != 0
+            {
+                trial::keep_white(heap, &mut s.garbage);
+            }
             if s.garbage.is_empty() {
                 continue;
             }

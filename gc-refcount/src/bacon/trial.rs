@@ -1,5 +1,6 @@
-//! Trial deletion over the possible roots: MarkRoots (MarkGray), ScanRoots (Scan,
-//! ScanBlack) and the gathering of CollectWhite, each with an explicit work list.
+//! Trial deletion over the possible roots: MarkRoots (MarkGray), then ScanRoots (Scan,
+//! ScanBlack), whose walk also gathers CollectWhite's garbage, each with an explicit work
+//! list.
 //!
 //! Each pass reads an object's words through one raw view ([`Heap::with_head_mut`]): its
 //! colour, count and first fields in the same look-up. A referent reached by MarkGray or
@@ -105,27 +106,6 @@ fn push_children_reversed(heap: &Heap, obj: ObjRef, head: Head, stack: &mut Vec<
     }
 }
 
-/// Pushes the non-null referents of `obj` onto `stack` in field order.
-#[inline(always)]
-fn push_children(heap: &Heap, obj: ObjRef, head: Head, stack: &mut Vec<ObjRef>) {
-    let n = head.fields as usize;
-    if n > 2 {
-        let fields = &heap.words(obj)[FIELDS..FIELDS + n];
-        stack.extend(fields.iter().filter_map(|&raw| ObjRef::from_raw(raw)));
-        return;
-    }
-    if n >= 1 {
-        if let Some(child) = ObjRef::from_raw(head.first) {
-            stack.push(child);
-        }
-    }
-    if n == 2 {
-        if let Some(child) = ObjRef::from_raw(head.second) {
-            stack.push(child);
-        }
-    }
-}
-
 /// Adds `delta` (+1 or -1) to the count in `w`, unless it is saturated (immortal).
 #[inline(always)]
 fn adjust(w: &mut [u32], delta: i32) {
@@ -194,15 +174,40 @@ fn mark_gray(heap: &mut Heap, root: ObjRef, head: Head, stack: &mut Vec<(ObjRef,
     marked
 }
 
+/// What [`scan_roots`] found besides the white objects.
+#[derive(Clone, Copy, Debug)]
+pub struct Scanned {
+    /// Objects Scan turned white that a later ScanBlack turned black again.
+    pub reblackened: usize,
+    /// The union of the white objects' shape words (whose flags tell whether any has a
+    /// weak reference or a finalizer).
+    pub shape_union: u32,
+}
+
 /// ScanRoots: from each root, a gray object with a count left over is referred to from
 /// outside the gray set and turns black with all it reaches (ScanBlack); one at zero turns
-/// white and its referents are scanned in turn.
+/// white, is appended to `white`, and its referents are scanned in turn, first field
+/// first.
+///
+/// This walk is also CollectWhite's gathering. The garbage is what stays white, in the
+/// order the gathering would reach it from the roots through white objects: black is
+/// closed under reachability (ScanBlack blackens all a black object reaches), so an object
+/// turned white and later black reaches only objects that end black, and what this walk
+/// pushes while passing through it is popped before the entries beneath it and never names
+/// garbage. The walk's entries for garbage are then the gathering's, in the same order,
+/// and the garbage is `white` without the objects turned black again (none, unless
+/// [`Scanned::reblackened`] says so: [`keep_white`] removes them).
 pub fn scan_roots(
     heap: &mut Heap,
     roots: &[ObjRef],
     stack: &mut Vec<ObjRef>,
     blacken: &mut Vec<(ObjRef, Head)>,
-) {
+    white: &mut Vec<ObjRef>,
+) -> Scanned {
+    let mut scanned = Scanned {
+        reblackened: 0,
+        shape_union: 0,
+    };
     for &root in roots {
         stack.push(root);
         while let Some(obj) = stack.pop() {
@@ -213,27 +218,38 @@ pub fn scan_roots(
                 }
                 let live = w[COUNT] > 0;
                 w[0] = with_colour(w[0], if live { BLACK } else { WHITE });
-                Some((live, head_of(w)))
+                Some((live, w[0], head_of(w)))
             });
             match found {
                 None => {}
-                Some((true, head)) => scan_black(heap, obj, head, blacken),
-                Some((false, head)) => push_children(heap, obj, head, stack),
+                Some((true, _, head)) => {
+                    scanned.reblackened += scan_black(heap, obj, head, blacken);
+                }
+                Some((false, shape_word, head)) => {
+                    scanned.shape_union |= shape_word;
+                    white.push(obj);
+                    push_children_reversed(heap, obj, head, stack);
+                }
             }
         }
     }
+    scanned
 }
 
 /// ScanBlack: `obj` (black already, its head read) and every non-black object it reaches
-/// turn black, and each of their references is counted again.
-fn scan_black(heap: &mut Heap, obj: ObjRef, head: Head, stack: &mut Vec<(ObjRef, Head)>) {
+/// turn black, and each of their references is counted again. Returns how many of them
+/// were white.
+fn scan_black(heap: &mut Heap, obj: ObjRef, head: Head, stack: &mut Vec<(ObjRef, Head)>) -> usize {
+    let mut reblackened = 0;
     stack.push((obj, head));
     while let Some((obj, head)) = stack.pop() {
         for_each_child(heap, obj, head, |heap, child| {
             let blackened = heap.with_head_mut(child, |w| {
                 adjust(w, 1);
-                if colour(w[0]) == BLACK {
-                    return None;
+                match colour(w[0]) {
+                    BLACK => return None,
+                    WHITE => reblackened += 1,
+                    _ => {}
                 }
                 w[0] = with_colour(w[0], BLACK);
                 Some(head_of(w))
@@ -243,6 +259,7 @@ fn scan_black(heap: &mut Heap, obj: ObjRef, head: Head, stack: &mut Vec<(ObjRef,
             }
         });
     }
+    reblackened
 }
 
 /// Restores the references of objects that turn out not to be garbage after all (a
@@ -256,33 +273,19 @@ pub fn recount_references(heap: &mut Heap, objs: &[ObjRef]) {
     }
 }
 
-/// CollectWhite's gathering: the white objects reachable from the roots through white
-/// objects, appended to `garbage` in the order reached, each turned black and marked
-/// [`GARBAGE`]. Their references to one another and to black objects were subtracted by
-/// MarkGray and stay so: a white object is referred to only by white objects, and each
-/// black referent keeps a count above zero.
-pub fn gather_white(
-    heap: &mut Heap,
-    roots: &[ObjRef],
-    garbage: &mut Vec<ObjRef>,
-    stack: &mut Vec<ObjRef>,
-) {
-    for &root in roots {
-        stack.push(root);
-        while let Some(obj) = stack.pop() {
-            let head = heap.with_head_mut(obj, |w| {
-                if colour(w[0]) != WHITE {
-                    return None;
-                }
+/// CollectWhite's gathering, from the objects [`scan_roots`] turned white, in its order:
+/// those still white stay in `white`, the garbage, each turned black and marked
+/// [`GARBAGE`]; the others (turned black again) leave it. The garbage's references to one
+/// another and to black objects were subtracted by MarkGray and stay so: a white object is
+/// referred to only by white objects, and each black referent keeps a count above zero.
+pub fn keep_white(heap: &mut Heap, white: &mut Vec<ObjRef>) {
+    white.retain(|&obj| {
+        heap.with_head_mut(obj, |w| {
+            let white = colour(w[0]) == WHITE;
+            if white {
                 w[0] = with_colour(w[0], BLACK) | GARBAGE;
-                Some(head_of(w))
-            });
-            let Some(head) = head else {
-                continue;
-            };
-            garbage.push(obj);
-            // Reversed, so the first field's object is reached first.
-            push_children_reversed(heap, obj, head, stack);
-        }
-    }
+            }
+            white
+        })
+    });
 }

@@ -157,14 +157,20 @@ impl RcBacon {
             // The white list is the garbage as it stands unless an object in it turned
             // black again; the settling of weak references and finalizers and
             // `DEBUG_SAVEALL` read the garbage marks.
-            if scanned.reblackened > 0
-                || layout::flags_of(scanned.shape_union) & SPECIAL != 0
-                || heap.debug() & DEBUG_SAVEALL != 0
-            {
+            let special = layout::flags_of(scanned.shape_union) & SPECIAL != 0;
+            if scanned.reblackened > 0 || special || heap.debug() & DEBUG_SAVEALL != 0 {
                 trial::keep_white(heap, &mut s.garbage);
             }
             if s.garbage.is_empty() {
                 continue;
+            }
+            if !special {
+                // No weak reference to clear and no finalizer to run: nothing can keep or
+                // resurrect any of the garbage, and nothing is released after it.
+                let (found, bytes) = self.free_or_save(heap, &s.garbage);
+                counts.freed += found;
+                counts.bytes_freed += bytes;
+                break;
             }
             let found = s.garbage.len();
             s.gathered.clear();
@@ -216,20 +222,27 @@ impl RcBacon {
         }
     }
 
-    /// Frees the garbage (no count changes: MarkGray subtracted every reference from it),
-    /// or under `DEBUG_SAVEALL` counts its references again and puts it in `gc.garbage`.
-    /// Returns the objects found and the bytes freed.
+    /// Frees the garbage (no count changes: MarkGray subtracted every reference from it,
+    /// those between garbage objects and those leaving the set alike), or under
+    /// `DEBUG_SAVEALL` counts its references again and puts it in `gc.garbage`. Returns the
+    /// objects found and the bytes freed.
     fn free_or_save(&mut self, heap: &mut Heap, garbage: &[ObjRef]) -> (u64, u64) {
         if heap.debug() & DEBUG_COLLECTABLE != 0 {
             for r in garbage {
                 eprintln!("gc[rc-bacon]: collectable {r}");
             }
         }
-        for &obj in garbage {
-            heap.words_mut(obj)[0] &= !GARBAGE;
-            self.counting.hooks_mut().forget(heap, obj);
+        let save_all = heap.debug() & DEBUG_SAVEALL != 0;
+        // MarkRoots took every buffered object out of the buffer, so one of the garbage
+        // can be buffered only if something was buffered since. A freed object's marks
+        // go with its memory.
+        if save_all || !self.counting.hooks().buffer.is_empty() {
+            for &obj in garbage {
+                heap.words_mut(obj)[0] &= !GARBAGE;
+                self.counting.hooks_mut().forget(heap, obj);
+            }
         }
-        if heap.debug() & DEBUG_SAVEALL != 0 {
+        if save_all {
             trial::recount_references(heap, garbage);
             for &obj in garbage {
                 heap.push_garbage(obj);
@@ -237,11 +250,12 @@ impl RcBacon {
             }
             return (garbage.len() as u64, 0);
         }
-        let mut bytes = 0;
-        for &obj in garbage {
-            bytes += heap.free(obj) as u64;
-        }
-        (garbage.len() as u64, bytes)
+        let before = heap.bytes_in_use();
+        heap.free_all(garbage);
+        (
+            garbage.len() as u64,
+            before.saturating_sub(heap.bytes_in_use()) as u64,
+        )
     }
 }
 

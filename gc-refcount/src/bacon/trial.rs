@@ -106,6 +106,39 @@ fn push_children_reversed(heap: &Heap, obj: ObjRef, head: Head, stack: &mut Vec<
     }
 }
 
+/// A work list (a stack) whose top entry is kept in a local rather than in the vector, for
+/// MarkGray and ScanBlack: an object with one referent still to colour (a pair's other
+/// half, a list's next node) is visited next at no vector push or pop. The order is a
+/// plain stack's. Scan keeps a plain vector: it pushes every referent of a white object,
+/// coloured or not, so a local top saves little there and costs its tests.
+struct WorkList<'a, T> {
+    top: Option<T>,
+    rest: &'a mut Vec<T>,
+}
+
+impl<'a, T> WorkList<'a, T> {
+    /// A work list holding `first`, over `rest` (empty).
+    #[inline(always)]
+    fn new(first: T, rest: &'a mut Vec<T>) -> Self {
+        WorkList {
+            top: Some(first),
+            rest,
+        }
+    }
+
+    #[inline(always)]
+    fn push(&mut self, entry: T) {
+        if let Some(below) = self.top.replace(entry) {
+            self.rest.push(below);
+        }
+    }
+
+    #[inline(always)]
+    fn pop(&mut self) -> Option<T> {
+        self.top.take().or_else(|| self.rest.pop())
+    }
+}
+
 /// Adds `delta` (+1 or -1) to the count in `w`, unless it is saturated (immortal).
 #[inline(always)]
 fn adjust(w: &mut [u32], delta: i32) {
@@ -153,7 +186,7 @@ pub fn mark_roots(
 /// every reference from a gray object is subtracted from its referent's count (trial
 /// deletion).
 fn mark_gray(heap: &mut Heap, root: ObjRef, head: Head, stack: &mut Vec<(ObjRef, Head)>) -> u64 {
-    stack.push((root, head));
+    let mut stack = WorkList::new((root, head), stack);
     let mut marked = 0;
     while let Some((obj, head)) = stack.pop() {
         marked += 1;
@@ -241,7 +274,7 @@ pub fn scan_roots(
 /// were white.
 fn scan_black(heap: &mut Heap, obj: ObjRef, head: Head, stack: &mut Vec<(ObjRef, Head)>) -> usize {
     let mut reblackened = 0;
-    stack.push((obj, head));
+    let mut stack = WorkList::new((obj, head), stack);
     while let Some((obj, head)) = stack.pop() {
         for_each_child(heap, obj, head, |heap, child| {
             let blackened = heap.with_head_mut(child, |w| {

@@ -8,15 +8,16 @@
 //! object black. When the buffer holds the threshold of roots (PHP's 10,000), the next
 //! allocation collects: MarkRoots (purple roots are marked gray, their referents' counts
 //! trial-decremented; the others leave the buffer), ScanRoots (what still has a count is
-//! black again with all it reaches, its references counted back; the rest is white), then
-//! the white set is the garbage. Only the subgraphs reachable from possible roots are
-//! examined, never a whole generation. PHP checks the threshold as it adds a root; here
-//! the check is at the next allocation, where the runtime holds no reference outside the
-//! slots (a collection inside a release could see a reference the runtime has not yet
-//! released, e.g. while `gc.garbage` is emptied). After an automatic collection the
-//! threshold adapts as PHP's `gc_adjust_threshold` does: raised by 10,000 (up to
-//! 1,000,000,000) if the collection freed fewer than 100 objects or the buffer is still
-//! full, lowered by 10,000 (not below 10,000) otherwise.
+//! black again with all it reaches, its references counted back; the rest is white, and
+//! Scan's walk lists it in the order CollectWhite would gather it), then the white set is
+//! the garbage. Only the subgraphs reachable from possible roots are examined, never a
+//! whole generation. PHP checks the threshold as it adds a root; here the check is at the
+//! next allocation, where the runtime holds no reference outside the slots (a collection
+//! inside a release could see a reference the runtime has not yet released, e.g. while
+//! `gc.garbage` is emptied). After an automatic collection the threshold adapts as PHP's
+//! `gc_adjust_threshold` does: raised by 10,000 (up to 1,000,000,000) if the collection
+//! freed fewer than 100 objects or the buffer is still full, lowered by 10,000 (not below
+//! 10,000) otherwise.
 //!
 //! An object freed by counting while buffered leaves the buffer at once, through its
 //! index in header word 3 (PHP stores the same index in its header). The end of a
@@ -24,10 +25,12 @@
 //! as for `cycle`: weak references in and to the garbage are cleared, finalizers run once,
 //! resurrected objects and all they reach leave the garbage (their references are counted
 //! again), and a slot value a resurrection overwrote is released, after which the
-//! collection runs again over the roots that release buffered, in the same pause. The
-//! garbage is then freed with no count changes: MarkGray already subtracted every
-//! reference from it. Under `DEBUG_SAVEALL` its references are counted again and it goes
-//! to `gc.garbage`.
+//! collection runs again over the roots that release buffered, in the same pause. A set
+//! in which no object has a finalizer or weak references to it skips the reclaimer (a
+//! dying weak reference is cleared as it is freed). The garbage is then freed in one
+//! [`Heap::free_all`] with no count changes: MarkGray already subtracted every reference
+//! from it. Under `DEBUG_SAVEALL` its references are counted again and it goes to
+//! `gc.garbage`.
 //!
 //! Completeness: garbage that counting does not free lost its last outside reference by a
 //! release that left a count above zero, in it or in what it reaches, so one of its

@@ -163,3 +163,54 @@ fn weak_references_finalizers_and_resurrection_in_a_collection() {
     assert_eq!(live(&m), 1);
     m.verify_now().unwrap();
 }
+
+/// g1 -> [g2, a, d, g3], g2 -> g1, g3 -> g1, d -> a, a -> b, d held by slot 3, every other
+/// slot cleared: g1, g2, g3 are garbage; a and b, reached from g1, are kept by d. Scan
+/// turns a and b white before it reaches d, whose count then blackens them again. With
+/// `finalizers`, g1, g2, g3 report tags 1, 2, 3 and a reports 4.
+fn garbage_beside_a_reblackened_subgraph(m: &mut Runtime<RcBacon>, finalizers: bool) {
+    let (g1, g2, g3, d, a, b) = (0, 1, 2, 3, 4, 5);
+    m.alloc(g1, Shape::new(4, 8)).unwrap();
+    for slot in [g2, g3, d, a] {
+        m.alloc(slot, Shape::new(1, 8)).unwrap();
+    }
+    m.alloc(b, Shape::new(0, 8)).unwrap();
+    for (field, to) in [g2, a, d, g3].into_iter().enumerate() {
+        m.store(g1, field, Some(to)).unwrap();
+    }
+    for (from, to) in [(g2, g1), (g3, g1), (d, a), (a, b)] {
+        m.store(from, 0, Some(to)).unwrap();
+    }
+    if finalizers {
+        for (slot, tag) in [(g1, 1), (g2, 2), (g3, 3), (a, 4)] {
+            m.set_finalizer(slot, Finalizer::report(tag)).unwrap();
+        }
+    }
+    for slot in [g1, g2, g3, a, b] {
+        m.clear(slot).unwrap();
+    }
+}
+
+#[test]
+fn objects_turned_white_then_black_again_survive_and_the_garbage_keeps_its_order() {
+    for finalizers in [false, true] {
+        let mut m = runtime(RcBacon::default());
+        garbage_beside_a_reblackened_subgraph(&mut m, finalizers);
+        assert_eq!(m.collector().buffered(), 5, "g1, g2, g3, a and b");
+        assert_eq!(m.collect(None).unwrap(), 3, "g1, g2 and g3");
+        assert_eq!(m.get_stats()[0].candidates, 5);
+        assert_eq!(m.objects_scanned(), 6, "all six, from g1");
+        assert_eq!(live(&m), 3, "d, a and b");
+        m.verify_now().unwrap();
+        let mut notices = Vec::new();
+        m.drain_notices(&mut notices);
+        let tags: Vec<u32> = notices.iter().filter_map(Notice::finalized_tag).collect();
+        // CollectWhite's order: from g1 through white objects, first field first.
+        let want = if finalizers { vec![1, 2, 3] } else { vec![] };
+        assert_eq!(tags, want);
+        // Dropped, d takes a and b with it by counting alone.
+        m.clear(3).unwrap();
+        assert_eq!(live(&m), 0);
+        m.verify_now().unwrap();
+    }
+}

@@ -8,15 +8,16 @@
 //! object black. When the buffer holds the threshold of roots (PHP's 10,000), the next
 //! allocation collects: MarkRoots (purple roots are marked gray, their referents' counts
 //! trial-decremented; the others leave the buffer), ScanRoots (what still has a count is
-//! black again with all it reaches, its references counted back; the rest is white), then
-//! the white set is the garbage. Only the subgraphs reachable from possible roots are
-//! examined, never a whole generation. PHP checks the threshold as it adds a root; here
-//! the check is at the next allocation, where the runtime holds no reference outside the
-//! slots (a collection inside a release could see a reference the runtime has not yet
-//! released, e.g. while `gc.garbage` is emptied). After an automatic collection the
-//! threshold adapts as PHP's `gc_adjust_threshold` does: raised by 10,000 (up to
-//! 1,000,000,000) if the collection freed fewer than 100 objects or the buffer is still
-//! full, lowered by 10,000 (not below 10,000) otherwise.
+//! black again with all it reaches, its references counted back; the rest is white, and
+//! Scan's walk lists it in the order CollectWhite would gather it), then the white set is
+//! the garbage. Only the subgraphs reachable from possible roots are examined, never a
+//! whole generation. PHP checks the threshold as it adds a root; here the check is at the
+//! next allocation, where the runtime holds no reference outside the slots (a collection
+//! inside a release could see a reference the runtime has not yet released, e.g. while
+//! `gc.garbage` is emptied). After an automatic collection the threshold adapts as PHP's
+//! `gc_adjust_threshold` does: raised by 10,000 (up to 1,000,000,000) if the collection
+//! freed fewer than 100 objects or the buffer is still full, lowered by 10,000 (not below
+//! 10,000) otherwise.
 //!
 //! An object freed by counting while buffered leaves the buffer at once, through its
 //! index in header word 3 (PHP stores the same index in its header). The end of a
@@ -24,10 +25,12 @@
 //! as for `cycle`: weak references in and to the garbage are cleared, finalizers run once,
 //! resurrected objects and all they reach leave the garbage (their references are counted
 //! again), and a slot value a resurrection overwrote is released, after which the
-//! collection runs again over the roots that release buffered, in the same pause. The
-//! garbage is then freed with no count changes: MarkGray already subtracted every
-//! reference from it. Under `DEBUG_SAVEALL` its references are counted again and it goes
-//! to `gc.garbage`.
+//! collection runs again over the roots that release buffered, in the same pause. A set
+//! in which no object has a finalizer or weak references to it skips the reclaimer (a
+//! dying weak reference is cleared as it is freed). The garbage is then freed in one
+//! [`Heap::free_all`] with no count changes: MarkGray already subtracted every reference
+//! from it. Under `DEBUG_SAVEALL` its references are counted again and it goes to
+//! `gc.garbage`.
 //!
 //! Completeness: garbage that counting does not free lost its last outside reference by a
 //! release that left a count above zero, in it or in what it reaches, so one of its
@@ -38,6 +41,7 @@
 mod roots;
 mod trial;
 
+use gc_core::layout::{self, FLAG_HAS_FINALIZER, FLAG_HAS_WEAKREFS};
 use gc_core::reclaim::Reclaimer;
 use gc_core::{
     AllocRequest, Capabilities, CollectOutcome, Collector, GcModule, GcResult, Heap, ObjRef,
@@ -57,6 +61,10 @@ pub const THRESHOLD_MAX: u64 = 1_000_000_000;
 /// PHP's `GC_THRESHOLD_TRIGGER`: a collection that frees fewer objects raises the threshold.
 pub const THRESHOLD_TRIGGER: u64 = 100;
 
+/// Flags that give the end of a collection work before the free: weak references to the
+/// object to clear, a finalizer to run (the [`Reclaimer`]'s test).
+const SPECIAL: u16 = FLAG_HAS_WEAKREFS | FLAG_HAS_FINALIZER;
+
 /// Reference counting plus Bacon and Rajan's synchronous cycle collection over the
 /// possible roots.
 #[derive(Debug)]
@@ -74,6 +82,8 @@ pub struct RcBacon {
 struct Scratch {
     roots: Vec<ObjRef>,
     stack: Vec<ObjRef>,
+    /// MarkGray's and ScanBlack's work list: objects with their fields read.
+    marking: Vec<(ObjRef, trial::Head)>,
     garbage: Vec<ObjRef>,
     gathered: Vec<ObjRef>,
     reclaimer: Reclaimer,
@@ -143,12 +153,27 @@ impl RcBacon {
                 break;
             }
             counts.candidates += s.roots.len() as u64;
-            counts.scanned += trial::mark_roots(heap, &mut s.roots, &mut s.stack);
-            trial::scan_roots(heap, &s.roots, &mut s.stack);
+            counts.scanned += trial::mark_roots(heap, &mut s.roots, &mut s.marking);
             s.garbage.clear();
-            trial::gather_white(heap, &s.roots, &mut s.garbage, &mut s.stack);
+            let scanned =
+                trial::scan_roots(heap, &s.roots, &mut s.stack, &mut s.marking, &mut s.garbage);
+            // The white list is the garbage as it stands unless an object in it turned
+            // black again; the settling of weak references and finalizers and
+            // `DEBUG_SAVEALL` read the garbage marks.
+            let special = layout::flags_of(scanned.shape_union) & SPECIAL != 0;
+            if scanned.reblackened > 0 || special || heap.debug() & DEBUG_SAVEALL != 0 {
+                trial::keep_white(heap, &mut s.garbage);
+            }
             if s.garbage.is_empty() {
                 continue;
+            }
+            if !special {
+                // No weak reference to clear and no finalizer to run: nothing can keep or
+                // resurrect any of the garbage, and nothing is released after it.
+                let (found, bytes) = self.free_or_save(heap, &s.garbage);
+                counts.freed += found;
+                counts.bytes_freed += bytes;
+                break;
             }
             let found = s.garbage.len();
             s.gathered.clear();
@@ -200,20 +225,27 @@ impl RcBacon {
         }
     }
 
-    /// Frees the garbage (no count changes: MarkGray subtracted every reference from it),
-    /// or under `DEBUG_SAVEALL` counts its references again and puts it in `gc.garbage`.
-    /// Returns the objects found and the bytes freed.
+    /// Frees the garbage (no count changes: MarkGray subtracted every reference from it,
+    /// those between garbage objects and those leaving the set alike), or under
+    /// `DEBUG_SAVEALL` counts its references again and puts it in `gc.garbage`. Returns the
+    /// objects found and the bytes freed.
     fn free_or_save(&mut self, heap: &mut Heap, garbage: &[ObjRef]) -> (u64, u64) {
         if heap.debug() & DEBUG_COLLECTABLE != 0 {
             for r in garbage {
                 eprintln!("gc[rc-bacon]: collectable {r}");
             }
         }
-        for &obj in garbage {
-            heap.words_mut(obj)[0] &= !GARBAGE;
-            self.counting.hooks_mut().forget(heap, obj);
+        let save_all = heap.debug() & DEBUG_SAVEALL != 0;
+        // MarkRoots took every buffered object out of the buffer, so one of the garbage
+        // can be buffered only if something was buffered since. A freed object's marks
+        // go with its memory.
+        if save_all || !self.counting.hooks().buffer.is_empty() {
+            for &obj in garbage {
+                heap.words_mut(obj)[0] &= !GARBAGE;
+                self.counting.hooks_mut().forget(heap, obj);
+            }
         }
-        if heap.debug() & DEBUG_SAVEALL != 0 {
+        if save_all {
             trial::recount_references(heap, garbage);
             for &obj in garbage {
                 heap.push_garbage(obj);
@@ -221,11 +253,12 @@ impl RcBacon {
             }
             return (garbage.len() as u64, 0);
         }
-        let mut bytes = 0;
-        for &obj in garbage {
-            bytes += heap.free(obj) as u64;
-        }
-        (garbage.len() as u64, bytes)
+        let before = heap.bytes_in_use();
+        heap.free_all(garbage);
+        (
+            garbage.len() as u64,
+            before.saturating_sub(heap.bytes_in_use()) as u64,
+        )
     }
 }
 

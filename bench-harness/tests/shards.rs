@@ -11,6 +11,9 @@ const PLAN: &[&str] = &[
     "seed-cycles,dll-churn",
     "--collectors",
     "refcount,cycle,marksweep",
+    // Two repeats, so only some runs draw the heap chart and the merge must pick the same.
+    "--repeat",
+    "2",
 ];
 
 /// The columns of `runs.csv` that do not depend on timing: identities, statuses, counts.
@@ -145,6 +148,37 @@ fn heap_lines(dir: &Path) -> Vec<u64> {
     ids
 }
 
+/// Each run's LBO is its wall time over the least wall-minus-GC of every run of the same
+/// workload and seed in the set (all runs here are ok, at the default heap), so a merge that
+/// kept the shards' own LBO (taken over a share of the collectors) shows.
+fn assert_lbo_over_all_collectors(dir: &Path) {
+    let rows = table(dir, &["workload", "seed", "wall_ns", "gc_ns", "lbo"]);
+    let get =
+        |r: &Vec<(String, String)>, c: &str| r.iter().find(|(h, _)| h == c).unwrap().1.clone();
+    for row in &rows {
+        let least = rows
+            .iter()
+            .filter(|o| {
+                get(o, "workload") == get(row, "workload") && get(o, "seed") == get(row, "seed")
+            })
+            .map(|o| {
+                let (w, g): (u64, u64) = (
+                    get(o, "wall_ns").parse().unwrap(),
+                    get(o, "gc_ns").parse().unwrap(),
+                );
+                w.saturating_sub(g).max(1)
+            })
+            .min()
+            .unwrap();
+        let wall: f64 = get(row, "wall_ns").parse().unwrap();
+        let lbo: f64 = get(row, "lbo").parse().unwrap();
+        assert!(
+            (lbo - wall / least as f64).abs() < 1e-9 * lbo,
+            "{row:?}: least {least}"
+        );
+    }
+}
+
 #[test]
 fn merged_shards_equal_one_unsharded_run_and_bad_sets_of_shards_are_refused() {
     let root = scratch("merge");
@@ -152,9 +186,12 @@ fn merged_shards_equal_one_unsharded_run_and_bad_sets_of_shards_are_refused() {
     for (k, dir) in shards.iter().enumerate() {
         run(&["--shard", &format!("{k}/4")], dir);
     }
-    // The pinned shares of this plan (src/shard.rs), end to end.
+    // The shares of this plan, pinned: the same on any machine (the rule: src/shard.rs).
     let shares: Vec<Vec<u64>> = shards.iter().map(|d| run_ids(d)).collect();
-    assert_eq!(shares, [vec![0, 1], vec![2, 3], vec![5], vec![4]]);
+    assert_eq!(
+        shares,
+        [vec![1, 3, 7], vec![2, 6, 10], vec![5, 9, 11], vec![0, 4, 8]]
+    );
     assert_eq!(manifest(&shards[2])["shard"]["index"], 2);
     assert_eq!(manifest(&shards[2])["shard"]["count"], 4);
 
@@ -168,7 +205,7 @@ fn merged_shards_equal_one_unsharded_run_and_bad_sets_of_shards_are_refused() {
     assert_eq!(result.status.code(), Some(0), "{}", stderr(&result));
 
     assert_eq!(table(&merged, COUNT_COLUMNS), table(&whole, COUNT_COLUMNS));
-    assert_eq!(table(&merged, COUNT_COLUMNS).len(), 6);
+    assert_eq!(table(&merged, COUNT_COLUMNS).len(), 12);
     for raw in ["pauses.csv", "heap.csv"] {
         assert_eq!(
             lines_per_run(&merged, raw),
@@ -194,8 +231,12 @@ fn merged_shards_equal_one_unsharded_run_and_bad_sets_of_shards_are_refused() {
             .collect()
     };
     assert_eq!(files(&m), files(&w));
-    let lbo = table(&merged, &["lbo"]);
-    assert!(lbo.iter().all(|r| !r[0].1.is_empty()), "{lbo:?}");
+    assert_eq!(
+        heap_lines(&whole).len(),
+        6,
+        "one charted run per (workload, collector)"
+    );
+    assert_lbo_over_all_collectors(&merged);
     // plot and compare take the merged set as they take a run's.
     assert_eq!(
         gclab(&["plot", "--from", s(&merged)]).status.code(),
@@ -262,7 +303,7 @@ fn bad_shard_arguments_are_one_line() {
         ("4/4", "expected K/N"),
         ("1", "expected K/N"),
         ("0/0", "expected K/N"),
-        ("7/8", "the plan has only 6 runs, fewer than 8 shards"),
+        ("12/13", "the plan has only 12 runs, fewer than 13 shards"),
     ] {
         let mut args = vec!["run"];
         args.extend(PLAN);
@@ -291,7 +332,7 @@ fn slurm_writes_an_array_and_a_merge_and_needs_sbatch_to_submit() {
     assert!(
         array.contains(
             "run --collectors refcount,cycle,marksweep --workloads seed-cycles,dll-churn \
-             --seeds 1 --repeat 1 --quick --timeout 20 --memory-budget-mib 4096 --shard \
+             --seeds 1 --repeat 2 --quick --timeout 20 --memory-budget-mib 4096 --shard \
              \"$SLURM_ARRAY_TASK_ID/4\""
         ),
         "{array}"
@@ -318,9 +359,9 @@ fn slurm_writes_an_array_and_a_merge_and_needs_sbatch_to_submit() {
 
     let mut bad = vec!["slurm"];
     bad.extend(PLAN);
-    bad.extend(["--shards", "7", "--out", s(&merged)]);
+    bad.extend(["--shards", "13", "--out", s(&merged)]);
     let result = gclab(&bad);
     assert_eq!(result.status.code(), Some(2));
-    assert!(stderr(&result).contains("fewer than 7 shards"));
+    assert!(stderr(&result).contains("fewer than 13 shards"));
     std::fs::remove_dir_all(&root).unwrap();
 }

@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use workloads::{Size, Workload};
 
 use crate::console::{errln, out};
+use crate::merge::MergeError;
 use crate::plan::{check_timeout, parse_set, Plan, PlanRequest, MAX_MEMORY_BUDGET_MIB};
 use crate::provenance::{real_path, result_folders, Provenance, WorkTree};
 use crate::registry::{registry, Registry};
@@ -15,6 +16,7 @@ use crate::results::transaction::SetTransaction;
 use crate::results::RunOutcome;
 use crate::runner::run_plan;
 use crate::set_writer::{replot, stage_run_set, PlotError};
+use crate::shard::{Shard, MAX_SHARDS};
 use crate::signals::{signal_name, Interrupts};
 use crate::units::duration_ns;
 
@@ -95,50 +97,50 @@ enum Command {
     List,
     /// Run every collector x workload combination, each run in its own child process.
     Run {
-        /// Collectors to run (comma-separated; default: all).
-        #[arg(long, value_delimiter = ',')]
-        collectors: Vec<String>,
-        /// Workloads to run (comma-separated; default: all).
-        #[arg(long, value_delimiter = ',')]
-        workloads: Vec<String>,
-        /// Also run every peer (Rc, bacon_rajan_cc, dumpster, rust-gc, CPython) on the same
-        /// workloads (needs a build with `--features peers`).
+        #[command(flatten)]
+        options: RunOptions,
+        /// Run only shard K of N of the plan's runs (0 <= K < N), into a complete set marked
+        /// with the shard; `gclab merge` joins the N shards.
+        #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+        shard: Option<Shard>,
+    },
+    /// Join the shards of one plan (`run --shard K/N`, K = 0..N-1) into the set one `run`
+    /// of that plan writes.
+    Merge {
+        /// The shard folders, every K once.
+        #[arg(required = true, value_name = "DIR")]
+        shards: Vec<PathBuf>,
+        /// The merged set's folder: written as one transaction.
         #[arg(long)]
-        peers: bool,
-        /// Override a workload parameter: workload.param=value (repeatable; the workload must
-        /// be in the run).
-        #[arg(long = "set", value_name = "WORKLOAD.PARAM=VALUE")]
-        sets: Vec<String>,
-        /// Number of seeds (0..N); the whole plan is limited to 100,000 runs.
-        #[arg(long, default_value_t = 1)]
-        seeds: u64,
-        /// Repeats of each (collector, workload, seed) [default: 3, or 1 with --quick].
-        #[arg(long)]
-        repeat: Option<u32>,
-        /// Find each minimum heap, then run at these multiples of it (e.g. 1.5,2,3,4,6).
-        #[arg(long, value_delimiter = ',')]
-        heap_multiples: Vec<f64>,
-        /// Small workload presets and one repeat: a smoke run of under a minute.
-        #[arg(long)]
-        quick: bool,
-        /// Output directory: written as one transaction; a gclab set there is replaced whole.
-        #[arg(long, default_value = "results")]
         out: PathBuf,
         /// Replace --out even if it holds files gclab did not write (they are deleted).
         #[arg(long)]
         force: bool,
-        /// Write into a folder inside the git work tree although the tree has uncommitted
-        /// changes outside the result folders (recorded in the provenance).
+    },
+    /// Write (and with --submit, submit) a Slurm job array running the plan as N shards,
+    /// one task each, and a merge job that runs after all of them succeeded.
+    Slurm {
+        #[command(flatten)]
+        options: RunOptions,
+        /// N: shards, one array task each.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_SHARDS)))]
+        shards: u32,
+        /// CPUs per task (runs are sequential within a shard).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=4096))]
+        cpus_per_task: u32,
+        /// Memory per task in Slurm's syntax [default: the memory budget + 512 MiB].
+        #[arg(long, value_parser = crate::slurm::mem_arg)]
+        mem: Option<String>,
+        /// Time limit per task in Slurm's syntax [default: every run of the largest shard at
+        /// its timeout, plus 5 minutes].
+        #[arg(long, value_parser = crate::slurm::time_arg)]
+        time: Option<String>,
+        /// Slurm partition [default: the cluster's default].
         #[arg(long)]
-        allow_dirty: bool,
-        /// Per-run time limit in seconds (above 0, at most a week); a run over it is killed
-        /// and recorded as failed [default: 60, or 20 with --quick].
-        #[arg(long, value_parser = timeout_arg, allow_hyphen_values = true)]
-        timeout: Option<f64>,
-        /// Heap limit (MiB, 1 to 1048576) for runs without one: a run needing more fails
-        /// "out of memory".
-        #[arg(long, default_value_t = 4096, value_parser = budget_arg, allow_hyphen_values = true)]
-        memory_budget_mib: u64,
+        partition: Option<String>,
+        /// Submit both jobs with sbatch and print their ids.
+        #[arg(long)]
+        submit: bool,
     },
     /// One run in this process (what `run` starts in each child).
     RunOne(RunOneArgs),
@@ -167,6 +169,55 @@ enum Command {
         /// Result directory compared against it.
         b: PathBuf,
     },
+}
+
+/// The options of `run` that define a plan and where it goes (shared with `slurm`).
+#[derive(Debug, Clone, clap::Args)]
+struct RunOptions {
+    /// Collectors to run (comma-separated; default: all).
+    #[arg(long, value_delimiter = ',')]
+    collectors: Vec<String>,
+    /// Workloads to run (comma-separated; default: all).
+    #[arg(long, value_delimiter = ',')]
+    workloads: Vec<String>,
+    /// Also run every peer (Rc, bacon_rajan_cc, dumpster, rust-gc, CPython) on the same
+    /// workloads (needs a build with `--features peers`).
+    #[arg(long)]
+    peers: bool,
+    /// Override a workload parameter: workload.param=value (repeatable; the workload must
+    /// be in the run).
+    #[arg(long = "set", value_name = "WORKLOAD.PARAM=VALUE")]
+    sets: Vec<String>,
+    /// Number of seeds (0..N); the whole plan is limited to 100,000 runs.
+    #[arg(long, default_value_t = 1)]
+    seeds: u64,
+    /// Repeats of each (collector, workload, seed) [default: 3, or 1 with --quick].
+    #[arg(long)]
+    repeat: Option<u32>,
+    /// Find each minimum heap, then run at these multiples of it (e.g. 1.5,2,3,4,6).
+    #[arg(long, value_delimiter = ',')]
+    heap_multiples: Vec<f64>,
+    /// Small workload presets and one repeat: a smoke run of under a minute.
+    #[arg(long)]
+    quick: bool,
+    /// Output directory: written as one transaction; a gclab set there is replaced whole.
+    #[arg(long, default_value = "results")]
+    out: PathBuf,
+    /// Replace --out even if it holds files gclab did not write (they are deleted).
+    #[arg(long)]
+    force: bool,
+    /// Write into a folder inside the git work tree although the tree has uncommitted
+    /// changes outside the result folders (recorded in the provenance).
+    #[arg(long)]
+    allow_dirty: bool,
+    /// Per-run time limit in seconds (above 0, at most a week); a run over it is killed
+    /// and recorded as failed [default: 60, or 20 with --quick].
+    #[arg(long, value_parser = timeout_arg, allow_hyphen_values = true)]
+    timeout: Option<f64>,
+    /// Heap limit (MiB, 1 to 1048576) for runs without one: a run needing more fails
+    /// "out of memory".
+    #[arg(long, default_value_t = 4096, value_parser = budget_arg, allow_hyphen_values = true)]
+    memory_budget_mib: u64,
 }
 
 /// The arguments of `run-one`.
@@ -393,18 +444,190 @@ fn run(args: RunArgs, registry: &Registry) -> Result<(), CliError> {
         plan.out.display()
     ));
     out(&summary_table(&set));
+    runs_outcome(rows, &plan.out)
+}
+
+impl RunOptions {
+    /// The plan these options ask for, whole or one shard of it.
+    fn request(&self, shard: Option<Shard>) -> PlanRequest {
+        PlanRequest {
+            collectors: self.collectors.clone(),
+            peers: self.peers,
+            workloads: self.workloads.clone(),
+            sets: self.sets.clone(),
+            seeds: self.seeds,
+            repeat: self.repeat.unwrap_or(if self.quick { 1 } else { 3 }),
+            small: self.quick,
+            heap_multiples: self.heap_multiples.clone(),
+            timeout_secs: self.timeout.unwrap_or(if self.quick { 20.0 } else { 60.0 }),
+            memory_budget: self.memory_budget_mib.saturating_mul(1024 * 1024),
+            out: self.out.clone(),
+            shard,
+        }
+    }
+
+    /// The `run` arguments that give `plan` again (defaults spelled out, so the tasks do
+    /// not depend on them), without `--out` and `--shard`.
+    fn plan_args(&self, plan: &Plan) -> Vec<String> {
+        let mut args = vec![
+            "--collectors".to_string(),
+            plan.collectors.join(","),
+            "--workloads".to_string(),
+            plan.workload_names.join(","),
+        ];
+        if self.peers {
+            args.push("--peers".into());
+        }
+        for set in &self.sets {
+            args.extend(["--set".to_string(), set.clone()]);
+        }
+        args.extend([
+            "--seeds".to_string(),
+            plan.seeds.to_string(),
+            "--repeat".to_string(),
+            plan.repeat.to_string(),
+        ]);
+        if !plan.heap_multiples.is_empty() {
+            let multiples: Vec<String> = plan.heap_multiples.iter().map(f64::to_string).collect();
+            args.extend(["--heap-multiples".to_string(), multiples.join(",")]);
+        }
+        if plan.small {
+            args.push("--quick".into());
+        }
+        args.extend([
+            "--timeout".to_string(),
+            plan.timeout_secs.to_string(),
+            "--memory-budget-mib".to_string(),
+            self.memory_budget_mib.to_string(),
+        ]);
+        if self.allow_dirty {
+            args.push("--allow-dirty".into());
+        }
+        args
+    }
+}
+
+/// Prints how many runs failed and turns that into the exit status, as `run` does.
+fn runs_outcome(rows: &[crate::results::RunRow], out: &Path) -> Result<(), CliError> {
+    let failed = rows.iter().filter(|r| r.is_failed()).count();
     match failed {
         0 => Ok(()),
         n if n == rows.len() => Err(CliError::RunsFailed(format!(
             "all {n} runs failed; see {}/README.md",
-            plan.out.display()
+            out.display()
         ))),
         n => Err(CliError::RunsFailed(format!(
             "{n} of {} runs failed; see {}/README.md",
             rows.len(),
-            plan.out.display()
+            out.display()
         ))),
     }
+}
+
+fn merge_shards(shards: &[PathBuf], out: &Path, force: bool) -> Result<(), CliError> {
+    let set = crate::merge::merge(shards, out, force).map_err(|e| match e {
+        MergeError::Refused(m) => CliError::Usage(m),
+        MergeError::Failed(m) => CliError::Failure(m),
+    })?;
+    errln(&format!(
+        "merged {} shards: {} runs; results in {}",
+        shards.len(),
+        set.runs.len(),
+        out.display()
+    ));
+    crate::console::out(&summary_table(&set));
+    runs_outcome(&set.runs, out)
+}
+
+/// The resource flags of `slurm`.
+struct SlurmResources {
+    shards: u32,
+    cpus_per_task: u32,
+    mem: Option<String>,
+    time: Option<String>,
+    partition: Option<String>,
+}
+
+/// `gclab slurm`: validates the plan and the split here, so a typo fails now and not in
+/// every task, then writes (and submits) the scripts.
+fn slurm(
+    registry: &Registry,
+    options: &RunOptions,
+    resources: SlurmResources,
+    submit: bool,
+) -> Result<(), CliError> {
+    let shard = Shard {
+        index: 0,
+        count: resources.shards,
+    };
+    let plan = Plan::new(options.request(Some(shard)), registry).map_err(CliError::Usage)?;
+    let absolute = |p: &Path| {
+        std::path::absolute(p).map_err(|e| CliError::Usage(format!("{}: {e}", p.display())))
+    };
+    let out = absolute(&plan.out)?;
+    let shards_dir = crate::slurm::shards_dir_for(&out);
+    // The tasks and the merge would refuse a dirty tree one by one; say it once, now.
+    provenance_for(&shards_dir, options.allow_dirty)?;
+    provenance_for(&out, options.allow_dirty)?;
+    let all = crate::runner::cells(&plan, &[]);
+    let largest = (0..resources.shards)
+        .map(|k| {
+            crate::shard::cells_of(
+                &all,
+                Shard {
+                    index: k,
+                    count: resources.shards,
+                },
+            )
+            .len()
+        })
+        .max()
+        .unwrap_or(0);
+    let searches = if plan.heap_multiples.is_empty() {
+        0
+    } else {
+        plan.collectors.len() * plan.workload_names.len()
+    };
+    let job = crate::slurm::SlurmJob {
+        gclab: std::env::current_exe()
+            .map_err(|e| CliError::Failure(format!("cannot find the gclab binary: {e}")))?,
+        workdir: std::env::current_dir()
+            .map_err(|e| CliError::Failure(format!("no current folder: {e}")))?,
+        run_args: options.plan_args(&plan),
+        shards: resources.shards,
+        out,
+        force: options.force,
+        shards_dir,
+        cpus_per_task: resources.cpus_per_task,
+        mem: resources
+            .mem
+            .unwrap_or_else(|| crate::slurm::default_mem(plan.memory_budget)),
+        time: resources
+            .time
+            .unwrap_or_else(|| crate::slurm::default_time(largest, searches, plan.timeout_secs)),
+        partition: resources.partition,
+    };
+    let written = job.write().map_err(CliError::Failure)?;
+    for path in &written {
+        errln(&format!("wrote {}", path.display()));
+    }
+    errln(&format!(
+        "{} runs in {} shards of at most {largest}; shards in {}, merged set in {}",
+        all.len(),
+        resources.shards,
+        job.shards_dir.display(),
+        job.out.display()
+    ));
+    if submit {
+        let (array, merge) = job.submit().map_err(CliError::Failure)?;
+        crate::console::out(&format!("array job {array}\nmerge job {merge}\n"));
+    } else {
+        errln(&format!(
+            "submit with: bash {}",
+            job.shards_dir.join(crate::slurm::SUBMIT_SCRIPT).display()
+        ));
+    }
+    Ok(())
 }
 
 /// `gclab new-collector`: plans every edit, refuses before writing anything if one cannot
@@ -455,43 +678,35 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> Result<(), CliE
             out(&list(&registry));
             Ok(())
         }
-        Command::Run {
-            collectors,
-            workloads,
-            peers,
-            sets,
-            seeds,
-            repeat,
-            heap_multiples,
-            quick,
-            out,
-            force,
-            allow_dirty,
-            timeout,
-            memory_budget_mib,
-        } => {
-            let request = PlanRequest {
-                collectors,
-                peers,
-                workloads,
-                sets,
-                seeds,
-                repeat: repeat.unwrap_or(if quick { 1 } else { 3 }),
-                small: quick,
-                heap_multiples,
-                timeout_secs: timeout.unwrap_or(if quick { 20.0 } else { 60.0 }),
-                memory_budget: memory_budget_mib.saturating_mul(1024 * 1024),
-                out,
-            };
-            run(
-                RunArgs {
-                    request,
-                    force,
-                    allow_dirty,
-                },
-                &registry,
-            )
-        }
+        Command::Run { options, shard } => run(
+            RunArgs {
+                request: options.request(shard),
+                force: options.force,
+                allow_dirty: options.allow_dirty,
+            },
+            &registry,
+        ),
+        Command::Merge { shards, out, force } => merge_shards(&shards, &out, force),
+        Command::Slurm {
+            options,
+            shards,
+            cpus_per_task,
+            mem,
+            time,
+            partition,
+            submit,
+        } => slurm(
+            &registry,
+            &options,
+            SlurmResources {
+                shards,
+                cpus_per_task,
+                mem,
+                time,
+                partition,
+            },
+            submit,
+        ),
         Command::RunOne(args) => {
             crate::child::guard_against_orphaning();
             run_one(&registry, &args)

@@ -24,6 +24,7 @@ pub mod compare;
 pub mod console;
 pub mod heap_search;
 pub mod measure;
+pub mod merge;
 pub mod metrics;
 #[cfg(feature = "peers")]
 pub mod peer_run;
@@ -36,6 +37,8 @@ pub mod runner;
 pub mod sampler;
 pub mod scaffold;
 pub mod set_writer;
+pub mod shard;
 pub mod signals;
+pub mod slurm;
 pub mod test_hooks;
 pub mod units;

@@ -1,5 +1,7 @@
-//! `gclab`: run collectors against workloads (`run`, `run --quick`, `run-one`), redraw
-//! results (`plot`), compare result sets (`compare`), list what exists (`list`).
+//! `gclab`: run collectors against workloads (`run`, `run --quick`, `run --shard`,
+//! `run-one`), merge shards (`merge`) or write a Slurm job array (`slurm`), redraw results
+//! (`plot`), compare result sets (`compare`), list what exists (`list`), start a collector
+//! (`new-collector`).
 #![forbid(unsafe_code)]
 
 fn main() {

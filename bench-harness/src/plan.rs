@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use workloads::{Size, Workload};
 
 use crate::registry::Registry;
+use crate::shard::Shard;
 
 /// `--set workload.param=value` overrides, grouped by workload.
 pub type WorkloadSets = BTreeMap<String, Vec<(String, String)>>;
@@ -47,8 +48,9 @@ pub fn check_timeout(secs: f64) -> Result<f64, String> {
     }
 }
 
-/// The validated configuration of a `run`.
-#[derive(Clone, Debug, Serialize)]
+/// The validated configuration of a `run`. It deserializes from a manifest's `plan` (as
+/// `merge` reads it) without the parsed workloads, which only running needs.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Plan {
     /// Collectors, in registry order.
     pub collectors: Vec<String>,
@@ -77,6 +79,9 @@ pub struct Plan {
     pub memory_budget: u64,
     /// Output directory.
     pub out: PathBuf,
+    /// The share of the cells this run measures (`--shard K/N`); absent for the whole plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
 }
 
 /// The raw choices of a `run` before validation.
@@ -104,6 +109,8 @@ pub struct PlanRequest {
     pub memory_budget: u64,
     /// Output directory.
     pub out: PathBuf,
+    /// Run only this share of the cells.
+    pub shard: Option<Shard>,
 }
 
 /// Sizes for the default (full) matrix where a workload's own default would not let every
@@ -238,6 +245,14 @@ impl Plan {
                  --heap-multiples"
             ));
         }
+        if let Some(shard) = request.shard {
+            if u128::from(shard.count) > cells {
+                return Err(format!(
+                    "--shard {shard}: the plan has only {cells} runs, fewer than {} shards",
+                    shard.count
+                ));
+            }
+        }
         Ok(Plan {
             collectors,
             peers,
@@ -252,6 +267,7 @@ impl Plan {
             timeout_secs: request.timeout_secs,
             memory_budget: request.memory_budget,
             out: request.out,
+            shard: request.shard,
         })
     }
 

@@ -279,8 +279,14 @@ fn provenance_section(json: &serde_json::Value) -> String {
         (serde_json::Value::Bool(true), _) => " (with uncommitted changes)",
         _ => "",
     };
+    let shard = match (&params["shard"]["index"], &params["shard"]["count"]) {
+        (serde_json::Value::Number(k), serde_json::Value::Number(n)) => format!(
+            "- shard {k}/{n} of the plan: a share of its runs (join the shards with `gclab merge`)\n"
+        ),
+        _ => String::new(),
+    };
     format!(
-        "- date: {}\n- git revision: {}{}\n- compiler: {}\n- CPU: {} ({} cores, {})\n- command: `{}`\n- seeds: {}, repeats: {}, small presets: {}, per-run timeout: {} s, memory budget: {} MiB\n",
+        "{shard}- date: {}\n- git revision: {}{}\n- compiler: {}\n- CPU: {} ({} cores, {})\n- command: `{}`\n- seeds: {}, repeats: {}, small presets: {}, per-run timeout: {} s, memory budget: {} MiB\n",
         field(&p["date"]),
         field(&p["git_revision"]),
         dirty,
@@ -441,6 +447,7 @@ mod tests {
             dirty: None,
             plan_fingerprint: "0".into(),
             plan: serde_json::Value::Null,
+            ..Default::default()
         })
         .unwrap();
         let section = peers_section(&own, &dir);

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::charts::heap_line;
 use crate::child::{run_child, ChildRequest};
@@ -31,7 +31,7 @@ pub struct Cell {
 }
 
 /// The minimum heap found for one (collector, workload), or why there is none.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MinHeap {
     /// Collector.
     pub collector: String,
@@ -151,46 +151,68 @@ pub fn cells(plan: &Plan, min_heaps: &[MinHeap]) -> Vec<Cell> {
     cells
 }
 
-/// Runs the whole plan, or stops at the first cell after a signal. Prints one line per run
+/// The indices of the cells this run measures: all of them, or its shard's.
+pub fn selected_cells(plan: &Plan) -> Vec<usize> {
+    let all = cells(plan, &[]);
+    match plan.shard {
+        Some(shard) => crate::shard::cells_of(&all, shard),
+        None => (0..all.len()).collect(),
+    }
+}
+
+/// Runs the whole plan (or its shard), or stops at the first cell after a signal. Prints one line per run
 /// when stderr is not a terminal.
 pub fn run_plan(plan: &Plan, interrupts: &Interrupts) -> Result<RunData, Interrupted> {
     let timeout = Duration::from_secs_f64(plan.timeout_secs);
     let started = Instant::now();
     let stop = || interrupts.signal().map(|signal| Interrupted { signal });
 
+    let selected = selected_cells(plan);
     let mut min_heaps = Vec::new();
     if !plan.heap_multiples.is_empty() {
-        let searches = (plan.collectors.len() * plan.workload_names.len()) as u64;
-        let bar = progress_bar(searches);
+        // A shard searches only the minimum heaps its own cells multiply.
+        let all = cells(plan, &[]);
+        let needed = |collector: &str, workload: &str| {
+            selected.iter().any(|&i| {
+                let r = &all[i].request;
+                !r.peer && r.collector == collector && r.workload == workload
+            })
+        };
+        let pairs: Vec<(&String, &String)> = plan
+            .workload_names
+            .iter()
+            .flat_map(|w| plan.collectors.iter().map(move |c| (w, c)))
+            .filter(|(w, c)| needed(c, w))
+            .collect();
+        let bar = progress_bar(pairs.len() as u64);
         bar.set_message("searching minimum heaps");
-        for workload in &plan.workload_names {
-            for collector in &plan.collectors {
-                let template = request(plan, collector, workload, 0, None);
-                let result = min_heap(&template, timeout, plan.memory_budget, interrupts);
-                if let Some(stopped) = stop() {
-                    bar.finish_and_clear();
-                    return Err(stopped);
-                }
-                min_heaps.push(MinHeap {
-                    collector: collector.clone(),
-                    workload: workload.clone(),
-                    bytes: result.as_ref().ok().copied(),
-                    error: result.err(),
-                });
-                bar.inc(1);
+        for (workload, collector) in pairs {
+            let template = request(plan, collector, workload, 0, None);
+            let result = min_heap(&template, timeout, plan.memory_budget, interrupts);
+            if let Some(stopped) = stop() {
+                bar.finish_and_clear();
+                return Err(stopped);
             }
+            min_heaps.push(MinHeap {
+                collector: collector.clone(),
+                workload: workload.clone(),
+                bytes: result.as_ref().ok().copied(),
+                error: result.err(),
+            });
+            bar.inc(1);
         }
         bar.finish_and_clear();
     }
 
     let cells = cells(plan, &min_heaps);
-    let bar = progress_bar(cells.len() as u64);
+    let bar = progress_bar(selected.len() as u64);
     let mut data = RunData {
-        rows: Vec::with_capacity(cells.len()),
+        rows: Vec::with_capacity(selected.len()),
         ..RunData::default()
     };
     let mut charted = BTreeSet::new();
-    for (id, cell) in cells.iter().enumerate() {
+    for (position, &id) in selected.iter().enumerate() {
+        let cell = &cells[id];
         bar.set_message(format!(
             "{} {}",
             cell.request.collector, cell.request.workload
@@ -204,6 +226,8 @@ pub fn run_plan(plan: &Plan, interrupts: &Interrupts) -> Result<RunData, Interru
             return Err(stopped);
         }
         let mut row = outcome.row;
+        // The plan's cell index, in a shard too: the shards' rows, pauses and curves then
+        // merge by a plain union, and a merged set numbers its runs as one run would.
         row.run_id = id as u64;
         row.repeat = cell.repeat;
         row.heap_multiple = cell.heap_multiple;
@@ -215,8 +239,8 @@ pub fn run_plan(plan: &Plan, interrupts: &Interrupts) -> Result<RunData, Interru
             // No terminal (CI, redirected): one plain line per run instead of a bar.
             errln(&format!(
                 "[{}/{}] {} {} seed {} repeat {}: {}{}",
-                id + 1,
-                cells.len(),
+                position + 1,
+                selected.len(),
                 row.collector,
                 row.workload,
                 row.seed,

@@ -80,6 +80,8 @@ pub fn stage_run_set(
         revision,
         dirty: provenance.git_dirty,
         plan: serde_json::to_value(plan).map_err(|e| e.to_string())?,
+        shard: plan.shard,
+        merged_from: None,
     };
     Ok((set, head))
 }
@@ -119,6 +121,8 @@ pub fn replot(dir: &Path, force: bool) -> Result<ResultSet, PlotError> {
         dirty: m.dirty,
         plan_fingerprint: m.plan_fingerprint.clone(),
         plan: m.plan.clone(),
+        shard: m.shard,
+        merged_from: m.merged_from,
     })
     .map_err(PlotError::Failed)?;
     Ok(checked.set)

@@ -467,6 +467,7 @@ fn crafted_set(dir: &Path, runs_csv: &[u8], runs_json: &[u8]) {
         dirty: None,
         plan_fingerprint: "0".into(),
         plan: serde_json::Value::Null,
+        ..Default::default()
     })
     .unwrap();
 }

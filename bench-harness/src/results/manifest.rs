@@ -14,6 +14,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::checksum::file_checksum;
+use crate::shard::Shard;
 
 /// The manifest's file name inside a result set.
 pub const MANIFEST_JSON: &str = "manifest.json";
@@ -58,6 +59,13 @@ pub struct Manifest {
     pub plan_fingerprint: String,
     /// The plan, as recorded in `runs.json`'s `parameters`.
     pub plan: serde_json::Value,
+    /// The share of the plan's cells the set holds (`run --shard K/N`); absent for a whole
+    /// plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+    /// How many shards `merge` joined into this set; absent for a set run whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_from: Option<u32>,
     /// Every file of the set except the manifest itself, in writing order.
     pub files: Vec<ManifestEntry>,
 }

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use super::manifest::{FileRole, Manifest, ManifestEntry, MANIFEST_FORMAT, MANIFEST_JSON};
 use super::{RUNS_CSV, RUNS_JSON};
 use crate::checksum::{file_checksum, fnv1a64_hex};
+use crate::shard::Shard;
 use crate::test_hooks::abort_at;
 
 /// Marks a staging folder's name: `.NAME` + this + the writer's process id.
@@ -36,7 +37,7 @@ pub fn is_staging_name(name: &str) -> bool {
 }
 
 /// What the manifest records besides the files.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ManifestHead {
     /// Revision the set was measured at.
     pub revision: Option<String>,
@@ -46,6 +47,10 @@ pub struct ManifestHead {
     pub plan_fingerprint: String,
     /// The plan.
     pub plan: serde_json::Value,
+    /// The shard the set holds, if it is one.
+    pub shard: Option<Shard>,
+    /// How many shards were merged into the set, if it is a merge.
+    pub merged_from: Option<u32>,
 }
 
 /// What a folder holds, as far as replacing it is concerned.
@@ -321,6 +326,8 @@ impl SetTransaction {
             dirty: head.dirty,
             plan_fingerprint: head.plan_fingerprint,
             plan: head.plan,
+            shard: head.shard,
+            merged_from: head.merged_from,
             files: self.entries.clone(),
         };
         let text = serde_json::to_string_pretty(&manifest).map_err(|e| e.to_string())?;
@@ -433,6 +440,7 @@ mod tests {
             dirty: None,
             plan_fingerprint: "0".into(),
             plan: serde_json::Value::Null,
+            ..Default::default()
         }
     }
 
@@ -455,6 +463,8 @@ mod tests {
                 dirty: None,
                 plan_fingerprint: "0".into(),
                 plan: serde_json::Value::Null,
+                shard: None,
+                merged_from: None,
                 files: vec![],
             })
             .unwrap(),

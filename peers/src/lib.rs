@@ -5,7 +5,8 @@
 //! leaks cycles), `bacon-rajan-cc` (synchronous trial deletion), `dumpster` (unsync
 //! flavour) and `rust-gc` (the `gc` crate's mark-sweep), plus CPython's own collector through
 //! a standard-library driver script that replays the workload's trace, compiled into Python
-//! ([`cpython`], [`pyprogram`]). Root slots and fields hold each crate's own smart pointers;
+//! ([`cpython`], [`pyprogram`]), one peer per interpreter named from its version
+//! ([`interpreter`]). Root slots and fields hold each crate's own smart pointers;
 //! explicit collections call the crate's own entry point and are timed as pauses, as are the
 //! automatic collections the adapter can observe. Counts do not come from the crates: every node carries a census
 //! record whose `Drop` is counted, so "allocated" and "alive after a final collection" are

@@ -239,3 +239,57 @@ fn every_interpreter_in_gclab_pythons_gets_rows_named_from_its_version() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--python` must reach each cell's child: here the children find no `python3` on `PATH` and
+/// no `GCLAB_PYTHONS`, so a child that was not handed the path would fail its cell.
+#[test]
+fn explicit_pythons_reach_every_child() {
+    let Ok(found) = Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+    else {
+        eprintln!("skipped: no python3 here");
+        return;
+    };
+    let real = String::from_utf8_lossy(&found.stdout).trim().to_string();
+    let dir = scratch("explicit");
+    // A wrapper with an absolute interpreter line runs without PATH.
+    let wrapper = dir.join("py");
+    std::fs::write(&wrapper, format!("#!/bin/sh\nexec '{real}' \"$@\"\n")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    if let Err(e) = peers::Interpreter::probe(&wrapper) {
+        eprintln!("skipped: python3 cannot be the CPython peer here: {e}");
+        return;
+    }
+    let out_dir = dir.join("out");
+    let out = Command::new(env!("CARGO_BIN_EXE_gclab"))
+        .env_clear()
+        .env("PATH", "/nonexistent")
+        .args(["run", "--quick", "--peers", "--python"])
+        .arg(&wrapper)
+        .args([
+            "--collectors",
+            "cycle",
+            "--workloads",
+            "seed-cycles",
+            "--out",
+        ])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let set = read_results(&out_dir).unwrap();
+    let cpython: Vec<&RunRow> = set
+        .runs
+        .iter()
+        .filter(|r| r.collector.starts_with("cpython-"))
+        .collect();
+    assert_eq!(cpython.len(), 1, "{:?}", set.runs);
+    assert!(cpython[0].is_ok(), "{}", cpython[0].status);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -4,6 +4,7 @@
 
 use std::io::Read;
 use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -53,6 +54,8 @@ pub struct ChildRequest {
     pub seed: u64,
     /// Heap limit in bytes.
     pub heap_limit: Option<u64>,
+    /// The interpreter of a CPython peer (`run-one --python`).
+    pub python: Option<PathBuf>,
 }
 
 impl ChildRequest {
@@ -78,6 +81,10 @@ impl ChildRequest {
         if let Some(limit) = self.heap_limit {
             args.push("--heap-limit".into());
             args.push(limit.to_string());
+        }
+        if let Some(python) = &self.python {
+            args.push("--python".into());
+            args.push(python.display().to_string());
         }
         args
     }
@@ -238,6 +245,7 @@ mod tests {
             sets: vec![("pairs".into(), "10".into())],
             seed: 7,
             heap_limit: Some(4096),
+            python: None,
         };
         assert_eq!(
             request.args().join(" "),
@@ -252,6 +260,19 @@ mod tests {
         assert_eq!(
             peer.args().join(" "),
             "run-one --peer rust-gc --workload seed-cycles --seed 7 --json --small --set seed-cycles.pairs=10"
+        );
+        let cpython = ChildRequest {
+            collector: "cpython-3.14".into(),
+            python: Some("/opt/py/python3.14".into()),
+            ..peer
+        };
+        assert!(
+            cpython
+                .args()
+                .join(" ")
+                .ends_with("--peer cpython-3.14 --workload seed-cycles --seed 7 --json --small --set seed-cycles.pairs=10 --python /opt/py/python3.14"),
+            "{:?}",
+            cpython.args()
         );
     }
 }

@@ -93,8 +93,14 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// List collectors (with capabilities) and workloads (with parameters and defaults).
-    List,
+    /// List collectors (with capabilities), peers (with each CPython interpreter's version and
+    /// thresholds, on a build with `--features peers`) and workloads (with parameters).
+    List {
+        /// A CPython interpreter to list as a peer (repeatable) [default: the colon-separated
+        /// paths in GCLAB_PYTHONS, else python3].
+        #[arg(long = "python", value_name = "PATH")]
+        pythons: Vec<PathBuf>,
+    },
     /// Run every collector x workload combination, each run in its own child process.
     Run {
         #[command(flatten)]
@@ -184,6 +190,11 @@ struct RunOptions {
     /// workloads (needs a build with `--features peers`).
     #[arg(long)]
     peers: bool,
+    /// A CPython interpreter to run as a peer, named from its version (`cpython-3.13`)
+    /// (repeatable; needs --peers) [default: the colon-separated paths in GCLAB_PYTHONS,
+    /// else python3].
+    #[arg(long = "python", value_name = "PATH", requires = "peers")]
+    pythons: Vec<PathBuf>,
     /// Override a workload parameter: workload.param=value (repeatable; the workload must
     /// be in the run).
     #[arg(long = "set", value_name = "WORKLOAD.PARAM=VALUE")]
@@ -230,6 +241,10 @@ pub struct RunOneArgs {
     /// no heap limit).
     #[arg(long, conflicts_with_all = ["collector", "heap_limit"])]
     pub peer: Option<String>,
+    /// The interpreter of a CPython peer [default: the one of GCLAB_PYTHONS or python3 whose
+    /// version names the peer].
+    #[arg(long, value_name = "PATH", requires = "peer")]
+    pub python: Option<PathBuf>,
     /// Workload name.
     #[arg(long)]
     pub workload: String,
@@ -261,7 +276,7 @@ fn one_line(error: &clap::Error) -> String {
         .join(" ")
 }
 
-fn list(registry: &Registry) -> String {
+fn list(registry: &Registry, pythons: &[PathBuf]) -> Result<String, CliError> {
     let mut out = String::from("Collectors:\n");
     // Names are padded to the longest, so descriptions line up whatever gets registered.
     let width = registry.names().iter().map(|n| n.len()).max().unwrap_or(0);
@@ -279,7 +294,11 @@ fn list(registry: &Registry) -> String {
         ));
     }
     #[cfg(feature = "peers")]
-    out.push_str(&crate::peer_run::list_peers());
+    out.push_str(&crate::peer_run::list_peers(pythons).map_err(CliError::Usage)?);
+    #[cfg(not(feature = "peers"))]
+    if !pythons.is_empty() {
+        return Err(CliError::Usage(crate::plan::NO_PEERS_FEATURE.to_string()));
+    }
     out.push_str("\nWorkloads (set parameters with --set workload.param=value):\n");
     for w in workloads::catalog() {
         out.push_str(&format!("  {:<16} {}\n", w.name, w.description));
@@ -290,18 +309,23 @@ fn list(registry: &Registry) -> String {
             ));
         }
     }
-    out
+    Ok(out)
 }
 
 /// A peer's measured run; on a build without the feature, the usage error saying so.
-fn measure_peer(name: &str, workload: &Workload, seed: u64) -> Result<RunOutcome, CliError> {
+fn measure_peer(
+    name: &str,
+    python: Option<&Path>,
+    workload: &Workload,
+    seed: u64,
+) -> Result<RunOutcome, CliError> {
     #[cfg(feature = "peers")]
     {
-        crate::peer_run::measure_peer(name, workload, seed).map_err(CliError::Usage)
+        crate::peer_run::measure_peer(name, python, workload, seed).map_err(CliError::Usage)
     }
     #[cfg(not(feature = "peers"))]
     {
-        let _ = (name, workload, seed);
+        let _ = (name, python, workload, seed);
         Err(CliError::Usage(crate::plan::NO_PEERS_FEATURE.to_string()))
     }
 }
@@ -331,7 +355,7 @@ fn run_one(registry: &Registry, args: &RunOneArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::Usage(e.to_string()))?;
     let outcome = match (entry, &args.peer) {
         (Some(entry), _) => (entry.measure)(&workload, args.seed, args.heap_limit),
-        (None, Some(peer)) => measure_peer(peer, &workload, args.seed)?,
+        (None, Some(peer)) => measure_peer(peer, args.python.as_deref(), &workload, args.seed)?,
         (None, None) => {
             return Err(CliError::Usage(
                 "run-one needs --collector or --peer".to_string(),
@@ -453,6 +477,7 @@ impl RunOptions {
         PlanRequest {
             collectors: self.collectors.clone(),
             peers: self.peers,
+            pythons: self.pythons.clone(),
             workloads: self.workloads.clone(),
             sets: self.sets.clone(),
             seeds: self.seeds,
@@ -477,6 +502,9 @@ impl RunOptions {
         ];
         if self.peers {
             args.push("--peers".into());
+        }
+        for python in &self.pythons {
+            args.extend(["--python".to_string(), python.display().to_string()]);
         }
         for set in &self.sets {
             args.extend(["--set".to_string(), set.clone()]);
@@ -674,8 +702,8 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> Result<(), CliE
     };
     let registry = registry();
     match cli.command {
-        Command::List => {
-            out(&list(&registry));
+        Command::List { pythons } => {
+            out(&list(&registry, &pythons)?);
             Ok(())
         }
         Command::Run { options, shard } => run(

@@ -56,6 +56,9 @@ pub struct Plan {
     pub collectors: Vec<String>,
     /// Peers to run beside them (`--peers`, cargo feature `peers`); empty for none.
     pub peers: Vec<String>,
+    /// The interpreter of each CPython peer in `peers`, as it answered when planned.
+    #[serde(default)]
+    pub interpreters: Vec<PlannedInterpreter>,
     /// Workloads, in catalogue order, with their parsed parameters.
     #[serde(skip)]
     pub workloads: Vec<Workload>,
@@ -91,6 +94,9 @@ pub struct PlanRequest {
     pub collectors: Vec<String>,
     /// Add every peer (`--peers`).
     pub peers: bool,
+    /// CPython interpreters for the peers (`--python`, repeatable); empty for the default
+    /// (`GCLAB_PYTHONS`, else `python3`).
+    pub pythons: Vec<PathBuf>,
     /// Workload names; empty for all.
     pub workloads: Vec<String>,
     /// `workload.param=value` strings.
@@ -142,20 +148,36 @@ fn check_names(kind: &str, given: &[String], valid: &[&str]) -> Result<Vec<Strin
 pub const NO_PEERS_FEATURE: &str =
     "gclab was built without the peers feature; rebuild with --features peers";
 
-/// Every peer's name when `wanted`; an error when peers are wanted but not built in.
-fn peer_names(wanted: bool) -> Result<Vec<String>, String> {
+/// A CPython interpreter a plan runs as a peer, as it answered when the plan was made (the
+/// plan's JSON record keeps it, so results say which patch release and thresholds ran).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedInterpreter {
+    /// The peer's name (`cpython-3.13`).
+    pub peer: String,
+    /// How it is started (handed to each of its cells' children as `--python`).
+    pub path: PathBuf,
+    /// `3.13.18`.
+    pub version: String,
+    /// `gc.get_threshold()`.
+    pub thresholds: Vec<u64>,
+}
+
+/// Every peer's name when `wanted`, with the CPython interpreters behind them; an error when
+/// peers are wanted but not built in, or an interpreter cannot be used.
+fn plan_peers(
+    wanted: bool,
+    pythons: &[PathBuf],
+) -> Result<(Vec<String>, Vec<PlannedInterpreter>), String> {
     if !wanted {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     #[cfg(feature = "peers")]
     {
-        Ok(crate::peer_run::peer_names()
-            .into_iter()
-            .map(String::from)
-            .collect())
+        crate::peer_run::planned_peers(pythons)
     }
     #[cfg(not(feature = "peers"))]
     {
+        let _ = pythons;
         Err(NO_PEERS_FEATURE.to_string())
     }
 }
@@ -165,7 +187,10 @@ impl Plan {
     /// line naming the problem and the valid choices.
     pub fn new(request: PlanRequest, registry: &Registry) -> Result<Plan, String> {
         let collectors = check_names("collector", &request.collectors, &registry.names())?;
-        let peers = peer_names(request.peers)?;
+        if !request.pythons.is_empty() && !request.peers {
+            return Err("--python needs --peers (it names CPython peers)".to_string());
+        }
+        let (peers, interpreters) = plan_peers(request.peers, &request.pythons)?;
         let catalog = workloads::catalog();
         let names: Vec<&str> = catalog.iter().map(|w| w.name).collect();
         let workload_names = check_names("workload", &request.workloads, &names)?;
@@ -256,6 +281,7 @@ impl Plan {
         Ok(Plan {
             collectors,
             peers,
+            interpreters,
             workloads: parsed,
             workload_names,
             workload_params,
@@ -269,6 +295,14 @@ impl Plan {
             out: request.out,
             shard: request.shard,
         })
+    }
+
+    /// The interpreter a CPython peer called `peer` runs (`None` for other peers).
+    pub fn python_for(&self, peer: &str) -> Option<PathBuf> {
+        self.interpreters
+            .iter()
+            .find(|i| i.peer == peer)
+            .map(|i| i.path.clone())
     }
 
     /// The overrides for `workload`.

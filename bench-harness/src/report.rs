@@ -226,14 +226,48 @@ const PEERS_INTRO: &str = "The same workloads, seeds and parameters on existing 
      collectors (cycles, for `rc`). Peers report no heap bytes or scanned counts, and CPython's \
      RSS is not measured. CPython replays the workload's trace compiled into Python functions \
      (one call per repeated run of operations, one per operation where the trace does not \
-     repeat, as in random-graph; see `peers/README.md`).\n\n";
+     repeat, as in random-graph; see `peers/README.md`). Compare like with like: `cycle` has \
+     CPython 3.11's thresholds (700, 10, 10) and pairs with `cpython-3.11`; `cycle-313` has \
+     3.13's (2000, 10, 10), which 3.14 keeps, and pairs with `cpython-3.13` and `cpython-3.14` \
+     (3.14.5 on: the incremental collector of 3.14.0-3.14.4 is in no package archive any more, \
+     so no peer runs it).\n\n";
+
+/// The CPython interpreters a run's plan used (`runs.json`'s `parameters.interpreters`), one
+/// sentence; empty when it used none or the record predates them.
+fn interpreters_line(runs_json: &serde_json::Value) -> String {
+    let Some(list) = runs_json["parameters"]["interpreters"].as_array() else {
+        return String::new();
+    };
+    let described: Vec<String> = list
+        .iter()
+        .map(|i| {
+            let thresholds: Vec<String> = i["thresholds"]
+                .as_array()
+                .map(|t| t.iter().map(|v| v.to_string()).collect())
+                .unwrap_or_default();
+            format!(
+                "`{}` is Python {} (`{}`), gc.get_threshold() ({})",
+                i["peer"].as_str().unwrap_or("?"),
+                i["version"].as_str().unwrap_or("?"),
+                i["path"].as_str().unwrap_or("?"),
+                thresholds.join(", ")
+            )
+        })
+        .collect();
+    if described.is_empty() {
+        return String::new();
+    }
+    format!("CPython interpreters: {}.\n\n", described.join("; "))
+}
 
 /// The README's peers section: this set's peer rows, or else those of the peers run in
 /// `dir/peers/` (with its command and a link to its charts); empty when there are neither.
-fn peers_section(set: &ResultSet, dir: &Path) -> String {
+/// `runs_json` is this set's record (it names the CPython interpreters a peers run used).
+fn peers_section(set: &ResultSet, runs_json: &serde_json::Value, dir: &Path) -> String {
     let own = peers_table(set);
     if !own.is_empty() {
-        return format!("\n## Peers\n\n{PEERS_INTRO}{own}");
+        let interpreters = interpreters_line(runs_json);
+        return format!("\n## Peers\n\n{PEERS_INTRO}{interpreters}{own}");
     }
     let sub = dir.join(PEERS_SUBDIR);
     if !sub.join(crate::results::RUNS_CSV).exists()
@@ -258,9 +292,11 @@ fn peers_section(set: &ResultSet, dir: &Path) -> String {
         .as_str()
         .unwrap_or("unknown")
         .to_string();
+    let interpreters = interpreters_line(&peer_set.runs_json);
     format!(
         "\n## Peers\n\nFrom the separate peers run in [`{PEERS_SUBDIR}/`]({PEERS_SUBDIR}/README.md) \
-         (its charts, pauses and provenance are there), made with `{command}`. {PEERS_INTRO}{table}"
+         (its charts, pauses and provenance are there), made with `{command}`. \
+         {PEERS_INTRO}{interpreters}{table}"
     )
 }
 
@@ -350,7 +386,7 @@ pub fn readme(
          objects the collector examined, a noise-free work count.\n\n",
     );
     out.push_str(&summary_table(set));
-    out.push_str(&peers_section(set, dir));
+    out.push_str(&peers_section(set, runs_json, dir));
     let failed = failures(set);
     if !failed.is_empty() {
         out.push_str("\n## Failed runs\n\n");
@@ -428,7 +464,8 @@ mod tests {
         let sub = dir.join(PEERS_SUBDIR);
         std::fs::create_dir_all(&sub).unwrap();
         let own = set(vec![row("marksweep", "ok", Some(100))]);
-        assert_eq!(peers_section(&own, &dir), "", "no peers run yet");
+        let none = serde_json::Value::Null;
+        assert_eq!(peers_section(&own, &none, &dir), "", "no peers run yet");
         let peer_rows = vec![
             row("marksweep", "ok", Some(100)),
             row("cpython-3.11", "ok", Some(400)),
@@ -440,7 +477,10 @@ mod tests {
         let curves = crate::results::csv_bytes::<crate::results::CurveRow>(&[]).unwrap();
         tx.write(crate::results::CURVES_CSV, summary, &curves)
             .unwrap();
-        let json = br#"{"provenance": {"command": "gclab run --peers"}}"#;
+        let json =
+            br#"{"provenance": {"command": "gclab run --peers"}, "parameters": {"interpreters": [
+            {"peer": "cpython-3.13", "path": "/p/python3.13", "version": "3.13.18",
+             "thresholds": [2000, 10, 10]}]}}"#;
         tx.write(crate::results::RUNS_JSON, summary, json).unwrap();
         tx.commit(crate::results::transaction::ManifestHead {
             revision: None,
@@ -450,9 +490,19 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        let section = peers_section(&own, &dir);
+        let section = peers_section(&own, &none, &dir);
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(section.contains("(peers/README.md)"), "{section}");
+        assert!(
+            section.contains(
+                "`cpython-3.13` is Python 3.13.18 (`/p/python3.13`), gc.get_threshold() (2000, 10, 10)."
+            ),
+            "{section}"
+        );
+        assert!(
+            section.contains("`cycle-313` has 3.13's (2000, 10, 10)"),
+            "{section}"
+        );
         assert!(section.contains("`gclab run --peers`"), "{section}");
         assert!(
             section.contains("| cpython-3.11 | peer | 1/1 | 400 ns | 4.00x |"),

@@ -92,6 +92,7 @@ fn request(
         sets: plan.sets_for(workload),
         seed,
         heap_limit: limit.or(Some(plan.memory_budget)),
+        python: None,
     }
 }
 
@@ -138,6 +139,7 @@ pub fn cells(plan: &Plan, min_heaps: &[MinHeap]) -> Vec<Cell> {
                         request: ChildRequest {
                             peer: true,
                             heap_limit: None,
+                            python: plan.python_for(peer),
                             ..request(plan, peer, workload, seed, None)
                         },
                         repeat,

@@ -29,7 +29,9 @@ mod collector;
 pub mod dense;
 mod header;
 mod lists;
+mod preset313;
 
 pub use bounded::BoundedCycleGc;
 pub use collector::CycleGc;
 pub use lists::Generation;
+pub use preset313::CycleGc313;

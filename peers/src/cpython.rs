@@ -7,7 +7,14 @@
 //! are runs of the trace's operations as straight-line Python; the driver compiles them,
 //! calls them in order with objects as `__slots__` instances, times every collection through
 //! `gc.callbacks`, and takes a census of live objects after a final `gc.collect()`. When the
-//! interpreter cannot be started the run is [`PeerOutcome::Skipped`], not failed.
+//! interpreter cannot be used ([`Interpreter::probe`]) the run is [`PeerOutcome::Skipped`], not
+//! failed; which interpreters a run uses is [`crate::interpreter`]'s job.
+//!
+//! CPython 3.14.0-3.14.4 shipped an incremental collector (one young generation and an old
+//! space scanned a slice at a time), replaced by the generational collector again in 3.14.5.
+//! Debian's archive, the only source `scripts/fetch-cpython` uses, serves 3.14.10 and none of
+//! those releases any more, so that collector cannot be run as a peer here: gclab's `cycle-314`
+//! model (planned, issue 21) would be the only way to run it.
 //!
 //! CPython's `freed_during_run` is what its cycle collector reported collecting; objects
 //! freed by reference counting alone are not counted (CPython does not report them). The
@@ -24,6 +31,7 @@ use gc_core::{HeapConfig, NoGc, Runtime};
 use workloads::trace::Recorder;
 use workloads::Workload;
 
+use crate::interpreter::{self, Interpreter};
 use crate::{pyprogram, PeerError, PeerOutcome, PeerRunResult};
 
 /// How to run the CPython peer.
@@ -33,13 +41,37 @@ pub struct CPythonConfig {
     pub python: PathBuf,
     /// `gc.set_threshold` values; `None` keeps the interpreter's defaults.
     pub thresholds: Option<Vec<u64>>,
+    /// The version the interpreter reported when it was chosen: it names the peer
+    /// (`cpython-3.13`), and a run refuses an interpreter that now reports another `3.x`.
+    /// `None` (not probed yet): the peer is called `cpython`.
+    pub version: Option<[u32; 3]>,
 }
 
 impl Default for CPythonConfig {
     fn default() -> Self {
         CPythonConfig {
-            python: PathBuf::from("python3"),
+            python: PathBuf::from(interpreter::DEFAULT_PYTHON),
             thresholds: None,
+            version: None,
+        }
+    }
+}
+
+impl CPythonConfig {
+    /// The peer's name: `cpython-3.13` once the version is known, else `cpython`.
+    pub fn peer_name(&self) -> String {
+        self.version
+            .map_or_else(|| "cpython".to_string(), interpreter::peer_name)
+    }
+}
+
+impl Interpreter {
+    /// Runs this interpreter with its own default thresholds.
+    pub fn config(&self) -> CPythonConfig {
+        CPythonConfig {
+            python: self.path.clone(),
+            thresholds: None,
+            version: Some(self.version),
         }
     }
 }
@@ -66,8 +98,17 @@ pub fn run(
     seed: u64,
     config: &CPythonConfig,
 ) -> Result<PeerOutcome, PeerError> {
-    if let Some(reason) = unavailable(&config.python) {
-        return Ok(PeerOutcome::Skipped(reason));
+    let found = match Interpreter::probe(&config.python) {
+        Ok(found) => found,
+        Err(e) => return Ok(PeerOutcome::Skipped(format!("skipped: {e}"))),
+    };
+    if config.version.is_some_and(|v| v[..2] != found.version[..2]) {
+        return Err(PeerError::Driver(format!(
+            "{} was chosen as {} but now reports Python {}",
+            config.python.display(),
+            config.peer_name(),
+            found.version_text()
+        )));
     }
     let trace = record_trace(workload, seed)?;
     let program = pyprogram::compile_trace(&trace)
@@ -87,21 +128,6 @@ pub fn run(
     let output = run_driver(&path, workload, seed, config);
     let _ = std::fs::remove_file(&path);
     output.map(PeerOutcome::Ran)
-}
-
-/// Why the interpreter cannot be used, if it cannot.
-fn unavailable(python: &Path) -> Option<String> {
-    match Command::new(python)
-        .arg("-c")
-        .arg("import sys; sys.exit(sys.version_info < (3, 11))")
-        .output()
-    {
-        Err(_) => Some(format!("skipped: {} not found", python.display())),
-        Ok(out) if !out.status.success() => {
-            Some(format!("skipped: {} is older than 3.11", python.display()))
-        }
-        Ok(_) => None,
-    }
 }
 
 fn run_driver(

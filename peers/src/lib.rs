@@ -5,7 +5,8 @@
 //! leaks cycles), `bacon-rajan-cc` (synchronous trial deletion), `dumpster` (unsync
 //! flavour) and `rust-gc` (the `gc` crate's mark-sweep), plus CPython's own collector through
 //! a standard-library driver script that replays the workload's trace, compiled into Python
-//! ([`cpython`], [`pyprogram`]). Root slots and fields hold each crate's own smart pointers;
+//! ([`cpython`], [`pyprogram`]), one peer per interpreter named from its version
+//! ([`interpreter`]). Root slots and fields hold each crate's own smart pointers;
 //! explicit collections call the crate's own entry point and are timed as pauses, as are the
 //! automatic collections the adapter can observe. Counts do not come from the crates: every node carries a census
 //! record whose `Drop` is counted, so "allocated" and "alive after a final collection" are
@@ -21,6 +22,7 @@ mod census;
 pub mod cpython;
 mod dumpster_peer;
 mod heap;
+pub mod interpreter;
 pub mod pyprogram;
 mod rc;
 mod run;
@@ -32,6 +34,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use workloads::Workload;
 
+pub use interpreter::{Interpreter, Interpreters};
 pub use run::RUN_STACK_BYTES;
 
 /// Implements [`heap::Node`] for a node struct with a `storage` field
@@ -212,13 +215,21 @@ pub enum Peer {
 impl Peer {
     /// Every peer, CPython run with `python3` and its default thresholds.
     pub fn all() -> Vec<Peer> {
-        vec![
-            Peer::Rc,
-            Peer::BaconRajanCc,
-            Peer::Dumpster,
-            Peer::RustGc,
-            Peer::CPython(cpython::CPythonConfig::default()),
-        ]
+        Peer::with_interpreters(&Interpreters {
+            found: Vec::new(),
+            skipped: None,
+        })
+    }
+
+    /// The Rust peers, then one CPython peer per interpreter in `interpreters` (named from its
+    /// version), or `cpython` on `python3` when none was found (its runs are skipped).
+    pub fn with_interpreters(interpreters: &Interpreters) -> Vec<Peer> {
+        let mut peers = vec![Peer::Rc, Peer::BaconRajanCc, Peer::Dumpster, Peer::RustGc];
+        if interpreters.found.is_empty() {
+            peers.push(Peer::CPython(cpython::CPythonConfig::default()));
+        }
+        peers.extend(interpreters.found.iter().map(|i| Peer::CPython(i.config())));
+        peers
     }
 
     /// Parses a peer name as [`Peer::name`] prints it (`cpython` for CPython).
@@ -235,14 +246,16 @@ impl Peer {
         }
     }
 
-    /// The peer's name (CPython's results carry the interpreter's version instead).
-    pub fn name(&self) -> &'static str {
+    /// The peer's name: a CPython peer's comes from its interpreter's version
+    /// (`cpython-3.13`), or is `cpython` before the interpreter was asked (its results carry
+    /// the version all the same).
+    pub fn name(&self) -> String {
         match self {
-            Peer::Rc => rc::RcHeap::NAME,
-            Peer::BaconRajanCc => bacon::BaconHeap::NAME,
-            Peer::Dumpster => dumpster_peer::DumpsterHeap::NAME,
-            Peer::RustGc => rust_gc::RustGcHeap::NAME,
-            Peer::CPython(_) => "cpython",
+            Peer::Rc => rc::RcHeap::NAME.to_string(),
+            Peer::BaconRajanCc => bacon::BaconHeap::NAME.to_string(),
+            Peer::Dumpster => dumpster_peer::DumpsterHeap::NAME.to_string(),
+            Peer::RustGc => rust_gc::RustGcHeap::NAME.to_string(),
+            Peer::CPython(config) => config.peer_name(),
         }
     }
 

@@ -1,7 +1,9 @@
-//! The CPython peer: exact counts from the driver, or a clean skip without python3.
+//! The CPython peer: exact counts from the driver, or a clean skip without python3; and the
+//! same on every interpreter `GCLAB_PYTHONS` names, when it is set.
 
 use peers::cpython::{self, CPythonConfig};
-use peers::{Peer, PeerOutcome};
+use peers::interpreter::PYTHONS_ENV;
+use peers::{Interpreters, Peer, PeerOutcome};
 use workloads::{Size, Workload};
 
 fn run(name: &str, overrides: &[(&str, &str)]) -> Option<peers::PeerRunResult> {
@@ -63,10 +65,61 @@ fn a_missing_interpreter_is_a_skip_not_an_error() {
     let workload = Workload::parse("seed-cycles", Size::Small, &[]).unwrap();
     let config = CPythonConfig {
         python: "/nonexistent/python3".into(),
-        thresholds: None,
+        ..CPythonConfig::default()
     };
     match cpython::run(&workload, 1, &config).unwrap() {
         PeerOutcome::Skipped(reason) => assert!(reason.contains("not found"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// CI fetches no interpreters: set `GCLAB_PYTHONS` (e.g. to the wrappers `scripts/fetch-cpython`
+/// leaves) to run this on each of them.
+#[test]
+fn every_interpreter_named_by_gclab_pythons_runs_a_tiny_workload_with_exact_counts() {
+    let Some(list) = std::env::var_os(PYTHONS_ENV) else {
+        eprintln!("skipped: {PYTHONS_ENV} is not set (e.g. scripts/fetch-cpython /tmp/pythons)");
+        return;
+    };
+    let interpreters = Interpreters::choose(&[], Some(&list)).unwrap();
+    assert!(!interpreters.found.is_empty(), "{PYTHONS_ENV} names none");
+    let workload = Workload::parse("seed-cycles", Size::Small, &[]).unwrap();
+    for interpreter in &interpreters.found {
+        let peer = Peer::CPython(interpreter.config());
+        assert_eq!(peer.name(), interpreter.peer_name());
+        let result = match peer.run(&workload, 3).unwrap() {
+            PeerOutcome::Ran(result) => result,
+            other => panic!("{}: {other:?}", interpreter.path.display()),
+        };
+        result.verify(&workload, peer.reclaims()).unwrap();
+        // The driver names its result from the interpreter it really ran in.
+        assert_eq!(result.peer, peer.name(), "{}", interpreter.path.display());
+        assert!(result.automatic_collections > 0, "{result:?}");
+        eprintln!(
+            "{} {} {}: {} pauses",
+            peer.name(),
+            interpreter.version_text(),
+            interpreter.thresholds_text(),
+            result.pauses.len()
+        );
+    }
+}
+
+#[test]
+fn the_machines_python3_is_probed_and_named_from_its_version() {
+    let Ok(interpreter) = peers::Interpreter::probe("python3".as_ref()) else {
+        eprintln!("skipped: python3 cannot be used here");
+        return;
+    };
+    let [major, minor, _] = interpreter.version;
+    assert_eq!(interpreter.peer_name(), format!("cpython-{major}.{minor}"));
+    assert_eq!(interpreter.thresholds.len(), 3, "{interpreter:?}");
+    let workload = Workload::parse("seed-cycles", Size::Small, &[]).unwrap();
+    match Peer::CPython(interpreter.config())
+        .run(&workload, 1)
+        .unwrap()
+    {
+        PeerOutcome::Ran(result) => assert_eq!(result.peer, interpreter.peer_name()),
         other => panic!("{other:?}"),
     }
 }

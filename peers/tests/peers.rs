@@ -132,7 +132,7 @@ fn resurrecting_finalizers_are_unsupported_on_every_rust_peer() {
 #[test]
 fn peers_parse_by_name() {
     for peer in Peer::all() {
-        assert_eq!(Peer::parse(peer.name()).unwrap(), peer);
+        assert_eq!(Peer::parse(&peer.name()).unwrap(), peer);
     }
     assert!(Peer::parse("boehm").unwrap_err().contains("valid peers"));
 }

@@ -49,6 +49,7 @@ use gc_core::reclaim::free_or_save;
 use crate::collection::{Marking, Tracer};
 use crate::marking::{mark_queued, shade};
 use crate::pacing::Pacer;
+use crate::probe::{PauseProbe, PauseWork};
 use crate::sweep::SweepCursor;
 
 /// Where an incremental cycle is.
@@ -101,6 +102,10 @@ pub struct MarkSweepIncr {
     allocated_at_start: u64,
     scanned_total: u64,
     stats: IncrStats,
+    /// What the pause in progress did, for the probe.
+    work: PauseWork,
+    /// The per-pause diagnostic record, if [`crate::probe::PROBE_ENV`] asked for one.
+    probe: Option<PauseProbe>,
 }
 
 /// Counts of what the incremental collector did, for tests and reports.
@@ -175,6 +180,8 @@ impl MarkSweepIncr {
             allocated_at_start: 0,
             scanned_total: 0,
             stats: IncrStats::default(),
+            work: PauseWork::default(),
+            probe: PauseProbe::from_env(),
         })
     }
 
@@ -200,6 +207,11 @@ impl MarkSweepIncr {
         // while the cycle runs counts toward the next one (see `end_cycle`).
         self.pacer.collected(self.last_live_bytes);
         self.allocated_at_start = heap.alloc_stats().total_bytes_allocated;
+        let probe = self.probe.as_ref().map(|_| PauseProbe::start());
+        self.work = PauseWork {
+            what: "start",
+            ..PauseWork::default()
+        };
         heap.pause(PauseKind::Increment, None, |heap| {
             let objects = heap.alloc_stats().objects_in_use;
             self.window_bytes = self.window(self.last_live_bytes);
@@ -216,6 +228,14 @@ impl MarkSweepIncr {
             counts.candidates = objects;
             counts
         });
+        self.probe_record(probe);
+    }
+
+    /// Writes the probe's record of the pause that began at `start` (if probing).
+    fn probe_record(&mut self, start: Option<crate::probe::ProbeStart>) {
+        if let (Some(probe), Some(start)) = (&mut self.probe, start) {
+            probe.record(start, &self.work);
+        }
     }
 
     /// Runs one step of the cycle in progress, as one pause (nothing if none is running).
@@ -225,10 +245,13 @@ impl MarkSweepIncr {
         }
         self.since_step = 0;
         self.stats.increments += 1;
+        let probe = self.probe.as_ref().map(|_| PauseProbe::start());
+        self.work = PauseWork::default();
         heap.pause(PauseKind::Increment, None, |heap| match self.phase {
             CyclePhase::Marking => self.mark_step(heap),
             _ => self.sweep_step(heap),
         });
+        self.probe_record(probe);
     }
 
     /// Work per step and bytes between steps for `total` units of work in this cycle's
@@ -253,6 +276,10 @@ impl MarkSweepIncr {
         self.stats.mark_steps += 1;
         let Marking { bits, queue } = &mut self.tracer.marking;
         let progress = mark_queued(heap, bits, queue, self.mark_budget);
+        if self.work.what.is_empty() {
+            self.work.what = "mark";
+        }
+        self.work.scanned += progress.scanned;
         let mut counts = PauseCounts {
             scanned: progress.scanned,
             ..PauseCounts::default()
@@ -273,8 +300,12 @@ impl MarkSweepIncr {
         let specials = &mut self.specials;
         specials.clear();
         heap.special_objects(specials);
+        self.work.what = "settle";
+        self.work.specials_listed = specials.len() as u64;
         // Settled with the marks: what a finalizer resurrects is marked, with all it reaches.
         let remarked = reclaimer.settle_unmarked(heap, specials, marking).scanned;
+        self.work.specials_settled = specials.len() as u64;
+        self.work.scanned += remarked;
         let cursor = SweepCursor::new(heap);
         let (pools, large) = cursor.remaining();
         let (pool_budget, pool_step) = self.pace(pools as u64, Self::MAX_SWEEP_POOLS, 1);
@@ -295,8 +326,15 @@ impl MarkSweepIncr {
         } = &mut self.tracer;
         garbage.clear();
         let (pools, large) = self.sweep_budget;
+        let before = cursor.remaining();
         let candidates = cursor.sweep_some(heap, &marking.bits, pools, large, garbage);
         let (freed, bytes_freed) = free_or_save(heap, garbage);
+        let after = cursor.remaining();
+        self.work.what = "sweep";
+        self.work.pools = (before.0 - after.0) as u64;
+        self.work.large = (before.1 - after.1) as u64;
+        self.work.examined = candidates;
+        self.work.freed = freed;
         garbage.clear();
         if cursor.is_done() {
             heap.flush_pools();
@@ -331,7 +369,15 @@ impl MarkSweepIncr {
         self.phase = CyclePhase::Idle;
         self.tracer.marking.queue.clear();
         self.stats.full_collections += 1;
+        let probe = self.probe.as_ref().map(|_| PauseProbe::start());
         let counts = self.tracer.collect(heap);
+        self.work = PauseWork {
+            what: "full",
+            scanned: counts.scanned,
+            freed: counts.freed,
+            ..PauseWork::default()
+        };
+        self.probe_record(probe);
         self.scanned_total += counts.scanned;
         self.last_live_bytes = heap.bytes_in_use() as u64;
         self.pacer.collected(self.last_live_bytes);

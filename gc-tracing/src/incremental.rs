@@ -64,6 +64,19 @@ pub enum CyclePhase {
     Sweeping(SweepCursor),
 }
 
+/// How far the end of marking has gone: it runs in chunks, a step at a time, once the grey
+/// queue is empty (and, between chunks, drains whatever the barriers shaded first).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Settle {
+    /// Still tracing: the special objects are listed when the queue first empties.
+    #[default]
+    Listing,
+    /// Clearing the weak references to the unmarked objects in `specials`, from this index.
+    Weak(usize),
+    /// Running the pending finalizers in `finalizable`, from this index.
+    Finalizers(usize),
+}
+
 /// Incremental mark-sweep (collector name `marksweep-incr`); see the [module
 /// docs](crate::incremental) for the design.
 ///
@@ -91,11 +104,19 @@ pub struct MarkSweepIncr {
     cycle_step_bytes: u64,
     /// Grey objects a marking step scans, set when the cycle starts.
     mark_budget: u64,
-    /// Pools and large-object indices a sweeping step visits, set when marking ends.
-    sweep_budget: (usize, usize),
+    /// Pools, large-object indices and objects a sweeping step visits at most, set when
+    /// marking ends.
+    sweep_budget: (usize, usize, usize),
+    /// How far the end of marking has gone.
+    settle: Settle,
     /// The allocation within which marking, and then sweeping, should finish.
     window_bytes: u64,
+    /// The objects the end of marking may have to settle, listed when the queue empties.
     specials: Vec<ObjRef>,
+    /// The unmarked among them with a pending finalizer, in order.
+    finalizable: Vec<ObjRef>,
+    /// One chunk of `finalizable`, handed to the reclaimer.
+    chunk: Vec<ObjRef>,
     /// Bytes the snapshot found live in the last cycle (the window's base).
     last_live_bytes: u64,
     /// The heap's allocation total when the cycle began.
@@ -119,6 +140,10 @@ pub struct IncrStats {
     pub mark_steps: u64,
     /// Objects the barriers shaded grey.
     pub shaded_by_barrier: u64,
+    /// Steps that cleared a chunk of weak references at the end of marking.
+    pub weak_settle_steps: u64,
+    /// Steps that ran a chunk of finalizers at the end of marking.
+    pub finalizer_steps: u64,
     /// Full stop-the-world collections (explicit or forced by the heap limit).
     pub full_collections: u64,
 }
@@ -151,6 +176,16 @@ impl MarkSweepIncr {
     pub const MAX_SWEEP_POOLS: u64 = 16;
     /// The most large-object indices a sweeping step visits.
     pub const MAX_SWEEP_LARGE: u64 = 256;
+    /// The most objects a sweeping step examines (it stops after the pool that reaches
+    /// this, so a step examines fewer than this plus one pool's cells).
+    pub const MAX_SWEEP_OBJECTS: u64 = 4 * 1024;
+    /// The fewest objects a sweeping step examines (unless the pools run out).
+    pub const MIN_SWEEP_OBJECTS: u64 = 256;
+    /// The most units of settling work in one step at the end of marking: special objects
+    /// looked at plus weak references cleared.
+    pub const MAX_SETTLE: usize = 4 * 1024;
+    /// The most finalizers one step at the end of marking runs.
+    pub const MAX_FINALIZE: usize = 1024;
 
     /// A collector with the given growth trigger, step and window (see the type's docs).
     pub fn with_steps(
@@ -173,9 +208,12 @@ impl MarkSweepIncr {
             since_step: 0,
             cycle_step_bytes: step_bytes,
             mark_budget: 0,
-            sweep_budget: (0, 0),
+            sweep_budget: (0, 0, 0),
+            settle: Settle::Listing,
             window_bytes: 0,
             specials: Vec::new(),
+            finalizable: Vec::new(),
+            chunk: Vec::new(),
             last_live_bytes: 0,
             allocated_at_start: 0,
             scanned_total: 0,
@@ -223,7 +261,9 @@ impl MarkSweepIncr {
             for root in heap.roots() {
                 shade(bits, queue, root);
             }
+            self.work.roots = queue.len() as u64;
             self.phase = CyclePhase::Marking;
+            self.settle = Settle::Listing;
             let mut counts = self.mark_step(heap);
             counts.candidates = objects;
             counts
@@ -271,7 +311,8 @@ impl MarkSweepIncr {
         (live_bytes * self.window_percent / 100).max(Self::MIN_WINDOW_BYTES)
     }
 
-    /// Scans a budget of grey objects; ends marking if none are left.
+    /// Scans a budget of grey objects; once none are left, settles the next chunk of the
+    /// end of marking (see [`Settle`]).
     fn mark_step(&mut self, heap: &mut Heap) -> PauseCounts {
         self.stats.mark_steps += 1;
         let Marking { bits, queue } = &mut self.tracer.marking;
@@ -285,35 +326,100 @@ impl MarkSweepIncr {
             ..PauseCounts::default()
         };
         if queue.is_empty() {
-            counts.scanned += self.end_marking(heap);
+            counts.scanned += self.settle_step(heap);
         }
         self.scanned_total += counts.scanned;
         counts
     }
 
-    /// Marking is over: weak references and finalizers of the unmarked (rule 5, steps 1-4),
-    /// what a finalizer resurrected marked, and the sweep set up. Returns objects re-marked.
-    fn end_marking(&mut self, heap: &mut Heap) -> u64 {
-        let Tracer {
-            marking, reclaimer, ..
-        } = &mut self.tracer;
-        let specials = &mut self.specials;
-        specials.clear();
-        heap.special_objects(specials);
+    /// One chunk of the end of marking, with the barriers still on (the phase stays
+    /// [`CyclePhase::Marking`]): the first lists the special objects; then weak references
+    /// to unmarked objects are cleared, [`MarkSweepIncr::MAX_SETTLE`] units of work per
+    /// step; then pending finalizers of unmarked objects run, at most
+    /// [`MarkSweepIncr::MAX_FINALIZE`] per step, what they resurrect marked with all it
+    /// reaches; then the sweep is set up. Returns objects re-marked.
+    fn settle_step(&mut self, heap: &mut Heap) -> u64 {
+        if self.settle == Settle::Listing {
+            self.specials.clear();
+            self.finalizable.clear();
+            heap.special_objects(&mut self.specials);
+            self.work.specials_listed = self.specials.len() as u64;
+            self.settle = Settle::Weak(0);
+        }
         self.work.what = "settle";
-        self.work.specials_listed = specials.len() as u64;
-        // Settled with the marks: what a finalizer resurrects is marked, with all it reaches.
-        let remarked = reclaimer.settle_unmarked(heap, specials, marking).scanned;
-        self.work.specials_settled = specials.len() as u64;
-        self.work.scanned += remarked;
+        match self.settle {
+            Settle::Listing => 0,
+            Settle::Weak(from) => {
+                self.stats.weak_settle_steps += 1;
+                let bits = &self.tracer.marking.bits;
+                let (mut at, mut spent) = (from, 0usize);
+                while at < self.specials.len() && spent < Self::MAX_SETTLE {
+                    let r = self.specials[at];
+                    at += 1;
+                    spent += 1;
+                    if bits.is_marked(r) {
+                        continue;
+                    }
+                    // Steps 1 and 2 of rule 5, as the reclaimer does them: callbacks only
+                    // for weak references that are themselves marked.
+                    if heap.flags(r) & FLAG_HAS_WEAKREFS != 0 {
+                        spent += heap.clear_weakrefs(r, |_, w| bits.is_marked(w));
+                        self.work.specials_settled += 1;
+                    }
+                    if heap.has_pending_finalizer(r) {
+                        self.finalizable.push(r);
+                    }
+                }
+                self.settle = if at < self.specials.len() {
+                    Settle::Weak(at)
+                } else {
+                    Settle::Finalizers(0)
+                };
+                self.work.settle_left = (self.specials.len() - at) as u64;
+                0
+            }
+            Settle::Finalizers(from) => {
+                self.stats.finalizer_steps += 1;
+                let to = (from + Self::MAX_FINALIZE).min(self.finalizable.len());
+                let Tracer {
+                    marking, reclaimer, ..
+                } = &mut self.tracer;
+                let chunk = &mut self.chunk;
+                chunk.clear();
+                chunk.extend_from_slice(&self.finalizable[from..to]);
+                self.work.specials_settled += chunk.len() as u64;
+                self.work.settle_left = (self.finalizable.len() - to) as u64;
+                // Their weak references are cleared already; this runs the finalizers, and
+                // what a finalizer resurrects is marked, with all it reaches.
+                let remarked = reclaimer.settle_unmarked(heap, chunk, marking).scanned;
+                self.work.scanned += remarked;
+                if to < self.finalizable.len() {
+                    self.settle = Settle::Finalizers(to);
+                } else {
+                    self.begin_sweep(heap);
+                }
+                remarked
+            }
+        }
+    }
+
+    /// Marking and its end are over: sets up the sweep of everything allocated now.
+    fn begin_sweep(&mut self, heap: &Heap) {
+        self.settle = Settle::Listing;
         let cursor = SweepCursor::new(heap);
         let (pools, large) = cursor.remaining();
+        let objects = heap.alloc_stats().objects_in_use;
         let (pool_budget, pool_step) = self.pace(pools as u64, Self::MAX_SWEEP_POOLS, 1);
         let (large_budget, large_step) = self.pace(large as u64, Self::MAX_SWEEP_LARGE, 1);
-        self.sweep_budget = (pool_budget as usize, large_budget as usize);
-        self.cycle_step_bytes = pool_step.min(large_step);
+        let (object_budget, object_step) =
+            self.pace(objects, Self::MAX_SWEEP_OBJECTS, Self::MIN_SWEEP_OBJECTS);
+        self.sweep_budget = (
+            pool_budget as usize,
+            large_budget as usize,
+            object_budget as usize,
+        );
+        self.cycle_step_bytes = pool_step.min(large_step).min(object_step);
         self.phase = CyclePhase::Sweeping(cursor);
-        remarked
     }
 
     /// Sweeps the next pools; ends the cycle after the last.
@@ -325,9 +431,9 @@ impl MarkSweepIncr {
             marking, garbage, ..
         } = &mut self.tracer;
         garbage.clear();
-        let (pools, large) = self.sweep_budget;
+        let (pools, large, objects) = self.sweep_budget;
         let before = cursor.remaining();
-        let candidates = cursor.sweep_some(heap, &marking.bits, pools, large, garbage);
+        let candidates = cursor.sweep_some(heap, &marking.bits, pools, large, objects, garbage);
         let (freed, bytes_freed) = free_or_save(heap, garbage);
         let after = cursor.remaining();
         self.work.what = "sweep";
@@ -367,6 +473,7 @@ impl MarkSweepIncr {
     /// A stop-the-world full collection, abandoning any cycle in progress.
     fn full(&mut self, heap: &mut Heap) -> CollectOutcome {
         self.phase = CyclePhase::Idle;
+        self.settle = Settle::Listing;
         self.tracer.marking.queue.clear();
         self.stats.full_collections += 1;
         let probe = self.probe.as_ref().map(|_| PauseProbe::start());

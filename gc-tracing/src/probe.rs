@@ -19,19 +19,21 @@ use nix::time::{clock_gettime, ClockId};
 pub const PROBE_ENV: &str = "GCLAB_PAUSE_PROBE";
 
 /// The columns of a record.
-pub const HEADER: &str = "what,wall_ns,cpu_ns,invol_switches,scanned,specials_listed,specials_settled,settle_left,pools,large,examined,freed";
+pub const HEADER: &str = "what,wall_ns,cpu_ns,invol_switches,roots,scanned,specials_listed,specials_settled,settle_left,pools,large,examined,freed";
 
 /// What one pause did, filled by the collector as it works.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PauseWork {
-    /// Which pause: `start`, `mark`, `settle`, `sweep` or `full` (several may be `+`-joined
-    /// in one name when a pause ran more than one phase).
+    /// Which pause: `start` (a cycle's first), `mark`, `settle` (a chunk of the end of
+    /// marking, after any marking the step did), `sweep` or `full`.
     pub what: &'static str,
+    /// Roots shaded (the cycle's first pause).
+    pub roots: u64,
     /// Objects scanned (marking, re-marking).
     pub scanned: u64,
     /// Objects the heap's side tables listed as special at the end of marking.
     pub specials_listed: u64,
-    /// Unmarked special objects whose weak references and finalizers were settled.
+    /// Unmarked objects whose weak references were cleared, or finalizers run.
     pub specials_settled: u64,
     /// Special objects left for the next step's settle.
     pub settle_left: u64,
@@ -50,7 +52,7 @@ pub struct PauseWork {
 pub struct ProbeStart {
     wall: Instant,
     cpu_ns: u64,
-    switches: i64,
+    switches: nix::libc::c_long,
 }
 
 /// The open record file.
@@ -60,12 +62,13 @@ pub struct PauseProbe {
 }
 
 fn thread_cpu_ns() -> u64 {
-    clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID)
-        .map_or(0, |t| t.tv_sec() as u64 * 1_000_000_000 + t.tv_nsec() as u64)
+    clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID).map_or(0, |t| {
+        t.tv_sec() as u64 * 1_000_000_000 + t.tv_nsec() as u64
+    })
 }
 
-fn involuntary_switches() -> i64 {
-    getrusage(UsageWho::RUSAGE_THREAD).map_or(0, |u| u.involuntary_context_switches() as i64)
+fn involuntary_switches() -> nix::libc::c_long {
+    getrusage(UsageWho::RUSAGE_THREAD).map_or(0, |u| u.involuntary_context_switches())
 }
 
 impl PauseProbe {
@@ -73,11 +76,7 @@ impl PauseProbe {
     pub fn from_env() -> Option<PauseProbe> {
         let dir = std::env::var_os(PROBE_ENV)?;
         let path = std::path::Path::new(&dir).join(format!("incr-{}.csv", std::process::id()));
-        let file = File::options()
-            .create(true)
-            .append(true)
-            .open(path)
-            .ok()?;
+        let file = File::options().create(true).append(true).open(path).ok()?;
         let mut out = BufWriter::new(file);
         let args: Vec<String> = std::env::args().collect();
         let _ = writeln!(out, "# {}", args.join(" "));
@@ -101,8 +100,9 @@ impl PauseProbe {
         let switches = involuntary_switches() - start.switches;
         let _ = writeln!(
             self.out,
-            "{},{wall},{cpu},{switches},{},{},{},{},{},{},{},{}",
+            "{},{wall},{cpu},{switches},{},{},{},{},{},{},{},{},{}",
             work.what,
+            work.roots,
             work.scanned,
             work.specials_listed,
             work.specials_settled,

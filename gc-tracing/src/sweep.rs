@@ -73,26 +73,37 @@ impl SweepCursor {
     }
 
     /// Visits the next `pools` pools and `large` large-object indices, appending their
-    /// unmarked objects to `garbage`; returns the objects examined.
+    /// unmarked objects to `garbage`, but stops after the pool (or large object) with which
+    /// the objects examined reach `objects`; returns the objects examined.
     pub fn sweep_some(
         &mut self,
         heap: &Heap,
         bits: &MarkBitmap,
         pools: usize,
         large: usize,
+        objects: usize,
         garbage: &mut Vec<ObjRef>,
     ) -> u64 {
+        let objects = objects as u64;
         let pool_to = (self.next_pool + pools).min(self.pool_end);
         let large_to = (self.next_large + large).min(self.large_end);
         let mut examined = 0u64;
-        heap.for_each_object_in(self.next_pool..pool_to, self.next_large..large_to, |r| {
-            examined += 1;
+        let visit = |examined: &mut u64, garbage: &mut Vec<ObjRef>, r: ObjRef| {
+            *examined += 1;
             if !bits.is_marked(r) {
                 garbage.push(r);
             }
-        });
-        self.next_pool = pool_to;
-        self.next_large = large_to;
+        };
+        while self.next_pool < pool_to && examined < objects {
+            let pool = self.next_pool;
+            heap.for_each_object_in(pool..pool + 1, 0..0, |r| visit(&mut examined, garbage, r));
+            self.next_pool += 1;
+        }
+        while self.next_large < large_to && examined < objects {
+            let index = self.next_large;
+            heap.for_each_object_in(0..0, index..index + 1, |r| visit(&mut examined, garbage, r));
+            self.next_large += 1;
+        }
         examined
     }
 }

@@ -12,6 +12,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::time::Instant;
 
+use nix::libc::c_long;
 use nix::sys::resource::{getrusage, UsageWho};
 use nix::time::{clock_gettime, ClockId};
 
@@ -19,7 +20,7 @@ use nix::time::{clock_gettime, ClockId};
 pub const PROBE_ENV: &str = "GCLAB_PAUSE_PROBE";
 
 /// The columns of a record.
-pub const HEADER: &str = "what,wall_ns,cpu_ns,invol_switches,roots,scanned,specials_listed,specials_settled,settle_left,pools,large,examined,freed";
+pub const HEADER: &str = "what,wall_ns,cpu_ns,sys_ns,minor_faults,invol_switches,roots,scanned,specials_listed,specials_settled,settle_left,pools,large,examined,freed";
 
 /// What one pause did, filled by the collector as it works.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -52,7 +53,7 @@ pub struct PauseWork {
 pub struct ProbeStart {
     wall: Instant,
     cpu_ns: u64,
-    switches: nix::libc::c_long,
+    usage: (u64, c_long, c_long),
 }
 
 /// The open record file.
@@ -67,8 +68,16 @@ fn thread_cpu_ns() -> u64 {
     })
 }
 
-fn involuntary_switches() -> nix::libc::c_long {
-    getrusage(UsageWho::RUSAGE_THREAD).map_or(0, |u| u.involuntary_context_switches())
+/// The thread's system time (ns), minor page faults and involuntary context switches.
+fn usage() -> (u64, c_long, c_long) {
+    getrusage(UsageWho::RUSAGE_THREAD).map_or((0, 0, 0), |u| {
+        let sys = u.system_time();
+        (
+            sys.tv_sec() as u64 * 1_000_000_000 + sys.tv_usec() as u64 * 1000,
+            u.minor_page_faults(),
+            u.involuntary_context_switches(),
+        )
+    })
 }
 
 impl PauseProbe {
@@ -87,7 +96,7 @@ impl PauseProbe {
     /// The clocks now, before a pause.
     pub fn start() -> ProbeStart {
         ProbeStart {
-            switches: involuntary_switches(),
+            usage: usage(),
             cpu_ns: thread_cpu_ns(),
             wall: Instant::now(),
         }
@@ -97,10 +106,13 @@ impl PauseProbe {
     pub fn record(&mut self, start: ProbeStart, work: &PauseWork) {
         let wall = start.wall.elapsed().as_nanos() as u64;
         let cpu = thread_cpu_ns().saturating_sub(start.cpu_ns);
-        let switches = involuntary_switches() - start.switches;
+        let now = usage();
+        let sys = now.0.saturating_sub(start.usage.0);
+        let faults = now.1 - start.usage.1;
+        let switches = now.2 - start.usage.2;
         let _ = writeln!(
             self.out,
-            "{},{wall},{cpu},{switches},{},{},{},{},{},{},{},{},{}",
+            "{},{wall},{cpu},{sys},{faults},{switches},{},{},{},{},{},{},{},{},{}",
             work.what,
             work.roots,
             work.scanned,

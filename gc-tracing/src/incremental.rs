@@ -170,8 +170,10 @@ impl MarkSweepIncr {
     pub const MIN_WINDOW_BYTES: u64 = 256 << 10;
     /// The fewest grey objects a marking step scans.
     pub const MIN_MARK_STEP: u64 = 256;
-    /// The most grey objects a marking step scans (about 0.3 ms on a heap of cache misses).
-    pub const MAX_MARK_STEP: u64 = 8 * 1024;
+    /// The most grey objects a marking step scans. Was 8,192 (estimated at about 0.3 ms on
+    /// an idle core on a heap of cache misses), which took up to 1.23 ms of thread CPU time
+    /// on random-graph on a loaded two-core machine (results/LOG.md, 2026-12-03).
+    pub const MAX_MARK_STEP: u64 = 4 * 1024;
     /// The most pools a sweeping step visits (16 KiB each: at most 16,384 cells in all).
     pub const MAX_SWEEP_POOLS: u64 = 16;
     /// The most large-object indices a sweeping step visits.
@@ -339,16 +341,19 @@ impl MarkSweepIncr {
     /// [`MarkSweepIncr::MAX_FINALIZE`] per step, what they resurrect marked with all it
     /// reaches; then the sweep is set up. Returns objects re-marked.
     fn settle_step(&mut self, heap: &mut Heap) -> u64 {
-        if self.settle == Settle::Listing {
-            self.specials.clear();
-            self.finalizable.clear();
-            heap.special_objects(&mut self.specials);
-            self.work.specials_listed = self.specials.len() as u64;
-            self.settle = Settle::Weak(0);
+        if matches!(self.work.what, "" | "mark") {
+            self.work.what = "settle";
         }
-        self.work.what = "settle";
         match self.settle {
-            Settle::Listing => 0,
+            Settle::Listing => {
+                // A step of its own: a walk of the side tables and a sort.
+                self.specials.clear();
+                self.finalizable.clear();
+                heap.special_objects(&mut self.specials);
+                self.work.specials_listed = self.specials.len() as u64;
+                self.settle = Settle::Weak(0);
+                0
+            }
             Settle::Weak(from) => {
                 self.stats.weak_settle_steps += 1;
                 let bits = &self.tracer.marking.bits;

@@ -44,11 +44,8 @@ impl WeakTable {
         self.by_referent.entry(referent).or_default().push(weak);
     }
 
-    /// Calls `f` with every weak reference object and every referent still pointed at.
-    pub fn for_each_weakref_and_referent(&self, mut f: impl FnMut(ObjRef)) {
-        for &weak in self.entries.keys() {
-            f(weak);
-        }
+    /// Calls `f` with every referent still pointed at.
+    pub fn for_each_referent(&self, mut f: impl FnMut(ObjRef)) {
         for &referent in self.by_referent.keys() {
             f(referent);
         }

@@ -3,16 +3,44 @@
 //!
 //! A cycle starts when marksweep's growth trigger fires ([`crate::pacing::Pacer`]): one
 //! short pause clears the mark bits and shades the roots (the root slots and `gc.garbage`:
-//! a few thousand references at most). From then on, every [`MarkSweepIncr::STEP_BYTES`] of
-//! allocation runs one step, each its own [`gc_core::PauseKind::Increment`] pause: a
-//! marking step scans a budget of grey objects with the same loop marksweep uses
-//! ([`crate::marking::mark_queued`]); once the queue is empty, marking is over, and that
-//! step settles weak references and finalizers (rule 5, on the unmarked objects that have
-//! any, listed from the heap's side tables by [`gc_core::Heap::special_objects`]) and
-//! re-marks what a finalizer resurrected. Sweeping steps then visit the pools (and
-//! large-object indices) that existed when marking ended, in address order, freeing the
-//! unmarked objects: a sweep paced by allocation, the "sweep in increments" form of lazy
-//! sweeping, which needs no hook in gc-core's allocation paths.
+//! a few thousand references at most) and runs a first marking step. From then on, every
+//! [`MarkSweepIncr::STEP_BYTES`] of allocation (or less, see below) runs one step, each its
+//! own [`gc_core::PauseKind::Increment`] pause: a marking step scans a budget of grey
+//! objects, at most [`MarkSweepIncr::MAX_MARK_STEP`], with the same loop marksweep uses
+//! ([`crate::marking::mark_queued`]).
+//!
+//! **The end of marking runs in chunks.** Once the queue is empty, the steps settle rule 5
+//! on the unmarked objects, a bounded chunk per step, with the phase still
+//! [`CyclePhase::Marking`] (both barriers on) and whatever the barriers shaded in between
+//! drained first: one step lists the special objects ([`gc_core::Heap::special_objects`]:
+//! pending finalizers and weak referents, from the side tables); then steps clear the weak
+//! references to the unmarked ones ([`MarkSweepIncr::MAX_SETTLE`] objects plus weak
+//! references per step; callbacks only for marked weak references, as the reclaimer does);
+//! then steps run their pending finalizers, [`MarkSweepIncr::MAX_FINALIZE`] per step,
+//! through [`gc_core::reclaim::Reclaimer::settle_unmarked`], which marks what a finalizer
+//! resurrects with all it reaches. Every weak reference to a dying object is cleared before
+//! any finalizer runs, as in one pause. Why the mutator may run between chunks: an object
+//! unmarked when its chunk is settled was unreachable at the snapshot, so only an upgrade of
+//! one of its weak references could reach it, and those are cleared in that chunk. An
+//! object in a chunk not yet settled can still be upgraded; `retain` then shades it, the
+//! next step marks from it before settling more, and it survives (with anything it reaches,
+//! including objects of earlier chunks: they live on with their weak references cleared,
+//! as an object a finalizer resurrects does). Finalizers run only once all weak
+//! references are settled, so no weak reference can reach a dying object by then.
+//!
+//! Sweeping steps then visit the pools (and large-object indices) that existed when marking
+//! ended, in address order, freeing the unmarked objects, at most
+//! [`MarkSweepIncr::MAX_SWEEP_POOLS`] pools and [`MarkSweepIncr::MAX_SWEEP_OBJECTS`]
+//! objects per step (an object with side-table entries, a weak reference object above all,
+//! counts [`crate::sweep::SIDE_TABLE_WEIGHT`]): a sweep paced by allocation, the "sweep in
+//! increments" form of lazy sweeping, which needs no hook in gc-core's allocation paths.
+//!
+//! Pause bounds, measured (results/LOG.md, 2026-12-03, with the probe [`crate::probe`]): on
+//! every default workload no step took more than 0.8 ms of thread CPU time on a loaded
+//! two-core machine, except one sweep step of ordinary work that took 8.1 ms once; pauses
+//! longer than 1 ms of wall time were the thread waiting for a core. Not bounded: root
+//! shading (one pass over the slots), listing the special objects (a walk of the side tables
+//! and a sort), and the re-marking from what a finalizer resurrects (all it reaches).
 //!
 //! **The barrier: Yuasa's deletion barrier**, through the `release` hook, which the runtime
 //! calls for every overwritten or cleared strong reference, root slots included. While
@@ -49,7 +77,8 @@ use gc_core::reclaim::free_or_save;
 use crate::collection::{Marking, Tracer};
 use crate::marking::{mark_queued, shade};
 use crate::pacing::Pacer;
-use crate::sweep::SweepCursor;
+use crate::probe::{PauseProbe, PauseWork};
+use crate::sweep::{SweepCursor, SIDE_TABLE_WEIGHT};
 
 /// Where an incremental cycle is.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -61,6 +90,19 @@ pub enum CyclePhase {
     Marking,
     /// Sweeping, a few pools per step.
     Sweeping(SweepCursor),
+}
+
+/// How far the end of marking has gone: it runs in chunks, a step at a time, once the grey
+/// queue is empty (and, between chunks, drains whatever the barriers shaded first).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Settle {
+    /// Still tracing: the special objects are listed when the queue first empties.
+    #[default]
+    Listing,
+    /// Clearing the weak references to the unmarked objects in `specials`, from this index.
+    Weak(usize),
+    /// Running the pending finalizers in `finalizable`, from this index.
+    Finalizers(usize),
 }
 
 /// Incremental mark-sweep (collector name `marksweep-incr`); see the [module
@@ -90,17 +132,29 @@ pub struct MarkSweepIncr {
     cycle_step_bytes: u64,
     /// Grey objects a marking step scans, set when the cycle starts.
     mark_budget: u64,
-    /// Pools and large-object indices a sweeping step visits, set when marking ends.
-    sweep_budget: (usize, usize),
+    /// Pools, large-object indices and objects a sweeping step visits at most, set when
+    /// marking ends.
+    sweep_budget: (usize, usize, usize),
+    /// How far the end of marking has gone.
+    settle: Settle,
     /// The allocation within which marking, and then sweeping, should finish.
     window_bytes: u64,
+    /// The objects the end of marking may have to settle, listed when the queue empties.
     specials: Vec<ObjRef>,
+    /// The unmarked among them with a pending finalizer, in order.
+    finalizable: Vec<ObjRef>,
+    /// One chunk of `finalizable`, handed to the reclaimer.
+    chunk: Vec<ObjRef>,
     /// Bytes the snapshot found live in the last cycle (the window's base).
     last_live_bytes: u64,
     /// The heap's allocation total when the cycle began.
     allocated_at_start: u64,
     scanned_total: u64,
     stats: IncrStats,
+    /// What the pause in progress did, for the probe.
+    work: PauseWork,
+    /// The per-pause diagnostic record, if [`crate::probe::PROBE_ENV`] asked for one.
+    probe: Option<PauseProbe>,
 }
 
 /// Counts of what the incremental collector did, for tests and reports.
@@ -114,6 +168,10 @@ pub struct IncrStats {
     pub mark_steps: u64,
     /// Objects the barriers shaded grey.
     pub shaded_by_barrier: u64,
+    /// Steps that cleared a chunk of weak references at the end of marking.
+    pub weak_settle_steps: u64,
+    /// Steps that ran a chunk of finalizers at the end of marking.
+    pub finalizer_steps: u64,
     /// Full stop-the-world collections (explicit or forced by the heap limit).
     pub full_collections: u64,
 }
@@ -140,12 +198,24 @@ impl MarkSweepIncr {
     pub const MIN_WINDOW_BYTES: u64 = 256 << 10;
     /// The fewest grey objects a marking step scans.
     pub const MIN_MARK_STEP: u64 = 256;
-    /// The most grey objects a marking step scans (about 0.3 ms on a heap of cache misses).
-    pub const MAX_MARK_STEP: u64 = 8 * 1024;
+    /// The most grey objects a marking step scans. Was 8,192 (estimated at about 0.3 ms on
+    /// an idle core on a heap of cache misses), which took up to 1.23 ms of thread CPU time
+    /// on random-graph on a loaded two-core machine (results/LOG.md, 2026-12-03).
+    pub const MAX_MARK_STEP: u64 = 4 * 1024;
     /// The most pools a sweeping step visits (16 KiB each: at most 16,384 cells in all).
     pub const MAX_SWEEP_POOLS: u64 = 16;
     /// The most large-object indices a sweeping step visits.
     pub const MAX_SWEEP_LARGE: u64 = 256;
+    /// The most objects a sweeping step examines (it stops after the pool that reaches
+    /// this, so a step examines fewer than this plus one pool's cells).
+    pub const MAX_SWEEP_OBJECTS: u64 = 4 * 1024;
+    /// The fewest objects a sweeping step examines (unless the pools run out).
+    pub const MIN_SWEEP_OBJECTS: u64 = 256;
+    /// The most units of settling work in one step at the end of marking: special objects
+    /// looked at plus weak references cleared.
+    pub const MAX_SETTLE: usize = 4 * 1024;
+    /// The most finalizers one step at the end of marking runs.
+    pub const MAX_FINALIZE: usize = 1024;
 
     /// A collector with the given growth trigger, step and window (see the type's docs).
     pub fn with_steps(
@@ -168,13 +238,18 @@ impl MarkSweepIncr {
             since_step: 0,
             cycle_step_bytes: step_bytes,
             mark_budget: 0,
-            sweep_budget: (0, 0),
+            sweep_budget: (0, 0, 0),
+            settle: Settle::Listing,
             window_bytes: 0,
             specials: Vec::new(),
+            finalizable: Vec::new(),
+            chunk: Vec::new(),
             last_live_bytes: 0,
             allocated_at_start: 0,
             scanned_total: 0,
             stats: IncrStats::default(),
+            work: PauseWork::default(),
+            probe: PauseProbe::from_env(),
         })
     }
 
@@ -200,8 +275,16 @@ impl MarkSweepIncr {
         // while the cycle runs counts toward the next one (see `end_cycle`).
         self.pacer.collected(self.last_live_bytes);
         self.allocated_at_start = heap.alloc_stats().total_bytes_allocated;
+        let probe = self.probe.as_ref().map(|_| PauseProbe::start());
+        self.work = PauseWork {
+            what: "start",
+            ..PauseWork::default()
+        };
         heap.pause(PauseKind::Increment, None, |heap| {
-            let objects = heap.alloc_stats().objects_in_use;
+            // What the sweep's object budget counts: objects, and side-table frees (weak
+            // reference objects mostly) several times over.
+            let objects = heap.alloc_stats().objects_in_use
+                + (SIDE_TABLE_WEIGHT - 1) * heap.weakref_count() as u64;
             self.window_bytes = self.window(self.last_live_bytes);
             (self.mark_budget, self.cycle_step_bytes) =
                 self.pace(objects, Self::MAX_MARK_STEP, Self::MIN_MARK_STEP);
@@ -211,11 +294,21 @@ impl MarkSweepIncr {
             for root in heap.roots() {
                 shade(bits, queue, root);
             }
+            self.work.roots = queue.len() as u64;
             self.phase = CyclePhase::Marking;
+            self.settle = Settle::Listing;
             let mut counts = self.mark_step(heap);
             counts.candidates = objects;
             counts
         });
+        self.probe_record(probe);
+    }
+
+    /// Writes the probe's record of the pause that began at `start` (if probing).
+    fn probe_record(&mut self, start: Option<crate::probe::ProbeStart>) {
+        if let (Some(probe), Some(start)) = (&mut self.probe, start) {
+            probe.record(start, &self.work);
+        }
     }
 
     /// Runs one step of the cycle in progress, as one pause (nothing if none is running).
@@ -225,10 +318,13 @@ impl MarkSweepIncr {
         }
         self.since_step = 0;
         self.stats.increments += 1;
+        let probe = self.probe.as_ref().map(|_| PauseProbe::start());
+        self.work = PauseWork::default();
         heap.pause(PauseKind::Increment, None, |heap| match self.phase {
             CyclePhase::Marking => self.mark_step(heap),
             _ => self.sweep_step(heap),
         });
+        self.probe_record(probe);
     }
 
     /// Work per step and bytes between steps for `total` units of work in this cycle's
@@ -248,41 +344,127 @@ impl MarkSweepIncr {
         (live_bytes * self.window_percent / 100).max(Self::MIN_WINDOW_BYTES)
     }
 
-    /// Scans a budget of grey objects; ends marking if none are left.
+    /// Scans a budget of grey objects; once none are left, settles the next chunk of the
+    /// end of marking (see [`Settle`]).
     fn mark_step(&mut self, heap: &mut Heap) -> PauseCounts {
         self.stats.mark_steps += 1;
         let Marking { bits, queue } = &mut self.tracer.marking;
         let progress = mark_queued(heap, bits, queue, self.mark_budget);
+        if self.work.what.is_empty() {
+            self.work.what = "mark";
+        }
+        self.work.scanned += progress.scanned;
         let mut counts = PauseCounts {
             scanned: progress.scanned,
             ..PauseCounts::default()
         };
         if queue.is_empty() {
-            counts.scanned += self.end_marking(heap);
+            counts.scanned += self.settle_step(heap);
         }
         self.scanned_total += counts.scanned;
         counts
     }
 
-    /// Marking is over: weak references and finalizers of the unmarked (rule 5, steps 1-4),
-    /// what a finalizer resurrected marked, and the sweep set up. Returns objects re-marked.
-    fn end_marking(&mut self, heap: &mut Heap) -> u64 {
-        let Tracer {
-            marking, reclaimer, ..
-        } = &mut self.tracer;
-        let specials = &mut self.specials;
-        specials.clear();
-        heap.special_objects(specials);
-        // Settled with the marks: what a finalizer resurrects is marked, with all it reaches.
-        let remarked = reclaimer.settle_unmarked(heap, specials, marking).scanned;
+    /// One chunk of the end of marking, with the barriers still on (the phase stays
+    /// [`CyclePhase::Marking`]): the first lists the special objects; then weak references
+    /// to unmarked objects are cleared, [`MarkSweepIncr::MAX_SETTLE`] units of work per
+    /// step; then pending finalizers of unmarked objects run, at most
+    /// [`MarkSweepIncr::MAX_FINALIZE`] per step, what they resurrect marked with all it
+    /// reaches; then the sweep is set up. Returns objects re-marked.
+    fn settle_step(&mut self, heap: &mut Heap) -> u64 {
+        if matches!(self.work.what, "" | "mark") {
+            self.work.what = "settle";
+        }
+        match self.settle {
+            Settle::Listing => {
+                // A step of its own: a walk of the side tables and a sort.
+                self.specials.clear();
+                self.finalizable.clear();
+                heap.special_objects(&mut self.specials);
+                self.work.specials_listed = self.specials.len() as u64;
+                self.settle = Settle::Weak(0);
+                // The settle is part of marking and the snapshot's floating garbage grows
+                // while it runs: its chunks (about two units per special object) come
+                // often enough to finish within an eighth of the window.
+                let chunks = (2 * self.specials.len()).div_ceil(Self::MAX_SETTLE).max(1);
+                let spacing = (self.window_bytes / 8 / chunks as u64).max(1);
+                self.cycle_step_bytes = self.cycle_step_bytes.min(spacing);
+                0
+            }
+            Settle::Weak(from) => {
+                self.stats.weak_settle_steps += 1;
+                let bits = &self.tracer.marking.bits;
+                let (mut at, mut spent) = (from, 0usize);
+                while at < self.specials.len() && spent < Self::MAX_SETTLE {
+                    let r = self.specials[at];
+                    at += 1;
+                    spent += 1;
+                    if bits.is_marked(r) {
+                        continue;
+                    }
+                    // Steps 1 and 2 of rule 5, as the reclaimer does them: callbacks only
+                    // for weak references that are themselves marked.
+                    if heap.flags(r) & FLAG_HAS_WEAKREFS != 0 {
+                        spent += heap.clear_weakrefs(r, |_, w| bits.is_marked(w));
+                        self.work.specials_settled += 1;
+                    }
+                    if heap.has_pending_finalizer(r) {
+                        self.finalizable.push(r);
+                    }
+                }
+                self.settle = if at < self.specials.len() {
+                    Settle::Weak(at)
+                } else {
+                    Settle::Finalizers(0)
+                };
+                self.work.settle_left = (self.specials.len() - at) as u64;
+                0
+            }
+            Settle::Finalizers(from) => {
+                self.stats.finalizer_steps += 1;
+                let to = (from + Self::MAX_FINALIZE).min(self.finalizable.len());
+                let Tracer {
+                    marking, reclaimer, ..
+                } = &mut self.tracer;
+                let chunk = &mut self.chunk;
+                chunk.clear();
+                chunk.extend_from_slice(&self.finalizable[from..to]);
+                self.work.specials_settled += chunk.len() as u64;
+                self.work.settle_left = (self.finalizable.len() - to) as u64;
+                // Their weak references are cleared already; this runs the finalizers, and
+                // what a finalizer resurrects is marked, with all it reaches.
+                let remarked = reclaimer.settle_unmarked(heap, chunk, marking).scanned;
+                self.work.scanned += remarked;
+                if to < self.finalizable.len() {
+                    self.settle = Settle::Finalizers(to);
+                } else {
+                    self.begin_sweep(heap);
+                }
+                remarked
+            }
+        }
+    }
+
+    /// Marking and its end are over: sets up the sweep of everything allocated now.
+    fn begin_sweep(&mut self, heap: &Heap) {
+        self.settle = Settle::Listing;
         let cursor = SweepCursor::new(heap);
         let (pools, large) = cursor.remaining();
+        // What the sweep's object budget counts: objects, and side-table frees (weak
+        // reference objects mostly) several times over.
+        let objects = heap.alloc_stats().objects_in_use
+            + (SIDE_TABLE_WEIGHT - 1) * heap.weakref_count() as u64;
         let (pool_budget, pool_step) = self.pace(pools as u64, Self::MAX_SWEEP_POOLS, 1);
         let (large_budget, large_step) = self.pace(large as u64, Self::MAX_SWEEP_LARGE, 1);
-        self.sweep_budget = (pool_budget as usize, large_budget as usize);
-        self.cycle_step_bytes = pool_step.min(large_step);
+        let (object_budget, object_step) =
+            self.pace(objects, Self::MAX_SWEEP_OBJECTS, Self::MIN_SWEEP_OBJECTS);
+        self.sweep_budget = (
+            pool_budget as usize,
+            large_budget as usize,
+            object_budget as usize,
+        );
+        self.cycle_step_bytes = pool_step.min(large_step).min(object_step);
         self.phase = CyclePhase::Sweeping(cursor);
-        remarked
     }
 
     /// Sweeps the next pools; ends the cycle after the last.
@@ -294,9 +476,16 @@ impl MarkSweepIncr {
             marking, garbage, ..
         } = &mut self.tracer;
         garbage.clear();
-        let (pools, large) = self.sweep_budget;
-        let candidates = cursor.sweep_some(heap, &marking.bits, pools, large, garbage);
+        let (pools, large, objects) = self.sweep_budget;
+        let before = cursor.remaining();
+        let candidates = cursor.sweep_some(heap, &marking.bits, pools, large, objects, garbage);
         let (freed, bytes_freed) = free_or_save(heap, garbage);
+        let after = cursor.remaining();
+        self.work.what = "sweep";
+        self.work.pools = (before.0 - after.0) as u64;
+        self.work.large = (before.1 - after.1) as u64;
+        self.work.examined = candidates;
+        self.work.freed = freed;
         garbage.clear();
         if cursor.is_done() {
             heap.flush_pools();
@@ -329,9 +518,18 @@ impl MarkSweepIncr {
     /// A stop-the-world full collection, abandoning any cycle in progress.
     fn full(&mut self, heap: &mut Heap) -> CollectOutcome {
         self.phase = CyclePhase::Idle;
+        self.settle = Settle::Listing;
         self.tracer.marking.queue.clear();
         self.stats.full_collections += 1;
+        let probe = self.probe.as_ref().map(|_| PauseProbe::start());
         let counts = self.tracer.collect(heap);
+        self.work = PauseWork {
+            what: "full",
+            scanned: counts.scanned,
+            freed: counts.freed,
+            ..PauseWork::default()
+        };
+        self.probe_record(probe);
         self.scanned_total += counts.scanned;
         self.last_live_bytes = heap.bytes_in_use() as u64;
         self.pacer.collected(self.last_live_bytes);

@@ -39,6 +39,7 @@ pub mod generational;
 pub mod incremental;
 pub mod marking;
 pub mod pacing;
+pub mod probe;
 pub mod remembered;
 pub mod sweep;
 

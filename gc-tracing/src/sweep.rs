@@ -7,10 +7,18 @@
 //! their pool's free list (pools that empty go back to their arena at the end of the
 //! collection, releasing arenas that empty) and large objects to the system allocator.
 
+use gc_core::layout::{FLAG_HAS_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_IS_WEAKREF};
 use gc_core::reclaim::Unreachable;
 use gc_core::{Heap, ObjRef};
 
 use crate::marking::MarkBitmap;
+
+/// Flags of an object whose freeing also updates the heap's side tables.
+const SIDE_TABLES: u16 = FLAG_IS_WEAKREF | FLAG_HAS_WEAKREFS | FLAG_HAS_FINALIZER;
+
+/// What freeing an object with side-table entries counts for, in plain objects, against
+/// an incremental sweep step's budget.
+pub const SIDE_TABLE_WEIGHT: u64 = 4;
 
 /// Pushes every allocated, unmarked object into `garbage`, small ones in address order, then
 /// large ones (the order [`Heap::for_each_object`] gives, so runs are deterministic).
@@ -73,26 +81,46 @@ impl SweepCursor {
     }
 
     /// Visits the next `pools` pools and `large` large-object indices, appending their
-    /// unmarked objects to `garbage`; returns the objects examined.
+    /// unmarked objects to `garbage`, but stops after the pool (or large object) with which
+    /// the objects examined reach `objects` (an unmarked object with weak references, a
+    /// finalizer, or that is a weak reference counts [`SIDE_TABLE_WEIGHT`]); returns the
+    /// objects examined.
     pub fn sweep_some(
         &mut self,
         heap: &Heap,
         bits: &MarkBitmap,
         pools: usize,
         large: usize,
+        objects: usize,
         garbage: &mut Vec<ObjRef>,
     ) -> u64 {
+        let objects = objects as u64;
         let pool_to = (self.next_pool + pools).min(self.pool_end);
         let large_to = (self.next_large + large).min(self.large_end);
-        let mut examined = 0u64;
-        heap.for_each_object_in(self.next_pool..pool_to, self.next_large..large_to, |r| {
-            examined += 1;
+        // Objects examined, and the budget spent (side-table frees weigh more).
+        let mut count = (0u64, 0u64);
+        let visit = |count: &mut (u64, u64), garbage: &mut Vec<ObjRef>, r: ObjRef| {
+            count.0 += 1;
+            count.1 += 1;
             if !bits.is_marked(r) {
                 garbage.push(r);
+                // Freeing one with side-table entries (a weak reference object above all:
+                // its referent's list is searched) costs several plain frees.
+                if heap.flags(r) & SIDE_TABLES != 0 {
+                    count.1 += SIDE_TABLE_WEIGHT - 1;
+                }
             }
-        });
-        self.next_pool = pool_to;
-        self.next_large = large_to;
-        examined
+        };
+        while self.next_pool < pool_to && count.1 < objects {
+            let pool = self.next_pool;
+            heap.for_each_object_in(pool..pool + 1, 0..0, |r| visit(&mut count, garbage, r));
+            self.next_pool += 1;
+        }
+        while self.next_large < large_to && count.1 < objects {
+            let index = self.next_large;
+            heap.for_each_object_in(0..0, index..index + 1, |r| visit(&mut count, garbage, r));
+            self.next_large += 1;
+        }
+        count.0
     }
 }

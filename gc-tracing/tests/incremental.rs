@@ -3,7 +3,7 @@
 //! allocating through a long mark, all checked by the oracle at every increment.
 #![allow(missing_docs)]
 
-use gc_core::{GcControl, HeapConfig, Mutator, Runtime, Shape};
+use gc_core::{Finalizer, GcControl, HeapConfig, Mutator, Runtime, Shape};
 use gc_tracing::incremental::CyclePhase;
 use gc_tracing::MarkSweepIncr;
 
@@ -139,4 +139,149 @@ fn mutator_allocates_through_a_long_mark() {
         "the dropped objects, exactly"
     );
     assert_eq!(m.heap_stats().objects_in_use, LIST + kept);
+}
+
+/// Drives the cycle one step at a time until `done` holds, checking after every step that
+/// no weak reference in `weakrefs` (held by the array in slot `array`) names a freed object.
+fn step_checking_weakrefs(
+    m: &mut Runtime<MarkSweepIncr>,
+    weakrefs: usize,
+    mut done: impl FnMut(&Runtime<MarkSweepIncr>) -> bool,
+) {
+    while !done(m) {
+        let (heap, c) = m.parts_mut();
+        c.step(heap);
+        let heap = m.heap();
+        let array = heap.slot(0).unwrap().unwrap();
+        for i in 0..weakrefs {
+            let w = gc_core::ObjRef::from_raw(heap.fields(array)[i]).unwrap();
+            if let Some(r) = heap.weak_entry(w).unwrap().referent {
+                assert!(
+                    heap.is_allocated(r),
+                    "weak reference {i} names a freed object"
+                );
+            }
+        }
+        m.verify_now().unwrap();
+    }
+}
+
+#[test]
+fn weak_references_settled_across_steps_never_upgrade_a_dead_object() {
+    // More dead referents than one settle step clears, so the end of marking takes several
+    // steps and the mutator runs between them. R_i is only weakly reachable (through w_i,
+    // held by the array in slot 0); the last, R_{K-1}, points at the first, R_0.
+    const K: usize = 3 * MarkSweepIncr::MAX_SETTLE;
+    let mut m = runtime();
+    m.disable();
+    m.alloc(0, Shape::new(K as u32, 0)).unwrap();
+    for i in 0..K {
+        m.alloc(3, Shape::new(1, 8)).unwrap();
+        m.write_payload(3, 0, &(i as u64).to_le_bytes()).unwrap();
+        if i == 0 {
+            m.copy(4, 3).unwrap();
+        }
+        if i == K - 1 {
+            m.store(3, 0, Some(4)).unwrap();
+        }
+        m.new_weak(1, 3, Some(i as u32)).unwrap();
+        m.store(0, i, Some(1)).unwrap();
+    }
+    for s in [1, 3, 4] {
+        m.clear(s).unwrap();
+    }
+    {
+        let (heap, c) = m.parts_mut();
+        c.start_cycle(heap);
+    }
+    // Up to the first chunk of weak references cleared: R_0's (the lowest address).
+    step_checking_weakrefs(&mut m, K, |m| m.collector().stats().weak_settle_steps >= 1);
+    assert_eq!(m.collector().phase(), CyclePhase::Marking, "still settling");
+    m.load(1, 0, 0).unwrap();
+    assert!(!m.upgrade(2, 1).unwrap(), "R_0's weak reference is cleared");
+    // R_{K-1}'s chunk is not settled yet: the upgrade succeeds, and the referent survives
+    // with R_0, which it reaches (its weak reference stays cleared: it was garbage when
+    // its chunk was settled).
+    m.load(1, 0, K - 1).unwrap();
+    assert!(m.upgrade(5, 1).unwrap(), "R_{{K-1}} is not cleared yet");
+    m.clear(1).unwrap();
+    step_checking_weakrefs(&mut m, K, |m| m.collector().phase() == CyclePhase::Idle);
+    let stats = m.collector().stats();
+    assert!(
+        stats.weak_settle_steps >= 3,
+        "settled in {} steps",
+        stats.weak_settle_steps
+    );
+    assert_eq!(stats.cycles, 1);
+    // The array, the K weak references, R_{K-1} and R_0; the other K - 2 referents freed.
+    assert_eq!(m.heap_stats().objects_in_use, 1 + K as u64 + 2);
+    m.load(6, 5, 0).unwrap();
+    let mut payload = [0u8; 8];
+    m.read_payload(6, 0, &mut payload).unwrap();
+    assert_eq!(u64::from_le_bytes(payload), 0, "R_{{K-1}}.0 is R_0, intact");
+    let mut notices = Vec::new();
+    m.drain_notices(&mut notices);
+    let callbacks: Vec<u32> = notices.iter().filter_map(|n| n.callback_tag()).collect();
+    assert_eq!(
+        callbacks.len(),
+        K - 1,
+        "every weak reference but w_(K-1) cleared"
+    );
+    assert!(!callbacks.contains(&(K as u32 - 1)));
+    for i in 0..K - 1 {
+        m.load(1, 0, i).unwrap();
+        assert!(!m.upgrade(2, 1).unwrap());
+    }
+    m.load(1, 0, K - 1).unwrap();
+    assert!(m.upgrade(2, 1).unwrap());
+}
+
+#[test]
+fn finalizers_run_across_steps_once_each() {
+    // More dead finalizable objects than one step finalizes; the last resurrects itself into
+    // slot 7 and keeps D (no finalizer) alive through its field.
+    const N: usize = 2 * MarkSweepIncr::MAX_FINALIZE + 100;
+    let mut m = runtime();
+    m.disable();
+    m.alloc(4, Shape::new(0, 8)).unwrap();
+    m.write_payload(4, 0, &[9; 8]).unwrap();
+    for i in 0..N {
+        m.alloc(3, Shape::new(1, 0)).unwrap();
+        let f = if i == N - 1 {
+            m.store(3, 0, Some(4)).unwrap();
+            Finalizer::resurrect(i as u32, 7)
+        } else {
+            Finalizer::report(i as u32)
+        };
+        m.set_finalizer(3, f).unwrap();
+    }
+    m.clear(3).unwrap();
+    m.clear(4).unwrap();
+    {
+        let (heap, c) = m.parts_mut();
+        c.start_cycle(heap);
+    }
+    step_until_idle(&mut m);
+    m.verify_now().unwrap();
+    let stats = m.collector().stats();
+    assert_eq!(
+        stats.finalizer_steps, 3,
+        "N finalizers, MAX_FINALIZE per step"
+    );
+    let mut notices = Vec::new();
+    m.drain_notices(&mut notices);
+    let mut tags: Vec<u32> = notices.iter().filter_map(|n| n.finalized_tag()).collect();
+    tags.sort_unstable();
+    assert_eq!(tags, (0..N as u32).collect::<Vec<_>>(), "each ran once");
+    // The resurrected object and D; the other N - 1 freed.
+    assert_eq!(m.heap_stats().objects_in_use, 2);
+    m.load(6, 7, 0).unwrap();
+    let mut payload = [0u8; 8];
+    m.read_payload(6, 0, &mut payload).unwrap();
+    assert_eq!(payload, [9; 8]);
+    m.clear(6).unwrap();
+    m.clear(7).unwrap();
+    assert_eq!(m.collect(None).unwrap(), 2, "finalized once: no second run");
+    m.drain_notices(&mut notices);
+    assert_eq!(notices.len(), N);
 }

@@ -115,10 +115,12 @@ impl Heap {
 
     /// Appends to `out`, sorted by reference (the order of [`Heap::for_each_object`]) and
     /// without repeats, every object the end of a collection may have to treat specially:
-    /// each with a pending finalizer, each weak reference object and each object a weak
-    /// reference points at. For a collector that ends a collection without walking the heap
-    /// (an incremental one): the dying among these are what [`crate::reclaim::Reclaimer::settle`]
-    /// needs. Costs a walk of the finalizer and weak-reference tables, not of the heap.
+    /// each with a pending finalizer and each object a weak reference points at. For a
+    /// collector that ends a collection without walking the heap (an incremental one): the
+    /// dying among these are what [`crate::reclaim::Reclaimer::settle_unmarked`] needs.
+    /// (Weak reference objects themselves are not listed: a dying one needs only freeing,
+    /// and there can be many more of them than referents.) Costs a walk of the finalizer
+    /// table and of the weak-reference table's referents, not of the heap.
     pub fn special_objects(&self, out: &mut Vec<ObjRef>) {
         let start = out.len();
         out.extend(
@@ -127,7 +129,7 @@ impl Heap {
                 .copied()
                 .filter(|&r| self.has_pending_finalizer(r)),
         );
-        self.weak.for_each_weakref_and_referent(|r| out.push(r));
+        self.weak.for_each_referent(|r| out.push(r));
         out[start..].sort_unstable();
         let mut kept = start;
         for i in start..out.len() {

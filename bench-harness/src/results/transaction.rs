@@ -60,6 +60,8 @@ struct Contents {
     is_set: bool,
     /// Subfolders that hold sets of their own.
     nested_sets: Vec<String>,
+    /// Files kept beside a set that no run writes ([`COMPANION_FILES`]).
+    companions: Vec<String>,
     /// Entries gclab did not write.
     foreign: Vec<String>,
 }
@@ -76,6 +78,10 @@ pub fn holds_set(dir: &Path) -> bool {
             .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
             .is_some_and(|j| j.get("provenance").is_some())
 }
+
+/// Files a results folder keeps beside its set, carried over whole when the set is replaced:
+/// the dated measurement log that the project keeps under `results/`.
+pub const COMPANION_FILES: &[&str] = &["LOG.md"];
 
 fn is_chart_file(name: &str) -> bool {
     name.ends_with(".png") || name.ends_with(".svg") || name.ends_with(".tmp")
@@ -123,6 +129,8 @@ fn classify(dir: &Path) -> Result<Contents, String> {
         }
         if is_dir && holds_set(&path) {
             contents.nested_sets.push(name);
+        } else if !is_dir && COMPANION_FILES.contains(&name.as_str()) {
+            contents.companions.push(name);
         } else {
             contents.foreign.push(name);
         }
@@ -312,10 +320,17 @@ impl SetTransaction {
     /// is deleted; nested sets of the old folder are carried over first.
     pub fn commit(mut self, head: ManifestHead) -> Result<(), String> {
         if self.target.is_dir() {
-            for nested in classify(&self.target)?.nested_sets {
+            let old = classify(&self.target)?;
+            for nested in old.nested_sets {
                 let into = self.staging.join(&nested);
                 if !into.exists() {
                     link_tree(&self.target.join(&nested), &into)?;
+                }
+            }
+            for companion in old.companions {
+                let (from, into) = (self.target.join(&companion), self.staging.join(&companion));
+                if !into.exists() && std::fs::hard_link(&from, &into).is_err() {
+                    std::fs::copy(&from, &into).map_err(|e| format!("{}: {e}", from.display()))?;
                 }
             }
         }
@@ -470,6 +485,7 @@ mod tests {
             .unwrap(),
         )
         .unwrap();
+        std::fs::write(target.join("LOG.md"), b"the measurement log").unwrap();
 
         let mut tx = SetTransaction::begin(&target, false).unwrap();
         tx.write("runs.csv", FileRole::Summary, b"new").unwrap();
@@ -479,6 +495,11 @@ mod tests {
         assert!(
             target.join("peers/manifest.json").exists(),
             "nested set kept"
+        );
+        assert_eq!(
+            std::fs::read(target.join("LOG.md")).unwrap(),
+            b"the measurement log",
+            "the companion log kept, not refused as foreign"
         );
         assert!(crate::results::manifest::verify(&target).is_ok());
         let leftovers: Vec<_> = std::fs::read_dir(&root)

@@ -17,7 +17,7 @@ const GENERATIONS: usize = 3;
 
 /// Reference counting plus CPython's generational cycle collector.
 ///
-/// The engine is the bounded one with no budget (`u64::MAX`) unless [`BoundedCycleGc`] sets
+/// The engine is the bounded one with no budget (`u64::MAX`) unless [`crate::BoundedCycleGc`] sets
 /// one: a non-generic collector keeps its collection code compiled in this crate (a const
 /// parameter here moved it into every user's and changed its code generation), and its
 /// cascades pay one comparison per object freed.

@@ -29,6 +29,7 @@ mod collector;
 pub mod dense;
 mod header;
 mod lists;
+mod preset;
 mod preset313;
 
 pub use bounded::BoundedCycleGc;

@@ -9,7 +9,7 @@
 use gc_core::reclaim::{Marks, Reclaimer, Trace, Unreachable};
 use gc_core::{
     AllocRequest, Capabilities, CollectOutcome, Collector, GcModule, GcResult, Heap, ObjRef,
-    ObjSet, PauseKind, Reclaims,
+    ObjSet, PauseKind,
 };
 
 /// Collect after this many bytes were allocated since the last collection.
@@ -98,15 +98,7 @@ impl Collector for MinimalMarkSweep {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            reclaims: Reclaims::Everything,
-            generations: 0,
-            moves_objects: false,
-            reference_counting: false,
-            prompt: false,
-            auto_collects: true,
-            save_all: true,
-        }
+        Capabilities::tracing(0)
     }
 
     fn before_alloc(&mut self, heap: &mut Heap, request: AllocRequest) -> GcResult<()> {

@@ -44,6 +44,21 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
+    /// What a complete tracing collector without reference counts promises: it reclaims
+    /// everything, by collections only (not prompt), collects on its own as the mutator
+    /// allocates (so `gc.disable()` applies) and honours `DEBUG_SAVEALL`; objects do not move.
+    pub const fn tracing(generations: u8) -> Capabilities {
+        Capabilities {
+            reclaims: Reclaims::Everything,
+            generations,
+            moves_objects: false,
+            reference_counting: false,
+            prompt: false,
+            auto_collects: true,
+            save_all: true,
+        }
+    }
+
     /// Whether cyclic garbage is reclaimed.
     pub fn reclaims_cycles(&self) -> bool {
         self.reclaims == Reclaims::Everything

@@ -36,7 +36,7 @@
 
 use gc_core::{
     AllocRequest, Capabilities, CollectOutcome, Collector, GcError, GcModule, GcResult, Heap,
-    ObjRef, PauseCounts, PauseKind, Reclaims,
+    ObjRef, PauseCounts, PauseKind,
 };
 
 use gc_core::reclaim::{Marks, Trace, Unreachable};
@@ -223,15 +223,7 @@ impl Collector for MarkSweepGen {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            reclaims: Reclaims::Everything,
-            generations: 2,
-            moves_objects: false,
-            reference_counting: false,
-            prompt: false,
-            auto_collects: true,
-            save_all: true,
-        }
+        Capabilities::tracing(2)
     }
 
     #[inline]

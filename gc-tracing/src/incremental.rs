@@ -69,7 +69,7 @@
 use gc_core::layout::FLAG_HAS_WEAKREFS;
 use gc_core::{
     AllocRequest, Capabilities, CollectOutcome, Collector, GcError, GcModule, GcResult, Heap,
-    ObjRef, PauseCounts, PauseKind, Reclaims,
+    ObjRef, PauseCounts, PauseKind,
 };
 
 use gc_core::reclaim::free_or_save;
@@ -551,15 +551,7 @@ impl Collector for MarkSweepIncr {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            reclaims: Reclaims::Everything,
-            generations: 0,
-            moves_objects: false,
-            reference_counting: false,
-            prompt: false,
-            auto_collects: true,
-            save_all: true,
-        }
+        Capabilities::tracing(0)
     }
 
     #[inline]

@@ -48,7 +48,7 @@ pub use incremental::MarkSweepIncr;
 
 use gc_core::{
     AllocRequest, Capabilities, CollectOutcome, Collector, GcError, GcModule, GcResult, Heap,
-    ObjRef, Reclaims,
+    ObjRef,
 };
 
 use crate::collection::Tracer;
@@ -105,15 +105,7 @@ impl Collector for MarkSweep {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            reclaims: Reclaims::Everything,
-            generations: 0,
-            moves_objects: false,
-            reference_counting: false,
-            prompt: false,
-            auto_collects: true,
-            save_all: true,
-        }
+        Capabilities::tracing(0)
     }
 
     #[inline]

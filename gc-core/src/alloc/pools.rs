@@ -751,7 +751,20 @@ impl SmallSpace {
     /// `p % pools_per_arena` of arena `p / pools_per_arena`, so numbers follow addresses and
     /// stay fixed while arenas come and go), in address order: a walk that can stop and
     /// resume, for a collector that sweeps a few pools at a time.
-    pub fn for_each_object_in_pools(&self, pools: std::ops::Range<usize>, mut f: impl FnMut(u32)) {
+    pub fn for_each_object_in_pools(&self, pools: std::ops::Range<usize>, f: impl FnMut(u32)) {
+        self.for_each_object_in_pools_unless(pools, |_| false, f);
+    }
+
+    /// [`SmallSpace::for_each_object_in_pools`], but every carved cell for which `skip`
+    /// says true is passed over without reading its memory (`skip` must only say true of
+    /// allocated cells: a collector's mark bits, for one). A sweep then touches the memory
+    /// of only the cells that are unmarked, not of every live object.
+    pub fn for_each_object_in_pools_unless(
+        &self,
+        pools: std::ops::Range<usize>,
+        mut skip: impl FnMut(u32) -> bool,
+        mut f: impl FnMut(u32),
+    ) {
         let end = pools.end.min(self.arenas.len() << self.ppa_shift);
         for p in pools.start..end {
             let ai = p >> self.ppa_shift;
@@ -767,8 +780,9 @@ impl SmallSpace {
             let cg = pool.cell_granules as usize;
             for cell in 0..pool.carved as usize {
                 let g = base + cell * cg;
-                if (words[g * GRANULE_WORDS] >> 16) as u16 & FLAG_ALLOCATED != 0 {
-                    f(((ai as u32) << self.shift) | g as u32);
+                let r = ((ai as u32) << self.shift) | g as u32;
+                if !skip(r) && (words[g * GRANULE_WORDS] >> 16) as u16 & FLAG_ALLOCATED != 0 {
+                    f(r);
                 }
             }
         }

@@ -15,7 +15,9 @@
 //! 6. `delete_garbage`: what is still garbage dies (or goes to `gc.garbage` under
 //!    `DEBUG_SAVEALL`).
 //!
-//! Steps 5 and 6 are the fast collector's own general path ([`crate::finish`]).
+//! Steps 5 and 6 are the fast collector's own general path ([`crate::finish`]). CPython's
+//! `move_legacy_finalizers` has nothing to move here: gclab's objects have no legacy
+//! (`tp_del`) finalizers, so nothing is uncollectable.
 
 use gc_core::{Heap, ObjRef};
 

@@ -61,11 +61,9 @@ impl Locality {
 /// memory region first (see [`subtract_refs_by_region`](crate::subtract::subtract_refs_by_region)).
 pub(crate) const REGION_SORT_MIN: usize = 1 << 16;
 /// Granule-index bits per region: 128 Ki granules, 2 MiB of heap (two arenas of the
-/// default geometry), a 2 MiB L2 cache's worth. Fewer regions mean fewer buckets being
-/// filled at once. A full collection of a 1,000,000-object random graph, in medians of 30
-/// interleaved runs: with 256 KiB regions and a counting sort 74-83 ms against 60-77 with
-/// 1 MiB; with buckets, 1 MiB 65 against 2 MiB 52-64 and 4 MiB 53 (the best runs 38-39 ms
-/// with 2 or 4 MiB, 41-56 with 1 MiB).
+/// default geometry), a 2 MiB L2 cache's worth, so the objects a bucket's references land
+/// on stay in cache while it is visited. Fewer regions mean fewer buckets being filled at
+/// once; larger ones would no longer fit the cache.
 const REGION_SHIFT: u32 = 17;
 /// Regions small references can fall in (references are below 2^31); one more holds every
 /// large object.
@@ -87,9 +85,7 @@ const LOCALITY_SAMPLES: usize = 4096;
 /// sort to pay: a sample of evenly spaced candidates, and the share of their references
 /// that land outside the referrer's own region. Objects built together and referring to
 /// each other (pairs, lists, trees made in order) stay local, and for them sorting only
-/// adds a copy of every reference (with the earlier counting sort, two: 1,000,000 garbage
-/// pairs took 122 ms with the sort and 78 ms without, while a random live graph took 115 ms
-/// with it and 135 ms without).
+/// adds a copy of every reference: the misses it would turn into hits are not there.
 fn scattered(heap: &Heap, candidates: &[ObjRef]) -> bool {
     let step = (candidates.len() / LOCALITY_SAMPLES).max(1);
     let mut locality = Locality::default();

@@ -176,7 +176,7 @@ fn subtract_referent(
         return 0;
     };
     // Matched here rather than through `Heap::with_head_mut`: with `outside` captured by a
-    // closure, the walk kept less in registers (14 instructions more per object).
+    // closure, the walk kept fewer of its values in registers.
     match heap.head_mut(child) {
         Some(w) => subtract_from_words(&mut w[..], child, generation, outside, outside_cap),
         None => subtract_from_words(

@@ -11,10 +11,4 @@ use crate::CycleGc;
 #[derive(Debug)]
 pub struct CyclePlain(pub CycleGc);
 
-impl Default for CyclePlain {
-    fn default() -> Self {
-        CyclePlain(CycleGc::plain())
-    }
-}
-
-crate::preset::cycle_preset!(CyclePlain, "cycle-plain");
+crate::preset::cycle_preset!(CyclePlain, "cycle-plain", CycleGc::plain());

@@ -12,7 +12,9 @@
 use std::fmt::Debug;
 
 use gc_core::conformance::{apply, OpMix, RandomOps, SLOTS};
-use gc_core::{fixtures, GcControl, HeapConfig, Mutator, Notice, ObjRef, Runtime, Shape, Slot};
+use gc_core::{
+    fixtures, AllocStats, GcControl, HeapConfig, Mutator, Notice, ObjRef, Runtime, Shape, Slot,
+};
 use gc_cycle::{CycleGc, Gather, Marking, Path};
 
 /// Random operations per seed; four seeds make a million.
@@ -27,6 +29,46 @@ const GRAPH_NODES: usize = 120_000;
 
 /// Objects of the bulk phase's chain: more than the 4,096 the scattered-set test samples.
 const CHAIN: usize = 5_000;
+
+/// What a runtime reports, beyond an operation's result.
+#[derive(Debug, PartialEq)]
+struct Report {
+    garbage: Vec<ObjRef>,
+    count: Vec<u64>,
+    threshold: Vec<u64>,
+    enabled: bool,
+    frozen: u64,
+    allocator: AllocStats,
+    /// `gc.get_stats()` per generation: collections, collected, uncollectable, candidates,
+    /// scanned (not the pause times).
+    stats: Vec<[u64; 5]>,
+}
+
+impl Report {
+    fn of(m: &Runtime<CycleGc>) -> Report {
+        Report {
+            garbage: m.garbage(),
+            count: m.get_count(),
+            threshold: m.get_threshold(),
+            enabled: m.is_enabled(),
+            frozen: m.get_freeze_count(),
+            allocator: m.heap_stats(),
+            stats: m
+                .get_stats()
+                .iter()
+                .map(|s| {
+                    [
+                        s.collections,
+                        s.collected,
+                        s.uncollectable,
+                        s.candidates,
+                        s.scanned,
+                    ]
+                })
+                .collect(),
+        }
+    }
+}
 
 /// Two runtimes driven in lockstep: `cycle` and `cycle-plain`.
 struct Pair {
@@ -55,11 +97,11 @@ impl Pair {
         }
     }
 
-    /// Runs `f` on both runtimes and requires the same result (errors compared by their
-    /// text, the collector's name made the same).
+    /// Runs `f` on both runtimes and requires the same result (compared as text, so errors
+    /// compare too), then [`Pair::check`]s them.
     fn both<T: Debug>(&mut self, f: impl Fn(&mut Runtime<CycleGc>) -> T) {
         let fast = format!("{:?}", f(&mut self.fast));
-        let plain = format!("{:?}", f(&mut self.plain)).replace("cycle-plain", "cycle");
+        let plain = format!("{:?}", f(&mut self.plain));
         self.agree("result", &fast, &plain);
         self.check();
     }
@@ -80,45 +122,13 @@ impl Pair {
         self.fast.drain_notices(&mut fast);
         self.plain.drain_notices(&mut plain);
         self.agree::<Vec<Notice>>("finalizers and callbacks", &fast, &plain);
-        self.agree("gc.garbage", &self.fast.garbage(), &self.plain.garbage());
-        self.agree("get_count", &self.fast.get_count(), &self.plain.get_count());
+        let (fast, plain) = (Report::of(&self.fast), Report::of(&self.plain));
         self.agree(
-            "get_threshold",
-            &self.fast.get_threshold(),
-            &self.plain.get_threshold(),
+            "the gc module's answers and the allocator's counters",
+            &fast,
+            &plain,
         );
-        self.agree(
-            "isenabled",
-            &self.fast.is_enabled(),
-            &self.plain.is_enabled(),
-        );
-        self.agree(
-            "get_freeze_count",
-            &self.fast.get_freeze_count(),
-            &self.plain.get_freeze_count(),
-        );
-        self.agree(
-            "allocator counters",
-            &self.fast.heap_stats(),
-            &self.plain.heap_stats(),
-        );
-        let stats = |m: &Runtime<CycleGc>| -> Vec<[u64; 5]> {
-            m.get_stats()
-                .iter()
-                .map(|s| {
-                    [
-                        s.collections,
-                        s.collected,
-                        s.uncollectable,
-                        s.candidates,
-                        s.scanned,
-                    ]
-                })
-                .collect()
-        };
-        let (fast_stats, plain_stats) = (stats(&self.fast), stats(&self.plain));
-        self.agree("get_stats", &fast_stats, &plain_stats);
-        let collections = fast_stats.iter().map(|s| s[0]).sum();
+        let collections = fast.stats.iter().map(|s| s[0]).sum();
         if collections != self.collections {
             self.collections = collections;
             let live = |m: &Runtime<CycleGc>| {
@@ -216,31 +226,25 @@ fn differential(seed: u64) {
     assert_eq!(plain.plain(), pair.collections, "cycle-plain always plain");
     let gathered = fast.gathered(Gather::Walk) + fast.gathered(Gather::Table);
     assert_eq!(gathered, pair.collections, "every collection counted once");
-    for gather in [Gather::Walk, Gather::Table] {
-        assert!(
-            fast.gathered(gather) > 0,
-            "seed {seed}: never gathered by {gather:?}"
-        );
-    }
-    for marking in [
+    let gathers =
+        [Gather::Walk, Gather::Table].map(|g| (format!("gathered by {g:?}"), fast.gathered(g)));
+    let markings = [
         Marking::Skipped,
         Marking::InOrder,
         Marking::ByRegion,
         Marking::InTable,
-    ] {
-        assert!(
-            fast.marked(marking) > 0,
-            "seed {seed}: never marked {marking:?}"
-        );
-    }
-    for path in [
+    ]
+    .map(|m| (format!("marked {m:?}"), fast.marked(m)));
+    let paths = [
         Path::KeepInPlace,
         Path::KeepAll,
         Path::FreeClosedSet,
         Path::SplitAndFree,
         Path::SplitThenDelete,
-    ] {
-        assert!(fast.ended(path) > 0, "seed {seed}: never ended by {path:?}");
+    ]
+    .map(|p| (format!("ended by {p:?}"), fast.ended(p)));
+    for (path, taken) in gathers.into_iter().chain(markings).chain(paths) {
+        assert!(taken > 0, "seed {seed}: cycle never {path}");
     }
 }
 

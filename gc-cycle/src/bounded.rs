@@ -12,12 +12,8 @@ use crate::CycleGc;
 #[derive(Debug)]
 pub struct BoundedCycleGc(pub CycleGc);
 
-impl Default for BoundedCycleGc {
-    fn default() -> Self {
-        let mut gc = CycleGc::default();
-        gc.set_cascade_budget(DEFAULT_CASCADE_BUDGET);
-        BoundedCycleGc(gc)
-    }
-}
-
-crate::preset::cycle_preset!(BoundedCycleGc, "cycle-bounded");
+crate::preset::cycle_preset!(BoundedCycleGc, "cycle-bounded", {
+    let mut gc = CycleGc::default();
+    gc.set_cascade_budget(DEFAULT_CASCADE_BUDGET);
+    gc
+});

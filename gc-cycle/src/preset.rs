@@ -3,10 +3,17 @@
 //! until collector parameters reach the command line. One macro, so every preset forwards
 //! every hook (a hook a preset forgot would silently fall back to the trait's default).
 
-/// Implements [`gc_core::Collector`] and [`gc_core::GcModule`] for `$preset`, a newtype
-/// around [`crate::CycleGc`], by delegation, under the name `$name`.
+/// Implements [`Default`] (the collector `$make` builds), [`gc_core::Collector`] and
+/// [`gc_core::GcModule`] for `$preset`, a newtype around [`crate::CycleGc`], by delegation,
+/// under the name `$name`.
 macro_rules! cycle_preset {
-    ($preset:ident, $name:literal) => {
+    ($preset:ident, $name:literal, $make:expr) => {
+        impl Default for $preset {
+            fn default() -> Self {
+                $preset($make)
+            }
+        }
+
         impl gc_core::Collector for $preset {
             fn name(&self) -> &'static str {
                 $name

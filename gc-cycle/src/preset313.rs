@@ -10,10 +10,4 @@ use crate::CycleGc;
 #[derive(Debug)]
 pub struct CycleGc313(pub CycleGc);
 
-impl Default for CycleGc313 {
-    fn default() -> Self {
-        CycleGc313(CycleGc::python_313())
-    }
-}
-
-crate::preset::cycle_preset!(CycleGc313, "cycle-313");
+crate::preset::cycle_preset!(CycleGc313, "cycle-313", CycleGc::python_313());

@@ -413,8 +413,8 @@ impl SmallSpace {
     /// kept cell and the emptied pools stay for their classes. The heap calls this at the
     /// end of a reference-counting cascade. A program that drops a small structure and
     /// builds the next (a tree of 31 nodes, say) empties a pool and needs one again a moment
-    /// later; returning the pool and taking it back, with its free list lost, cost 6% of a
-    /// binary-trees run. Nothing is held that an eager flush would give back to the system:
+    /// later; returning the pool and taking it back would lose its free list and carve its
+    /// cells again each time. Nothing is held that an eager flush would give back to the system:
     /// whenever one would release an arena this flushes, and a class that needs a fresh
     /// pool when no arena has one takes the others' emptied pools back first (see
     /// `fresh_pool`). What waits is what an eager flush returns: the kept cell, and per size

@@ -52,12 +52,12 @@ pub use error::{GcError, GcResult};
 pub use events::{GcEvent, PauseCounts, PauseKind, Phase};
 pub use finalize::{Finalizer, Notice};
 pub use heap::{
-    Heap, HeapConfig, Slot, DEBUG_COLLECTABLE, DEBUG_LEAK, DEBUG_SAVEALL, DEBUG_STATS,
-    DEBUG_UNCOLLECTABLE,
+    ArenaUse, Evacuation, Heap, HeapConfig, Slot, DEBUG_COLLECTABLE, DEBUG_LEAK, DEBUG_SAVEALL,
+    DEBUG_STATS, DEBUG_UNCOLLECTABLE,
 };
 pub use mutator::{alloc_moving_by_parts, Mutator};
 pub use nogc::NoGc;
-pub use objref::{raw_of, ObjRef, Shape, NULL};
+pub use objref::{raw_of, ObjId, ObjRef, Shape, NULL};
 pub use objset::ObjSet;
 pub use oracle::LeakReport;
 pub use runtime::Runtime;

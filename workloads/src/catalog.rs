@@ -4,8 +4,8 @@ use gc_core::{GcResult, Mutator};
 
 use crate::params::{apply_overrides, param_info, Params, Size, WorkloadError, WorkloadInfo};
 use crate::{
-    BinaryTrees, DllChurn, Expectations, Finalizers, GcCollect, GcTraversal, Generational,
-    LargeObjects, RandomGraph, SeedCycles, WeakCache,
+    BinaryTrees, DllChurn, Expectations, Finalizers, Fragmentation, GcCollect, GcTraversal,
+    Generational, LargeObjects, RandomGraph, SeedCycles, WeakCache,
 };
 
 /// Generates the enum, the catalogue and the dispatch from one list, so adding a workload
@@ -117,4 +117,7 @@ workloads! {
          nothing";
     GcCollect(GcCollect) = "gc-collect":
         "pyperformance gc_collect: 100 rings of 21 nodes per round, freed by one collection";
+    Fragmentation(Fragmentation) = "fragmentation":
+        "mixed size classes allocated in bulk, a random 90-95% dropped, the scattered rest \
+         kept, then steady churn: arenas a non-moving heap cannot give back";
 }

@@ -24,6 +24,7 @@
 //! | `large-objects` | steps=1000000, window=10000, large_fraction=0.1, max_large=8192, field_fraction=0.25, max_fields=256 | the system-allocator path; large arrays of references | the window / 0 |
 //! | `gc-traversal` | levels=1000, collections=300 | pyperformance gc_traversal: full collections over ~500k live edges | all lists but the first / 0 |
 //! | `gc-collect` | loops=2000, cycles=100, links=20 | pyperformance gc_collect: 100 rings of 21 nodes freed per collection | 0 / every ring |
+//! | `fragmentation` | objects=600000, batches=10, free_min=0.9, free_max=0.95, max_payload=480, churn=2000000, window=10000 | mixed size classes in bulk, 90-95% dropped at random, then churn: arenas held by scattered survivors | survivors, tables, window / 0 |
 //!
 //! `Size::Small` presets shrink every workload to a test (milliseconds). The harness runs
 //! a workload, then one full collection, and checks the heap's `objects_in_use` against
@@ -35,6 +36,7 @@ mod binary_trees;
 mod catalog;
 mod dll_churn;
 mod finalizers;
+mod fragmentation;
 mod gc_collect;
 mod gc_traversal;
 mod generational;
@@ -50,6 +52,7 @@ pub use binary_trees::BinaryTrees;
 pub use catalog::{catalog, Workload};
 pub use dll_churn::DllChurn;
 pub use finalizers::Finalizers;
+pub use fragmentation::Fragmentation;
 pub use gc_collect::GcCollect;
 pub use gc_traversal::GcTraversal;
 pub use generational::Generational;

@@ -21,8 +21,13 @@ pub(crate) fn selected(index: u64, salt: u64, fraction: f64) -> bool {
     if fraction >= 1.0 {
         return true;
     }
-    let unit = (splitmix64(index ^ salt.rotate_left(29)) >> 11) as f64 / (1u64 << 53) as f64;
-    unit < fraction
+    unit(index, salt) < fraction
+}
+
+/// A number in 0..1 fixed by (`index`, `salt`) alone, not by the seed: for properties of
+/// an item that expectations must be able to compute.
+pub(crate) fn unit(index: u64, salt: u64) -> f64 {
+    (splitmix64(index ^ salt.rotate_left(29)) >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// How many of `0..n` [`selected`] picks.

@@ -369,7 +369,7 @@ fn run_one(registry: &Registry, args: &RunOneArgs) -> Result<(), CliError> {
         let r = &outcome.row;
         let ns = |v: Option<u64>| v.map_or("-".into(), |v| duration_ns(v as f64));
         out(&format!(
-            "{} on {} (seed {}): {}\n  wall {}, GC {}, {} pauses, max pause {}, p99 {}\n  allocated {:?}, freed {:?}, leaked {:?}, scanned {:?}, peak heap {:?} B, peak RSS {:?} B\n",
+            "{} on {} (seed {}): {}\n  wall {}, GC {}, {} pauses, max pause {}, p99 {}\n  allocated {:?}, freed {:?}, leaked {:?}, scanned {:?}, peak heap {:?} B, peak RSS {:?} B\n  at the end: reserved {} B, in use {} B, reserved/in use {}\n",
             r.collector,
             r.workload,
             r.seed,
@@ -385,6 +385,10 @@ fn run_one(registry: &Registry, args: &RunOneArgs) -> Result<(), CliError> {
             r.objects_scanned.unwrap_or(0),
             r.peak_heap_bytes.unwrap_or(0),
             r.peak_rss_bytes.unwrap_or(0),
+            r.reserved_bytes.unwrap_or(0),
+            r.in_use_bytes.unwrap_or(0),
+            r.reserved_ratio
+                .map_or_else(|| "-".to_string(), |v| format!("{v:.2}")),
         ));
     }
     if outcome.row.is_ok() || outcome.row.is_skipped() {

@@ -67,6 +67,8 @@ fn cell_row(cell: &Cell, fastest_wall: Option<f64>) -> Vec<String> {
         opt(cell.median(|r| ns(r.objects_leaked)), count),
         opt(cell.median(|r| ns(r.objects_scanned)), count),
         opt(cell.median(|r| r.lbo), |v| format!("{v:.2}")),
+        opt(cell.median(|r| ns(r.reserved_bytes)), mib),
+        opt(cell.median(|r| r.reserved_ratio), |v| format!("{v:.2}")),
     ]
 }
 
@@ -90,6 +92,8 @@ const SUMMARY_HEADER: &[&str] = &[
     "leaked",
     "scanned",
     "LBO",
+    "reserved MiB",
+    "reserved/in use",
 ];
 
 /// One line per (workload, collector, heap multiple): medians over seeds and repeats of the

@@ -3,102 +3,60 @@
 
 use gc_core::{GcResult, Mutator, Shape, Slot};
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 
-use crate::params::{Params, Size};
-use crate::support::{check_fraction, clear_all, rng, selected, unit, Table};
+use crate::support::{clear_all, rng, selected, unit, Table};
 use crate::Expectations;
 
-/// `objects` leaf objects of mixed size classes (payload 0 to `max_payload` bytes, drawn
-/// from the seed) are allocated in bulk into a table, in `batches` equal batches. Each batch
-/// drops a fraction between `free_min` and `free_max` of its objects (the fraction and which
-/// objects are fixed by a hash of their indices, not the seed, so the counts follow from the
-/// parameters); the survivors, scattered over every arena the bulk filled, move into a new
-/// table and the bulk table is dropped. Then `churn` more objects pass through a FIFO window
-/// of `window` entries. A non-moving heap keeps nearly every arena the bulk phase made.
-///
-/// Ends with the survivors, their table, the window table and its last `window` objects
-/// rooted.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Fragmentation {
-    /// Objects allocated in bulk.
-    pub objects: u64,
-    /// Batches the bulk is split into, each with its own fraction freed.
-    pub batches: u64,
-    /// Smallest fraction of a batch freed.
-    pub free_min: f64,
-    /// Largest fraction of a batch freed.
-    pub free_max: f64,
-    /// Largest payload in bytes (sizes are uniform in 0..=this: every small size class).
-    pub max_payload: u32,
-    /// Objects allocated in the churn phase.
-    pub churn: u64,
-    /// Churn objects alive at once (FIFO).
-    pub window: u64,
+crate::workload! {
+    name: "fragmentation",
+    description: "mixed size classes allocated in bulk, a random 90-95% dropped, the scattered rest \
+        kept, then steady churn: arenas a non-moving heap cannot give back",
+    /// `objects` leaf objects of mixed size classes (payload 0 to `max_payload` bytes, drawn
+    /// from the seed) are allocated in bulk into a table, in `batches` equal batches. Each
+    /// batch drops a fraction between `free_min` and `free_max` of its objects (the fraction
+    /// and which objects are fixed by a hash of their indices, not the seed, so the counts
+    /// follow from the parameters); the survivors, scattered over every arena the bulk
+    /// filled, move into a new table and the bulk table is dropped. Then `churn` more objects
+    /// pass through a FIFO window of `window` entries. A non-moving heap keeps nearly every
+    /// arena the bulk phase made.
+    ///
+    /// Ends with the survivors, their table, the window table and its last `window` objects
+    /// rooted.
+    pub struct Fragmentation {
+        /// Objects allocated in bulk.
+        objects: u64 = 600_000, small 20_000, in ..=Table::MAX_LEN;
+        /// Bulk batches, each freeing its own fraction.
+        batches: u64 = 10, small 4, in 1..;
+        /// Smallest fraction of a batch freed.
+        free_min: f64 = 0.90, in 0.0..=1.0;
+        /// Largest fraction of a batch freed.
+        free_max: f64 = 0.95, in 0.0..=1.0;
+        /// Largest payload in bytes (sizes uniform up to it: every small size class).
+        max_payload: u32 = 480, in ..=1 << 30;
+        /// Objects allocated after the bulk phase.
+        churn: u64 = 2_000_000, small 20_000;
+        /// Churn objects alive at once (FIFO).
+        window: u64 = 10_000, small 500, in 1..=Table::MAX_LEN;
+    }
+    check Fragmentation::check_batches;
 }
 
 /// Salts of the parameter-only hashes.
 const BATCH_SALT: u64 = 0xF1A6;
 const KEEP_SALT: u64 = 0x5EED_F1A6;
 
-impl Params for Fragmentation {
-    fn preset(size: Size) -> Self {
-        let base = Fragmentation {
-            objects: 600_000,
-            batches: 10,
-            free_min: 0.90,
-            free_max: 0.95,
-            max_payload: 480,
-            churn: 2_000_000,
-            window: 10_000,
-        };
-        match size {
-            Size::Default => base,
-            Size::Small => Fragmentation {
-                objects: 20_000,
-                batches: 4,
-                churn: 20_000,
-                window: 500,
-                ..base
-            },
-        }
-    }
-
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("objects", "objects allocated in bulk"),
-            ("batches", "bulk batches, each freeing its own fraction"),
-            ("free_min", "smallest fraction of a batch freed"),
-            ("free_max", "largest fraction of a batch freed"),
-            (
-                "max_payload",
-                "largest payload in bytes (sizes uniform up to it)",
-            ),
-            ("churn", "objects allocated after the bulk phase"),
-            ("window", "churn objects alive at once (FIFO)"),
-        ]
-    }
-
-    fn validate(&self) -> Result<(), (&'static str, String)> {
-        check_fraction("free_min", self.free_min)?;
-        check_fraction("free_max", self.free_max)?;
+impl Fragmentation {
+    /// The checks across fields: a range of fractions, and no more batches than objects.
+    fn check_batches(&self) -> Result<(), gc_core::params::Invalid> {
         if self.free_min > self.free_max {
             return Err(("free_min", "must not exceed free_max".into()));
         }
-        if self.batches == 0 || self.batches > self.objects.max(1) {
-            return Err(("batches", "must be in 1..=objects".into()));
+        if self.batches > self.objects.max(1) {
+            return Err(("batches", "must not exceed objects".into()));
         }
-        if self.window == 0 {
-            return Err(("window", "must be at least 1".into()));
-        }
-        Table::check_len("objects", self.objects)?;
-        Table::check_len("window", self.window)?;
         Ok(())
     }
-}
 
-impl Fragmentation {
     /// Objects per batch (the last may be shorter).
     fn batch_len(&self) -> u64 {
         self.objects.div_ceil(self.batches)

@@ -108,11 +108,9 @@ impl Fragmentation {
             bulk.set(m, i, Some(OBJ))?;
         }
         let kept = Table::build(m, KEPT, KEPT_SCRATCH, self.survivors())?;
-        let mut k = 0;
-        for i in (0..self.objects).filter(|&i| self.kept(i)) {
+        for (k, i) in (0..self.objects).filter(|&i| self.kept(i)).enumerate() {
             bulk.get(m, i, OBJ)?;
-            kept.set(m, k, Some(OBJ))?;
-            k += 1;
+            kept.set(m, k as u64, Some(OBJ))?;
         }
         clear_all(m, &[OBJ, BULK, BULK_SCRATCH, KEPT_SCRATCH])?;
         let window = Table::build(m, WINDOW, WINDOW_SCRATCH, self.window)?;

@@ -953,7 +953,8 @@ pub fn identity_across_collections<C: Collector>(make: &dyn Fn() -> C) {
     let moved = m.heap_stats().objects_moved - moved_before;
     assert_eq!(ok!(m.object_id(0)), head, "the head kept its identity");
     assert_eq!(ok!(m.object_id(3)), finalizable);
-    if caps.reclaims != Reclaims::Nothing && !caps.prompt {
+    if caps.reclaims != Reclaims::Nothing {
+        // A prompt collector ran it when slot 4 was cleared; any other in the collection.
         assert_eq!(finalized_tags(&drain(&mut m)), vec![54]);
         assert_eq!(ok!(m.object_id(5)), Some(resurrecting.expect("allocated")));
     }

@@ -387,7 +387,9 @@ pub fn readme(
          after the clock stops to check the counts (so a run with no timed pause can show freed \
          objects). *leaked*: \
          unreachable objects still allocated after that collection (oracle). *scanned*: \
-         objects the collector examined, a noise-free work count.\n\n",
+         objects the collector examined, a noise-free work count. *reserved*: bytes held from \
+         the system (arenas and large objects) after that collection, and their ratio to the \
+         bytes in use then (pymalloc keeps an arena while any object in it lives).\n\n",
     );
     out.push_str(&summary_table(set));
     out.push_str(&peers_section(set, runs_json, dir));

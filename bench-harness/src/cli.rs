@@ -100,6 +100,10 @@ enum Command {
         /// paths in GCLAB_PYTHONS, else python3].
         #[arg(long = "python", value_name = "PATH")]
         pythons: Vec<PathBuf>,
+        /// Print only the workload table of the README (markdown), generated from the
+        /// workloads' declarations.
+        #[arg(long)]
+        markdown: bool,
     },
     /// Run every collector x workload combination, each run in its own child process.
     Run {
@@ -303,8 +307,13 @@ fn list(registry: &Registry, pythons: &[PathBuf]) -> Result<String, CliError> {
     for w in workloads::catalog() {
         out.push_str(&format!("  {:<16} {}\n", w.name, w.description));
         for p in &w.params {
+            let allowed = if p.allowed.is_empty() {
+                String::new()
+            } else {
+                format!(" (in {})", p.allowed)
+            };
             out.push_str(&format!(
-                "      {:<18} = {:<10} {}\n",
+                "      {:<18} = {:<10} {}{allowed}\n",
                 p.name, p.default, p.doc
             ));
         }
@@ -369,7 +378,7 @@ fn run_one(registry: &Registry, args: &RunOneArgs) -> Result<(), CliError> {
         let r = &outcome.row;
         let ns = |v: Option<u64>| v.map_or("-".into(), |v| duration_ns(v as f64));
         out(&format!(
-            "{} on {} (seed {}): {}\n  wall {}, GC {}, {} pauses, max pause {}, p99 {}\n  allocated {:?}, freed {:?}, leaked {:?}, scanned {:?}, peak heap {:?} B, peak RSS {:?} B\n",
+            "{} on {} (seed {}): {}\n  wall {}, GC {}, {} pauses, max pause {}, p99 {}\n  allocated {:?}, freed {:?}, leaked {:?}, scanned {:?}, peak heap {:?} B, peak RSS {:?} B\n  at the end: reserved {} B, in use {} B, reserved/in use {}\n",
             r.collector,
             r.workload,
             r.seed,
@@ -385,6 +394,10 @@ fn run_one(registry: &Registry, args: &RunOneArgs) -> Result<(), CliError> {
             r.objects_scanned.unwrap_or(0),
             r.peak_heap_bytes.unwrap_or(0),
             r.peak_rss_bytes.unwrap_or(0),
+            r.reserved_bytes.unwrap_or(0),
+            r.in_use_bytes.unwrap_or(0),
+            r.reserved_ratio
+                .map_or_else(|| "-".to_string(), |v| format!("{v:.2}")),
         ));
     }
     if outcome.row.is_ok() || outcome.row.is_skipped() {
@@ -702,7 +715,11 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> Result<(), CliE
     };
     let registry = registry();
     match cli.command {
-        Command::List { pythons } => {
+        Command::List { markdown: true, .. } => {
+            out(&workloads::catalog_table());
+            Ok(())
+        }
+        Command::List { pythons, .. } => {
             out(&list(&registry, &pythons)?);
             Ok(())
         }

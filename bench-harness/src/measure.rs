@@ -101,6 +101,7 @@ pub fn record_timeline(
         pause_quantiles: pause_quantiles(&pauses),
         mmu: windows.iter().map(|&w| (w, timeline.mmu(w))).collect(),
         heap: Vec::new(),
+        heap_reserved: Vec::new(),
     };
     let pauses = longest(pauses, MAX_LOGGED_PAUSES);
     row.pauses_logged = Some(pauses.len() as u64);
@@ -182,6 +183,7 @@ pub fn measure<C: Collector + Default>(
     row.objects_freed = Some(after.total_freed);
     row.peak_heap_bytes = Some(after.peak_bytes_in_use);
     row.peak_heap_held_bytes = Some(after.peak_bytes_held);
+    row.set_reserved(after.bytes_held, after.bytes_in_use);
     let should_remain = expected.allocated_after_full_collection(runtime.capabilities().reclaims);
     if row.is_ok() && after.objects_in_use != should_remain {
         row.fail(format_args!(

@@ -19,8 +19,8 @@ use crate::results::checked::check_runs_csv;
 use crate::results::manifest::{verify, Manifest};
 use crate::results::transaction::SetTransaction;
 use crate::results::{
-    read_csv, CurveKind, CurveRow, HeapSampleRow, PauseRow, ResultSet, RunRow, CURVES_CSV,
-    HEAP_CSV, PAUSES_CSV, RUNS_CSV, RUNS_JSON,
+    read_csv, CurveRow, HeapSampleRow, PauseRow, ResultSet, RunRow, CURVES_CSV, HEAP_CSV,
+    PAUSES_CSV, RUNS_CSV, RUNS_JSON,
 };
 use crate::runner::{cells, MinHeap, RunData};
 use crate::set_writer::stage_run_set;
@@ -234,7 +234,7 @@ fn union(plan: &Plan, shards: Vec<ShardSet>) -> RunData {
     data.heap_rows.sort_by_key(|r| r.run_id);
     let charted = charted_runs(&data.rows);
     data.curve_rows
-        .retain(|c| c.curve != CurveKind::Heap || charted.contains(&c.run_id));
+        .retain(|c| !c.curve.is_heap_line() || charted.contains(&c.run_id));
     assign_lbo(&mut data.rows);
     // In the order a whole run searches them: workloads, then collectors.
     let rank = |m: &MinHeap| {

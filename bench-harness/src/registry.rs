@@ -98,5 +98,6 @@ pub fn registry() -> Registry {
     reg.add::<gc_tracing::MarkSweep>();
     reg.add::<gc_tracing::MarkSweepGen>();
     reg.add::<gc_tracing::MarkSweepIncr>();
+    reg.add::<gc_tracing::Compact>();
     reg
 }

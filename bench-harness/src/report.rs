@@ -67,6 +67,8 @@ fn cell_row(cell: &Cell, fastest_wall: Option<f64>) -> Vec<String> {
         opt(cell.median(|r| ns(r.objects_leaked)), count),
         opt(cell.median(|r| ns(r.objects_scanned)), count),
         opt(cell.median(|r| r.lbo), |v| format!("{v:.2}")),
+        opt(cell.median(|r| ns(r.reserved_bytes)), mib),
+        opt(cell.median(|r| r.reserved_ratio), |v| format!("{v:.2}")),
     ]
 }
 
@@ -90,6 +92,8 @@ const SUMMARY_HEADER: &[&str] = &[
     "leaked",
     "scanned",
     "LBO",
+    "reserved MiB",
+    "reserved/in use",
 ];
 
 /// One line per (workload, collector, heap multiple): medians over seeds and repeats of the
@@ -383,7 +387,9 @@ pub fn readme(
          after the clock stops to check the counts (so a run with no timed pause can show freed \
          objects). *leaked*: \
          unreachable objects still allocated after that collection (oracle). *scanned*: \
-         objects the collector examined, a noise-free work count.\n\n",
+         objects the collector examined, a noise-free work count. *reserved*: bytes held from \
+         the system (arenas and large objects) after that collection, and their ratio to the \
+         bytes in use then (pymalloc keeps an arena while any object in it lives).\n\n",
     );
     out.push_str(&summary_table(set));
     out.push_str(&peers_section(set, runs_json, dir));

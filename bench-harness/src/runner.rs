@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
-use crate::charts::heap_line;
+use crate::charts::{heap_line, reserved_line};
 use crate::child::{run_child, ChildRequest};
 use crate::console::errln;
 use crate::heap_search::min_heap;
@@ -276,16 +276,19 @@ pub fn run_plan(plan: &Plan, interrupts: &Interrupts) -> Result<RunData, Interru
             && charted.insert((row.workload.clone(), row.collector.clone()))
         {
             curves.heap = heap_line(&samples, &outcome.pauses);
+            curves.heap_reserved = reserved_line(&outcome.heap_samples);
         } else {
             curves.heap.clear();
+            curves.heap_reserved.clear();
         }
         data.pause_rows
             .extend(outcome.pauses.iter().map(|p| PauseRow::new(row.run_id, p)));
         data.heap_rows
-            .extend(samples.iter().map(|&(t_ns, bytes_in_use)| HeapSampleRow {
+            .extend(outcome.heap_samples.iter().map(|s| HeapSampleRow {
                 run_id: row.run_id,
-                t_ns,
-                bytes_in_use,
+                t_ns: s.t_ns,
+                bytes_in_use: s.bytes_in_use,
+                bytes_reserved: s.bytes_reserved,
             }));
         data.curve_rows.extend(RunCurves::rows(&curves, row.run_id));
         data.rows.push(row);

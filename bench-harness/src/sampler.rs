@@ -37,6 +37,7 @@ impl<'r, C: Collector> Sampled<'r, C> {
         self.samples.push(HeapSample {
             t_ns: self.origin.elapsed().as_nanos() as u64,
             bytes_in_use: self.runtime.heap().bytes_in_use() as u64,
+            bytes_reserved: self.runtime.heap().bytes_held() as u64,
         });
         if self.samples.len() >= MAX_SAMPLES {
             let mut index = 0;

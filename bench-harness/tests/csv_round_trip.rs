@@ -40,6 +40,9 @@ fn rows_pauses_and_samples_round_trip() {
         peak_rss_bytes: Some(5 << 20),
         objects_scanned: Some(40),
         lbo: Some(1.2345678901234567),
+        reserved_bytes: Some(3 << 20),
+        in_use_bytes: Some(1 << 20),
+        reserved_ratio: Some(3.0),
     };
     let failed = RunRow {
         run_id: 1,
@@ -74,6 +77,7 @@ fn rows_pauses_and_samples_round_trip() {
             run_id: 0,
             t_ns: 1,
             bytes_in_use: 2,
+            bytes_reserved: 3,
         }],
     )
     .unwrap();
@@ -81,6 +85,7 @@ fn rows_pauses_and_samples_round_trip() {
         pause_quantiles: vec![(0.0, 4), (0.5, 4), (1.0, 4)],
         mmu: vec![(10_000, 0.0), (1_000_000, 0.999_999_5)],
         heap: vec![(0, 4096), (1_500, 8192)],
+        heap_reserved: vec![(0, 1 << 20), (1_500, 2 << 20)],
     };
     let curve_rows: Vec<CurveRow> = curves.rows(0);
     write_csv(&dir.join("curves.csv"), &curve_rows).unwrap();

@@ -29,7 +29,9 @@ pub struct Capabilities {
     pub reclaims: Reclaims,
     /// Generations (0 for none).
     pub generations: u8,
-    /// Whether objects move (none here do; references would change).
+    /// Whether objects move: the collector calls [`Heap::evacuate`] (rule 12 of
+    /// [`Collector`]), so the reference in a slot or field can change across a collection
+    /// while the object's identity ([`Heap::object_id`]) does not.
     pub moves_objects: bool,
     /// Whether it keeps reference counts (checked by the oracle when it does).
     pub reference_counting: bool,
@@ -186,6 +188,14 @@ pub struct AllocRequest {
 ///     references are dropped. Never panic or abort for it.
 /// 11. **No recursion over object graphs**: marking, freeing and scanning use explicit
 ///     work lists (the kit builds a ten-million-object list).
+/// 12. **Who may move, and when references are rewritten.** Only a collector that promises
+///     [`Capabilities::moves_objects`] moves objects, only inside a collection pause, and
+///     only through [`Heap::evacuate`], which copies the objects of the arenas it names and
+///     rewrites every reference to them (slots, `gc.garbage`, fields, the weak-reference,
+///     finalizer and identity tables, queued notices) before it returns. Between
+///     evacuations references are stable; an object's identity ([`Heap::object_id`]) is
+///     stable always. The collector's own per-object state (marks in a side bitmap) refers
+///     to the old cells afterwards: forget or rewrite it.
 pub trait Collector: GcModule {
     /// The name users type (`refcount`, `cycle`, ...).
     fn name(&self) -> &'static str;

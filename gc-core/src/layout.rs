@@ -32,6 +32,13 @@ pub const FLAG_IS_WEAKREF: u16 = 1 << 4;
 /// only while it clears the weak references to that set, so that the callback test is one
 /// read of the weak reference's flags (it gets no callback: it is dying too).
 pub const FLAG_DYING_WEAKREF: u16 = 1 << 5;
+/// The heap's identity table names this object (see [`crate::Heap::object_id`]): freeing
+/// it forgets the entry, moving it carries the entry along.
+pub const FLAG_HAS_ID: u16 = 1 << 6;
+/// The cell's object was copied elsewhere during an evacuation
+/// ([`crate::Heap::evacuate`]) and its second word holds the new reference; set only
+/// inside that one call, never seen by collectors or mutators.
+pub const FLAG_FORWARDED: u16 = 1 << 7;
 /// First flag bit a collector may use for its own purposes (bits 8..16 are the collector's).
 pub const FLAG_COLLECTOR_0: u16 = 1 << 8;
 

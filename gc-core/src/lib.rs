@@ -14,7 +14,8 @@
 //! ([`GcControl`]). Every pause is an event ([`events`]) the harness times; weak references
 //! and finalizers are data, reported as [`Notice`]s; the [`oracle`] recomputes reachability
 //! independently to check any collector, and the conformance kit (feature `conformance`)
-//! runs the whole contract against a collector with one macro call.
+//! runs the whole contract against a collector with one macro call. Workloads and collectors
+//! declare their parameters once with [`declare_params!`] ([`params`]).
 #![forbid(unsafe_code)]
 // Documentation examples, the README's included, compile without a warning.
 #![doc(test(attr(deny(warnings))))]
@@ -36,6 +37,7 @@ mod nogc;
 mod objref;
 mod objset;
 pub mod oracle;
+pub mod params;
 pub mod reclaim;
 mod runtime;
 pub mod weak;
@@ -52,12 +54,12 @@ pub use error::{GcError, GcResult};
 pub use events::{GcEvent, PauseCounts, PauseKind, Phase};
 pub use finalize::{Finalizer, Notice};
 pub use heap::{
-    Heap, HeapConfig, Slot, DEBUG_COLLECTABLE, DEBUG_LEAK, DEBUG_SAVEALL, DEBUG_STATS,
-    DEBUG_UNCOLLECTABLE,
+    ArenaUse, Evacuation, Heap, HeapConfig, Slot, DEBUG_COLLECTABLE, DEBUG_LEAK, DEBUG_SAVEALL,
+    DEBUG_STATS, DEBUG_UNCOLLECTABLE,
 };
 pub use mutator::{alloc_moving_by_parts, Mutator};
 pub use nogc::NoGc;
-pub use objref::{raw_of, ObjRef, Shape, NULL};
+pub use objref::{raw_of, ObjId, ObjRef, Shape, NULL};
 pub use objset::ObjSet;
 pub use oracle::LeakReport;
 pub use runtime::Runtime;

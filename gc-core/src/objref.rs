@@ -12,6 +12,13 @@ use crate::GcError;
 #[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub struct ObjRef(pub(crate) u32);
 
+/// An object's identity, as CPython's `id()` is one: the same for an object all its life,
+/// wherever a moving collector puts it, and never given to another object of the same heap.
+/// A reference ([`ObjRef`]) names a cell and changes when the object moves; an identity is
+/// what tests and tools compare across collections ([`crate::Heap::object_id`]).
+#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub struct ObjId(pub u64);
+
 /// The raw encoding of "no object" in fields and slots.
 pub const NULL: u32 = u32::MAX;
 

@@ -5,7 +5,7 @@ use crate::layout::FLAG_IS_WEAKREF;
 use crate::oracle::{self, LeakReport};
 use crate::{
     AllocRequest, AllocStats, Capabilities, Collector, Finalizer, GcControl, GcError, GcResult,
-    Heap, HeapConfig, Mutator, Notice, ObjRef, Shape, Slot,
+    Heap, HeapConfig, Mutator, Notice, ObjId, ObjRef, Shape, Slot,
 };
 
 /// A heap driven by collector `C`. Every mutator operation goes through here, so every
@@ -39,6 +39,19 @@ impl<C: Collector> Runtime<C> {
     /// The collector.
     pub fn collector(&self) -> &C {
         &self.collector
+    }
+
+    /// The identity of the object in slot `slot` (`None` for a null slot): the same across
+    /// every collection, however a moving collector relocates the object (see
+    /// [`crate::ObjId`]). Tests compare identities, not references, across collections.
+    pub fn object_id(&mut self, slot: Slot) -> GcResult<Option<ObjId>> {
+        match self.heap.slot(slot)? {
+            Some(r) => {
+                self.heap.check(r)?;
+                Ok(Some(self.heap.object_id(r)))
+            }
+            None => Ok(None),
+        }
     }
 
     /// Both halves, for collector-specific tests and tools.

@@ -102,6 +102,27 @@ impl WeakTable {
             .map_or(&[], |v| v.as_slice())
     }
 
+    /// Re-keys every entry, and every referent, by where `forward` says its object is now
+    /// (after a moving collector relocated objects); creation order is kept.
+    pub fn forward(&mut self, forward: impl Fn(ObjRef) -> ObjRef) {
+        if self.entries.is_empty() {
+            return;
+        }
+        self.entries = self
+            .entries
+            .drain()
+            .map(|(w, e)| {
+                let referent = e.referent.map(&forward);
+                (forward(w), WeakEntry { referent, ..e })
+            })
+            .collect();
+        self.by_referent = self
+            .by_referent
+            .drain()
+            .map(|(r, list)| (forward(r), list.into_iter().map(&forward).collect()))
+            .collect();
+    }
+
     /// Number of weak reference objects alive.
     pub fn len(&self) -> usize {
         self.entries.len()

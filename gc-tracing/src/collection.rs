@@ -15,7 +15,7 @@
 //! unreachable set again: the marks are recomputed from the roots, so the result is exact.
 
 use gc_core::reclaim::{Marks, Reclaimer, Trace, Unreachable};
-use gc_core::{Heap, ObjRef, PauseCounts, PauseKind};
+use gc_core::{Evacuation, Heap, ObjRef, PauseCounts, PauseKind};
 
 use crate::marking::{mark_from, GreyQueue, MarkBitmap};
 use crate::sweep;
@@ -69,13 +69,33 @@ impl Trace for Marking {
 impl Tracer {
     /// Runs one full collection as one pause; returns its counts.
     pub fn collect(&mut self, heap: &mut Heap) -> PauseCounts {
-        heap.pause(PauseKind::Collection, None, |heap| {
+        self.collect_evacuating(heap, None).0
+    }
+
+    /// [`Tracer::collect`], then, if `evacuate_below` is given, in the same pause, an
+    /// evacuation of the arenas the survivors fill less than that fraction of
+    /// ([`Heap::sparse_arenas`]): the compacting collector's collection. The marks refer to
+    /// the old cells afterwards; the next collection clears them before it marks.
+    pub fn collect_evacuating(
+        &mut self,
+        heap: &mut Heap,
+        evacuate_below: Option<f64>,
+    ) -> (PauseCounts, Evacuation) {
+        let mut evacuation = Evacuation::default();
+        let counts = heap.pause(PauseKind::Collection, None, |heap| {
             let candidates = heap.alloc_stats().objects_in_use;
             let counts = self.reclaimer.collect_unreachable(heap, &mut self.marking);
+            if let Some(threshold) = evacuate_below {
+                let sparse = heap.sparse_arenas(threshold);
+                if !sparse.is_empty() {
+                    evacuation = heap.evacuate(&sparse);
+                }
+            }
             PauseCounts {
                 candidates,
                 ..counts
             }
-        })
+        });
+        (counts, evacuation)
     }
 }

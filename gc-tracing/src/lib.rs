@@ -35,6 +35,7 @@
 #![forbid(unsafe_code)]
 
 pub mod collection;
+pub mod compact;
 pub mod generational;
 pub mod incremental;
 pub mod marking;
@@ -43,12 +44,13 @@ pub mod probe;
 pub mod remembered;
 pub mod sweep;
 
+pub use compact::Compact;
 pub use generational::MarkSweepGen;
 pub use incremental::MarkSweepIncr;
 
 use gc_core::{
-    AllocRequest, Capabilities, CollectOutcome, Collector, GcError, GcModule, GcResult, Heap,
-    ObjRef,
+    AllocRequest, Capabilities, CollectOutcome, Collector, Evacuation, GcError, GcModule, GcResult,
+    Heap, ObjRef,
 };
 
 use crate::collection::Tracer;
@@ -68,6 +70,11 @@ pub struct MarkSweep {
     pacer: Pacer,
     last_live_bytes: u64,
     scanned_total: u64,
+    /// For the compacting collector ([`Compact`]): evacuate the arenas survivors fill less
+    /// than this fraction of, at the end of every collection. `None` for `marksweep`.
+    evacuate_below: Option<f64>,
+    /// Objects moved and arenas released by evacuations so far.
+    evacuated: Evacuation,
 }
 
 impl MarkSweep {
@@ -86,9 +93,17 @@ impl MarkSweep {
         &self.pacer
     }
 
-    /// Runs a full collection and restarts the allocation budget from what survived.
+    /// Objects moved and arenas released by evacuations so far (zero for `marksweep`).
+    pub fn evacuated(&self) -> Evacuation {
+        self.evacuated
+    }
+
+    /// Runs a full collection (and evacuation, if compacting) and restarts the allocation
+    /// budget from what survived.
     fn run(&mut self, heap: &mut Heap) -> CollectOutcome {
-        let counts = self.tracer.collect(heap);
+        let (counts, evacuation) = self.tracer.collect_evacuating(heap, self.evacuate_below);
+        self.evacuated.moved += evacuation.moved;
+        self.evacuated.arenas_released += evacuation.arenas_released;
         self.scanned_total += counts.scanned;
         self.last_live_bytes = heap.bytes_in_use() as u64;
         self.pacer.collected(self.last_live_bytes);
@@ -101,11 +116,17 @@ impl MarkSweep {
 
 impl Collector for MarkSweep {
     fn name(&self) -> &'static str {
-        "marksweep"
+        match self.evacuate_below {
+            None => "marksweep",
+            Some(_) => "compact",
+        }
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::tracing(0)
+        Capabilities {
+            moves_objects: self.evacuate_below.is_some(),
+            ..Capabilities::tracing(0)
+        }
     }
 
     #[inline]
@@ -136,23 +157,36 @@ impl GcModule for MarkSweep {
     }
 
     fn get_threshold(&self) -> Vec<u64> {
-        vec![
+        let mut thresholds = vec![
             (self.pacer.growth_factor() * 100.0).round() as u64,
             self.pacer.floor_bytes(),
-        ]
+        ];
+        thresholds.extend(self.evacuate_below.map(|t| (t * 100.0).round() as u64));
+        thresholds
     }
 
     fn set_threshold(&mut self, thresholds: &[u64]) -> GcResult<()> {
-        let (percent, floor) = match *thresholds {
-            [percent] => (percent, self.pacer.floor_bytes()),
-            [percent, floor] => (percent, floor),
+        let compacting = self.evacuate_below.is_some();
+        let (percent, floor, occupancy) = match *thresholds {
+            [percent] => (percent, self.pacer.floor_bytes(), None),
+            [percent, floor] => (percent, floor, None),
+            [percent, floor, occupancy] if compacting => (percent, floor, Some(occupancy)),
             _ => {
                 let got = thresholds.len();
+                let occupancy = if compacting {
+                    " or [growth percent, floor bytes, occupancy percent]"
+                } else {
+                    ""
+                };
                 return Err(GcError::BadConfig(format!(
-                    "marksweep takes [growth percent] or [growth percent, floor bytes], not {got} values"
+                    "{} takes [growth percent] or [growth percent, floor bytes]{occupancy}, not {got} values",
+                    self.name()
                 )));
             }
         };
+        if let Some(occupancy) = occupancy {
+            self.evacuate_below = Some(compact::occupancy_fraction(occupancy)?);
+        }
         self.pacer
             .set_policy(percent as f64 / 100.0, floor, self.last_live_bytes)
     }

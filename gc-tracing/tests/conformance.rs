@@ -2,3 +2,7 @@
 #![allow(missing_docs)]
 
 gc_core::conformance_tests!(gc_tracing::MarkSweep::default);
+
+mod compact {
+    gc_core::conformance_tests!(gc_tracing::Compact::default);
+}

@@ -21,8 +21,13 @@ pub(crate) fn selected(index: u64, salt: u64, fraction: f64) -> bool {
     if fraction >= 1.0 {
         return true;
     }
-    let unit = (splitmix64(index ^ salt.rotate_left(29)) >> 11) as f64 / (1u64 << 53) as f64;
-    unit < fraction
+    unit(index, salt) < fraction
+}
+
+/// A number in 0..1 fixed by (`index`, `salt`) alone, not by the seed: for properties of
+/// an item that expectations must be able to compute.
+pub(crate) fn unit(index: u64, salt: u64) -> f64 {
+    (splitmix64(index ^ salt.rotate_left(29)) >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// How many of `0..n` [`selected`] picks.
@@ -35,15 +40,6 @@ fn splitmix64(mut x: u64) -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     x ^ (x >> 31)
-}
-
-/// Checks a fraction parameter lies in 0..=1.
-pub(crate) fn check_fraction(name: &'static str, value: f64) -> Result<(), (&'static str, String)> {
-    if (0.0..=1.0).contains(&value) {
-        Ok(())
-    } else {
-        Err((name, format!("{value} is not a fraction in 0..=1")))
-    }
 }
 
 /// A heap-resident array of references with more entries than one object can hold: a spine

@@ -195,6 +195,10 @@ macro_rules! collector_tests {
             fn gc_collect() {
                 run("gc-collect");
             }
+            #[test]
+            fn fragmentation() {
+                run("fragmentation");
+            }
         }
     };
 }
@@ -203,6 +207,7 @@ collector_tests!(nogc, NoGc);
 collector_tests!(refcount, gc_refcount::RefCount);
 collector_tests!(cycle, gc_cycle::CycleGc);
 collector_tests!(mark_sweep, gc_tracing::MarkSweep);
+collector_tests!(compact, gc_tracing::Compact);
 
 /// The test list above covers the whole catalogue.
 #[test]
@@ -218,6 +223,7 @@ fn every_workload_has_a_test() {
         "large-objects",
         "gc-traversal",
         "gc-collect",
+        "fragmentation",
     ];
     for info in catalog() {
         assert!(tested.contains(&info.name), "{} has no test", info.name);

@@ -98,6 +98,14 @@ fn overrides(name: &str, rng: &mut ChaCha8Rng) -> Vec<(String, String)> {
             ("cycles", int(rng, 0, 20)),
             ("links", int(rng, 0, 6)),
         ],
+        "fragmentation" => vec![
+            ("objects", int(rng, 1, 3000)),
+            ("batches", int(rng, 1, 5)),
+            ("free_min", frac(rng)),
+            ("max_payload", int(rng, 0, 600)),
+            ("churn", int(rng, 0, 1500)),
+            ("window", int(rng, 1, 70)),
+        ],
         other => panic!("no parameter generator for {other}"),
     };
     // Sometimes keep a preset value, so combinations with the defaults are covered too.
@@ -145,8 +153,9 @@ fn expectations_hold_across_random_parameters() {
             check::<gc_refcount::RefCount>(&w, seed, &context);
             check::<gc_tracing::MarkSweep>(&w, seed, &context);
             check::<gc_cycle::CycleGc>(&w, seed, &context);
+            check::<gc_tracing::Compact>(&w, seed, &context);
             ran += 1;
         }
     }
-    assert!(ran >= 100, "only {ran} of 120 generated cases were valid");
+    assert!(ran >= 100, "only {ran} of 132 generated cases were valid");
 }

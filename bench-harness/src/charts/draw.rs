@@ -298,9 +298,13 @@ fn draw_lines<DB: DrawingBackend>(
                 .draw_series(LineSeries::new(data, style))
                 .map_err(err)?
         };
-        drawn
-            .label(s.label.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+        // A series without a label (a second line of a collector already in the legend)
+        // has no legend entry.
+        if !s.label.is_empty() {
+            drawn
+                .label(s.label.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+        }
     }
     legend_note(&mut chart, &c.note)?;
     if !c.series.is_empty() || c.note.is_some() {

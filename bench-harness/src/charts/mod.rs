@@ -140,6 +140,13 @@ pub fn heap_line(samples: &[(u64, u64)], pauses: &[crate::metrics::Pause]) -> Ve
     thin_envelope(&points)
 }
 
+/// The reserved-bytes line of one run as the heap chart draws it (dashed, beside the
+/// heap in use): its samples of bytes held, thinned like [`heap_line`].
+pub fn reserved_line(samples: &[crate::results::HeapSample]) -> Vec<(u64, u64)> {
+    let points: Vec<(u64, u64)> = samples.iter().map(|s| (s.t_ns, s.bytes_reserved)).collect();
+    thin_envelope(&points)
+}
+
 fn pause_cdf(set: &ResultSet, workload: &str) -> Chart {
     let mut series = Vec::new();
     let mut without = Vec::new();
@@ -240,46 +247,67 @@ fn heap_chart(set: &ResultSet, workload: &str) -> Chart {
     let mut series = Vec::new();
     for (color, collector, runs) in base_runs(set, workload) {
         let Some(run) = runs.first() else { continue };
-        let line = set.curves.get(&run.run_id).map_or(&[][..], |c| &c.heap[..]);
-        let mib: Vec<(f64, f64)> = line
-            .iter()
-            .map(|&(t, b)| (t as f64 / 1e6, b as f64 / (1024.0 * 1024.0)))
-            .collect();
+        let Some(curves) = set.curves.get(&run.run_id) else {
+            continue;
+        };
+        let mib = |line: &[(u64, u64)]| -> Vec<(f64, f64)> {
+            line.iter()
+                .map(|&(t, b)| (t as f64 / 1e6, b as f64 / (1024.0 * 1024.0)))
+                .collect()
+        };
         series.push(Series {
-            label: collector,
+            label: collector.clone(),
             color,
             dashed: false,
-            points: mib,
+            points: mib(&curves.heap),
         });
+        // Result sets from before reserved bytes were sampled have no such line. It has
+        // the collector's colour and no legend entry of its own (the title explains it).
+        if !curves.heap_reserved.is_empty() {
+            series.push(Series {
+                label: String::new(),
+                color,
+                dashed: true,
+                points: mib(&curves.heap_reserved),
+            });
+        }
     }
-    // One series far above the rest (NoGC, which never frees) would flatten them all:
-    // clip it and say so.
-    let mut peaks: Vec<(f64, usize)> = series
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.points.iter().map(|p| p.1).fold(0.0, f64::max), i))
-        .collect();
+    // One collector far above the rest (NoGC, which never frees) would flatten them all:
+    // clip its lines (in use and reserved, one colour) and say so.
+    let mut peaks: Vec<(f64, usize)> = Vec::new();
+    for s in &series {
+        let peak = s.points.iter().map(|p| p.1).fold(0.0, f64::max);
+        match peaks.iter_mut().find(|(_, colour)| *colour == s.color) {
+            Some(entry) => entry.0 = entry.0.max(peak),
+            None => peaks.push((peak, s.color)),
+        }
+    }
     peaks.sort_by(|a, b| b.0.total_cmp(&a.0));
     let mut note = None;
     let mut y_range = None;
-    if let [(top, top_index), (second, _), ..] = peaks[..] {
+    if let [(top, top_colour), (second, _), ..] = peaks[..] {
         if second > 0.0 && top > 4.0 * second {
             let cap = second * 1.5;
-            note = Some(format!(
-                "{} off scale (peak {} MiB)",
-                series[top_index].label,
-                significant(top)
-            ));
-            for p in &mut series[top_index].points {
-                p.1 = p.1.min(cap);
+            let clipped = series.iter_mut().filter(|s| s.color == top_colour);
+            for s in clipped {
+                if !s.label.is_empty() {
+                    note = Some(format!(
+                        "{} off scale (peak {} MiB)",
+                        s.label,
+                        significant(top)
+                    ));
+                }
+                for p in &mut s.points {
+                    p.1 = p.1.min(cap);
+                }
             }
             y_range = Some((0.0, cap * 1.05));
         }
     }
     Chart::Line(LineChart {
-        title: format!("{workload}: heap in use over time (first run)"),
+        title: format!("{workload}: heap in use (solid) and reserved (dashed) over time"),
         x_desc: "time since the workload started (ms)".into(),
-        y_desc: "heap in use (MiB)".into(),
+        y_desc: "heap in use / reserved (MiB)".into(),
         x_scale: Scale::Linear,
         x_format: format_plain,
         y_range,

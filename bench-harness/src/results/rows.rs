@@ -70,6 +70,26 @@ pub struct RunRow {
     /// Wall time over the lowest distilled cost (wall - GC) of any collector on the same
     /// workload, parameters, seed and heap multiple (lower-bound overhead, LBO).
     pub lbo: Option<f64>,
+    /// Bytes held from the system at the end of the run (after the final full
+    /// collection): arenas held plus large objects. pymalloc keeps an arena while any
+    /// object in it lives, so scattered survivors can hold many times the bytes they use.
+    #[serde(default)]
+    pub reserved_bytes: Option<u64>,
+    /// Bytes in allocated objects at the same moment (cells and large objects).
+    #[serde(default)]
+    pub in_use_bytes: Option<u64>,
+    /// `reserved_bytes / in_use_bytes` (none when nothing is in use).
+    #[serde(default)]
+    pub reserved_ratio: Option<f64>,
+}
+
+impl RunRow {
+    /// Records `reserved` bytes held against `in_use` bytes used at the end of the run.
+    pub fn set_reserved(&mut self, reserved: u64, in_use: u64) {
+        self.reserved_bytes = Some(reserved);
+        self.in_use_bytes = Some(in_use);
+        self.reserved_ratio = (in_use > 0).then(|| reserved as f64 / in_use as f64);
+    }
 }
 
 impl RunRow {
@@ -103,6 +123,9 @@ pub struct HeapSample {
     pub t_ns: u64,
     /// Heap bytes in use.
     pub bytes_in_use: u64,
+    /// Bytes held from the system (arenas and large objects).
+    #[serde(default)]
+    pub bytes_reserved: u64,
 }
 
 /// What one run produces: its row, pause timeline and heap samples. The child process
@@ -132,6 +155,9 @@ pub struct RunCurves {
     /// Kept here so the chart redraws without the raw `heap.csv` and `pauses.csv`.
     #[serde(default)]
     pub heap: Vec<(u64, u64)>,
+    /// (ns, bytes held from the system) for the same runs as `heap`, thinned alike.
+    #[serde(default)]
+    pub heap_reserved: Vec<(u64, u64)>,
 }
 
 /// Which curve a `curves.csv` line belongs to.
@@ -144,6 +170,15 @@ pub enum CurveKind {
     Mmu,
     /// x = ns since the run began, y = heap bytes in use.
     Heap,
+    /// x = ns since the run began, y = bytes held from the system.
+    HeapReserved,
+}
+
+impl CurveKind {
+    /// Whether it is one of the heap-over-time lines, kept only for charted runs.
+    pub fn is_heap_line(self) -> bool {
+        matches!(self, CurveKind::Heap | CurveKind::HeapReserved)
+    }
 }
 
 /// A line of `curves.csv`.
@@ -180,7 +215,13 @@ impl RunCurves {
             x: t as f64,
             y: b as f64,
         });
-        quantiles.chain(mmu).chain(heap).collect()
+        let reserved = self.heap_reserved.iter().map(|&(t, b)| CurveRow {
+            run_id,
+            curve: CurveKind::HeapReserved,
+            x: t as f64,
+            y: b as f64,
+        });
+        quantiles.chain(mmu).chain(heap).chain(reserved).collect()
     }
 
     /// Adds one `curves.csv` line back.
@@ -189,6 +230,7 @@ impl RunCurves {
             CurveKind::PauseQuantile => self.pause_quantiles.push((row.x, row.y as u64)),
             CurveKind::Mmu => self.mmu.push((row.x as u64, row.y)),
             CurveKind::Heap => self.heap.push((row.x as u64, row.y as u64)),
+            CurveKind::HeapReserved => self.heap_reserved.push((row.x as u64, row.y as u64)),
         }
     }
 }
@@ -252,4 +294,7 @@ pub struct HeapSampleRow {
     pub t_ns: u64,
     /// Heap bytes in use.
     pub bytes_in_use: u64,
+    /// Bytes held from the system (arenas and large objects).
+    #[serde(default)]
+    pub bytes_reserved: u64,
 }

@@ -1,6 +1,7 @@
 //! Memory for objects: a pymalloc-style pool allocator for small objects beside a system
 //! allocator for large ones, under one optional heap limit.
 
+mod evacuate;
 mod geometry;
 mod large;
 mod pools;
@@ -35,6 +36,7 @@ pub struct Space {
     peak_bytes_held: usize,
     arenas_seen: usize,
     total_allocated: u64,
+    objects_moved: u64,
     // No count of objects freed: it is `total_allocated` less the objects the pools and the
     // large space hold, and not counting it keeps a read-modify-write off every free.
 }
@@ -55,6 +57,7 @@ impl Space {
             peak_bytes_held: 0,
             arenas_seen: 0,
             total_allocated: 0,
+            objects_moved: 0,
         })
     }
 
@@ -346,7 +349,49 @@ impl Space {
             total_freed: self.total_allocated - objects_in_use,
             total_bytes_freed: self.bytes_freed as u64,
             class_objects,
+            objects_moved: self.objects_moved,
         }
+    }
+
+    /// Bytes in allocated cells per live arena, as `(arena, bytes)` in arena order.
+    pub fn arena_live_bytes(&self) -> Vec<(usize, usize)> {
+        self.small.arena_live_bytes()
+    }
+
+    /// Starts an evacuation of `arenas` (see `evacuate.rs`): flushes, takes them off the
+    /// allocation lists and copies their objects out, leaving forwarding references.
+    /// Returns the objects moved, or `None` (nothing changed) if there might be no room.
+    pub(crate) fn begin_evacuation(&mut self, arenas: &[usize]) -> Option<u64> {
+        self.flush_empty_pools();
+        let moved = self.small.begin_evacuation(arenas)?;
+        self.objects_moved += moved;
+        // The copies may have added arenas before the emptied ones go.
+        self.note_held();
+        Some(moved)
+    }
+
+    /// Where the object `raw` (a raw reference or `NULL`) is during an evacuation.
+    #[inline(always)]
+    pub(crate) fn forwarded(&self, raw: u32) -> u32 {
+        self.small.forwarded(raw)
+    }
+
+    /// Rewrites every allocated object's reference fields during an evacuation (objects'
+    /// fields start at word `fields_at`).
+    pub(crate) fn rewrite_fields(&mut self, fields_at: usize) {
+        self.small.rewrite_small_fields(fields_at);
+        let small = &self.small;
+        for object in self.large.objects.iter_mut().filter(|o| !o.is_empty()) {
+            let n = crate::layout::fields_of(object[0]);
+            for field in &mut object[fields_at..fields_at + n] {
+                *field = small.forwarded(*field);
+            }
+        }
+    }
+
+    /// Ends an evacuation: the emptied arenas are released. Returns how many.
+    pub(crate) fn end_evacuation(&mut self) -> u64 {
+        self.small.end_evacuation()
     }
 
     /// One past the largest small reference handed out, and one past the largest large index:

@@ -22,28 +22,28 @@ use super::usable::UsableArenas;
 use crate::layout::FLAG_ALLOCATED;
 use crate::ObjRef;
 
-const NONE: u32 = u32::MAX;
+pub(super) const NONE: u32 = u32::MAX;
 /// The [`SmallSpace::last_class`] of a pool that never served a class (classes are below
 /// 255: `Geometry::validate` keeps `small_limit` at most 255 granules).
 const NEVER: u8 = u8::MAX;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum PoolState {
+pub(super) enum PoolState {
     Empty,
     Used,
     Full,
 }
 
 #[derive(Clone, Copy, Debug)]
-struct PoolMeta {
-    state: PoolState,
+pub(super) struct PoolMeta {
+    pub(super) state: PoolState,
     // All u32: the back-to-back alloc/free path rewrites these fields constantly, and mixed
     // widths cost store-forwarding stalls.
-    class: u32,
-    cell_granules: u32,
-    allocated: u32,
+    pub(super) class: u32,
+    pub(super) cell_granules: u32,
+    pub(super) allocated: u32,
     capacity: u32,
-    carved: u32,
+    pub(super) carved: u32,
     /// The first free cell (its reference, which is its granule index in the whole
     /// small-object memory), or NONE.
     free_head: u32,
@@ -52,7 +52,7 @@ struct PoolMeta {
 }
 
 impl PoolMeta {
-    const EMPTY: PoolMeta = PoolMeta {
+    pub(super) const EMPTY: PoolMeta = PoolMeta {
         state: PoolState::Empty,
         class: 0,
         cell_granules: 0,
@@ -68,9 +68,9 @@ impl PoolMeta {
 /// One arena's bookkeeping: the stack of its free pools (its memory is a range of
 /// [`SmallSpace::words`]).
 #[derive(Debug)]
-struct Arena {
-    free_pools: Vec<u16>,
-    live: bool,
+pub(super) struct Arena {
+    pub(super) free_pools: Vec<u16>,
+    pub(super) live: bool,
 }
 
 /// The pool allocator for objects of at most `small_limit` bytes.
@@ -79,15 +79,15 @@ pub struct SmallSpace {
     pub(crate) geometry: Geometry,
     pub(crate) shift: u32,
     pub(crate) mask: u32,
-    pools_per_arena: usize,
-    granules_per_pool: usize,
+    pub(super) pools_per_arena: usize,
+    pub(super) granules_per_pool: usize,
     /// log2 of `pools_per_arena` and `granules_per_pool`: geometry is powers of two, so the
     /// hot paths shift instead of dividing.
-    ppa_shift: u32,
+    pub(super) ppa_shift: u32,
     /// Also the shift from a reference to its pool's number: a reference is the arena in
     /// the high bits and the granule in the low ones, so `r >> pool_shift` is
     /// `arena * pools_per_arena + pool in arena`.
-    pool_shift: u32,
+    pub(super) pool_shift: u32,
     /// Every arena's memory in one vector, arena `a` at words `a << (shift + 2)` onwards,
     /// so a small reference's first word is simply at `r * GRANULE_WORDS`: finding an
     /// object is one multiply and one bounds check, with no arena table between. Memory
@@ -98,35 +98,38 @@ pub struct SmallSpace {
     /// does: a released arena is no longer held, wherever its words are; what the vector
     /// keeps from the system is reported apart, as `bytes_reserved`.
     pub(crate) words: Vec<u32>,
-    arenas: Vec<Arena>,
+    pub(super) arenas: Vec<Arena>,
     /// One past the highest live arena.
     live_end: usize,
-    pools: Vec<PoolMeta>,
+    pub(super) pools: Vec<PoolMeta>,
     /// Per pool, the size class it last served ([`NEVER`] if none): a pool taken for a
     /// different class is cleared first.
-    last_class: Vec<u8>,
+    pub(super) last_class: Vec<u8>,
     /// The size class of the kept freed cell, or NONE when no cell is kept.
-    kept_class: u32,
+    pub(super) kept_class: u32,
     /// The kept freed cell (meaningful only when `kept_class` is not NONE).
-    kept_cell: u32,
-    used_head: Vec<u32>,
+    pub(super) kept_cell: u32,
+    pub(super) used_head: Vec<u32>,
     /// Per class, a pool that emptied and was kept (not yet returned to its arena), so that
     /// alternating allocation and free does not bounce a pool between class and arena.
-    empty_cache: Vec<u32>,
+    pub(super) empty_cache: Vec<u32>,
     /// One bit per class that may have a pool for [`SmallSpace::flush_empty_pools`] to
     /// return (see `mark_for_flush`).
     flush_classes: Vec<u64>,
     /// Usable arenas (live, with at least one free pool) by free-pool count: the first is
     /// the most heavily used one, where pymalloc allocates new pools.
-    usable: UsableArenas,
+    pub(super) usable: UsableArenas,
     dead_arenas: Vec<u32>,
-    empty_arenas: usize,
+    pub(super) empty_arenas: usize,
     /// Arenas currently held (live).
     pub(crate) arenas_held: usize,
     /// Pools currently used or full.
     pub(crate) pools_in_use: usize,
     /// Arenas released back to the system so far.
     pub(crate) arenas_released: u64,
+    /// Per arena, whether an evacuation is emptying it (see `evacuate.rs`); empty between
+    /// evacuations.
+    pub(super) evacuating: Vec<bool>,
 }
 
 impl SmallSpace {
@@ -157,6 +160,7 @@ impl SmallSpace {
             arenas_held: 0,
             pools_in_use: 0,
             arenas_released: 0,
+            evacuating: Vec::new(),
         }
     }
 
@@ -544,7 +548,7 @@ impl SmallSpace {
         self.used_head[class] = p;
     }
 
-    fn unlink_used(&mut self, p: u32, class: usize) {
+    pub(super) fn unlink_used(&mut self, p: u32, class: usize) {
         let PoolMeta { prev, next, .. } = self.pools[p as usize];
         if prev != NONE {
             self.pools[prev as usize].next = next;
@@ -632,7 +636,7 @@ impl SmallSpace {
         }
     }
 
-    fn release_arena(&mut self, arena: usize) {
+    pub(super) fn release_arena(&mut self, arena: usize) {
         let a = &mut self.arenas[arena];
         a.free_pools = Vec::new();
         a.live = false;
@@ -794,7 +798,7 @@ impl SmallSpace {
     }
 
     /// Where pool `p`'s first word is in [`SmallSpace::words`].
-    fn base_of_pool(&self, p: usize) -> usize {
+    pub(super) fn base_of_pool(&self, p: usize) -> usize {
         (p << self.pool_shift) * GRANULE_WORDS
     }
 

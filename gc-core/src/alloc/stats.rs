@@ -33,6 +33,8 @@ pub struct AllocStats {
     pub total_freed: u64,
     /// Bytes freed since the heap was made.
     pub total_bytes_freed: u64,
+    /// Objects moved to another cell since the heap was made (by evacuations).
+    pub objects_moved: u64,
     /// Objects in use per size class (index = class; cell size = 16 * (class + 1)).
     pub class_objects: Vec<u64>,
 }

@@ -127,12 +127,11 @@ impl Heap {
     pub fn free(&mut self, r: ObjRef) -> usize {
         // Most objects are small with no side-table entries: test the flags and free in
         // one look-up of the cell.
-        let side_tables = (FLAG_IS_WEAKREF | FLAG_HAS_WEAKREFS | FLAG_HAS_FINALIZER) as u32;
-        if let Some(bytes) = self.space.free_small_unless(r, side_tables << 16) {
+        if let Some(bytes) = self.space.free_small_unless(r, (SIDE_TABLES as u32) << 16) {
             return bytes;
         }
         let flags = self.flags(r);
-        if flags & (FLAG_IS_WEAKREF | FLAG_HAS_WEAKREFS | FLAG_HAS_FINALIZER) != 0 {
+        if flags & SIDE_TABLES != 0 {
             self.forget_side_tables(r, flags);
         }
         self.space.free(r)
@@ -143,10 +142,11 @@ impl Heap {
     /// finalizer to forget are freed in runs that share a pool, with one update of the
     /// pool's bookkeeping per run: for a collector that frees a whole garbage set at once.
     pub fn free_all(&mut self, objs: &[ObjRef]) {
-        let side_tables = (FLAG_IS_WEAKREF | FLAG_HAS_WEAKREFS | FLAG_HAS_FINALIZER) as u32;
         let mut rest = objs;
         while !rest.is_empty() {
-            let freed = self.space.free_small_runs_unless(rest, side_tables << 16);
+            let freed = self
+                .space
+                .free_small_runs_unless(rest, (SIDE_TABLES as u32) << 16);
             // It stopped at a large object or one with side-table entries, or at the end.
             if let Some(&other) = rest.get(freed) {
                 self.free(other);
@@ -186,8 +186,14 @@ impl Heap {
         if flags & FLAG_HAS_FINALIZER != 0 {
             self.finalizers.remove(&r);
         }
+        if flags & FLAG_HAS_ID != 0 {
+            self.identities.forget(r);
+        }
     }
 }
+
+/// Flags of an object whose freeing also updates a side table of the heap.
+const SIDE_TABLES: u16 = FLAG_IS_WEAKREF | FLAG_HAS_WEAKREFS | FLAG_HAS_FINALIZER | FLAG_HAS_ID;
 
 /// Moves the references in `slots[sources]` into the first of `fields`, leaving those slots
 /// null (every source is a slot: the caller checked).

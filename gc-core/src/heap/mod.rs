@@ -3,11 +3,15 @@
 
 mod allocation;
 mod checked;
+mod identity;
+mod moving;
 mod raw;
 mod recorder;
 mod side_tables;
 
 use allocation::{cell_templates, TEMPLATE_WORDS};
+use identity::Identities;
+pub use moving::{ArenaUse, Evacuation};
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -18,7 +22,8 @@ use crate::events::{
     PauseStart, Phase,
 };
 use crate::layout::{
-    self, FLAG_ALLOCATED, FLAG_FINALIZED, FLAG_HAS_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_IS_WEAKREF,
+    self, FLAG_ALLOCATED, FLAG_FINALIZED, FLAG_HAS_FINALIZER, FLAG_HAS_ID, FLAG_HAS_WEAKREFS,
+    FLAG_IS_WEAKREF,
 };
 use crate::weak::{WeakEntry, WeakTable};
 use crate::{oracle, Finalizer, GcError, GcResult, Notice, ObjRef, Shape, NULL};
@@ -100,6 +105,7 @@ pub struct Heap {
     notices: Vec<Notice>,
     events: EventBus,
     garbage: Vec<ObjRef>,
+    identities: Identities,
     enabled: bool,
     debug: u32,
     verify: bool,
@@ -152,6 +158,7 @@ impl Heap {
             notices: Vec::new(),
             events,
             garbage: Vec::new(),
+            identities: Identities::default(),
             enabled: true,
             debug: 0,
             verify: config.verify,

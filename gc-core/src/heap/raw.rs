@@ -236,6 +236,13 @@ impl Heap {
         self.space.bytes_in_use()
     }
 
+    /// Bytes held from the system now: live arenas plus large objects (what
+    /// [`crate::AllocStats::bytes_held`] reports, without computing the other statistics).
+    #[inline]
+    pub fn bytes_held(&self) -> usize {
+        self.space.bytes_held()
+    }
+
     /// The heap limit, if any.
     pub fn limit(&self) -> Option<usize> {
         self.space.limit()

@@ -15,8 +15,10 @@ use plotters::style::FontStyle;
 const FONT: &str = "sans-serif";
 const SIZE: (u32, u32) = (1000, 620);
 
-/// One colour per collector, by its position in the run's collector order (Tableau 10).
-const PALETTE: [RGBColor; 10] = [
+/// One colour per collector, by its position in the run's collector order: Tableau 10, then
+/// ten darker or lighter colours far from those (from Tableau 20b and 20), so a run of every
+/// collector (more than ten) draws no two in one colour.
+const PALETTE: [RGBColor; 20] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -27,6 +29,16 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(127, 127, 127),
     RGBColor(188, 189, 34),
     RGBColor(23, 190, 207),
+    RGBColor(0, 0, 0),
+    RGBColor(57, 59, 121),
+    RGBColor(99, 121, 57),
+    RGBColor(140, 109, 49),
+    RGBColor(132, 60, 57),
+    RGBColor(123, 65, 115),
+    RGBColor(0, 128, 128),
+    RGBColor(255, 187, 120),
+    RGBColor(152, 223, 138),
+    RGBColor(174, 199, 232),
 ];
 
 /// The colour of series number `index`.

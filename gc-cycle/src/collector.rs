@@ -1,4 +1,4 @@
-//! `cycle` and `cycle-bounded`: the collector, its triggers and the gc-module surface.
+//! `cycle` (and its presets): the collector, its triggers and the gc-module surface.
 
 use gc_core::layout::{
     self, FLAG_ALLOCATED, FLAG_HAS_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_IS_WEAKREF,
@@ -17,8 +17,8 @@ const GENERATIONS: usize = 3;
 
 /// Reference counting plus CPython's generational cycle collector.
 ///
-/// The engine is the bounded one with no budget (`u64::MAX`) unless [`crate::BoundedCycleGc`] sets
-/// one: a non-generic collector keeps its collection code compiled in this crate (a const
+/// The engine is the bounded one with no budget (`u64::MAX`) unless
+/// [`CycleGc::set_cascade_budget`] sets one (the `cascade_budget` of [`crate::CycleParams`]): a non-generic collector keeps its collection code compiled in this crate (a const
 /// parameter here moved it into every user's and changed its code generation), and its
 /// cascades pay one comparison per object freed.
 #[derive(Debug)]

@@ -21,18 +21,19 @@
 //! trigger) follow CPython 3.11/3.12; the passes differ only in bookkeeping that CPython's
 //! results do not depend on (see [`collect`], and [`dense`] for large sets whose
 //! references are scattered, whose gc_refs go in a table beside the heap).
+//!
+//! Its parameters ([`CycleParams`]: the thresholds and a cascade budget) are declared once;
+//! the harness's `cycle-313` (threshold 0 = 2000) and `cycle-bounded` (budget 1000) are
+//! presets of them.
 #![forbid(unsafe_code)]
 
-mod bounded;
 pub mod collect;
 mod collector;
 pub mod dense;
 mod header;
 mod lists;
-mod preset;
-mod preset313;
+mod params;
 
-pub use bounded::BoundedCycleGc;
 pub use collector::CycleGc;
 pub use lists::Generation;
-pub use preset313::CycleGc313;
+pub use params::CycleParams;

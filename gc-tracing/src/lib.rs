@@ -39,12 +39,14 @@ pub mod generational;
 pub mod incremental;
 pub mod marking;
 pub mod pacing;
+mod params;
 pub mod probe;
 pub mod remembered;
 pub mod sweep;
 
 pub use generational::MarkSweepGen;
 pub use incremental::MarkSweepIncr;
+pub use params::MarkSweepParams;
 
 use gc_core::{
     AllocRequest, Capabilities, CollectOutcome, Collector, GcError, GcModule, GcResult, Heap,

@@ -21,6 +21,20 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// The JSON `run-one --json` prints, after checking it succeeded.
+fn run_one_json(args: &[&str]) -> serde_json::Value {
+    let out = gclab(&[&["run-one"], args, &["--json"]].concat());
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The rows of a successful `run --quick ARGS --out OUT`.
+fn quick_rows(args: &[&str], out: &Path) -> Vec<bench_harness::results::RunRow> {
+    let run = gclab(&[&["run", "--quick"], args, &["--out", out.to_str().unwrap()]].concat());
+    assert!(run.status.success(), "{args:?}: {}", stderr(&run));
+    bench_harness::results::read_csv(&out.join("runs.csv")).unwrap()
+}
+
 /// Exit code 2 and exactly one line that contains every fragment.
 fn assert_usage_error(args: &[&str], fragments: &[&str]) {
     let out = gclab(args);
@@ -114,8 +128,7 @@ fn bad_flags_and_directories() {
 
 #[test]
 fn run_one_json_reports_checked_counts() {
-    let out = gclab(&[
-        "run-one",
+    let v = run_one_json(&[
         "--collector",
         "nogc",
         "--workload",
@@ -123,10 +136,7 @@ fn run_one_json_reports_checked_counts() {
         "--small",
         "--set",
         "seed-cycles.pairs=100",
-        "--json",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["row"]["status"], "ok");
     assert_eq!(v["row"]["objects_allocated"], 200);
     assert_eq!(v["row"]["objects_leaked"], 200, "NoGC frees nothing");
@@ -320,8 +330,7 @@ fn peers_without_the_feature_say_how_to_get_them() {
 
 #[test]
 fn collector_parameters_are_set_validated_and_recorded() {
-    let out = gclab(&[
-        "run-one",
+    let v = run_one_json(&[
         "--collector",
         "cycle",
         "--workload",
@@ -331,17 +340,13 @@ fn collector_parameters_are_set_validated_and_recorded() {
         "cycle.threshold0=2000",
         "--set",
         "seed-cycles.pairs=100",
-        "--json",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let params: serde_json::Value =
         serde_json::from_str(v["row"]["collector_params"].as_str().unwrap()).unwrap();
     assert_eq!(params["threshold0"], 2000);
     assert_eq!(params["threshold1"], 10);
     // A preset is its parameter values; --set applies on top of them.
-    let out = gclab(&[
-        "run-one",
+    let v = run_one_json(&[
         "--collector",
         "cycle-313",
         "--workload",
@@ -349,10 +354,7 @@ fn collector_parameters_are_set_validated_and_recorded() {
         "--small",
         "--set",
         "cycle-313.threshold1=5",
-        "--json",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["row"]["collector"], "cycle-313");
     let params: serde_json::Value =
         serde_json::from_str(v["row"]["collector_params"].as_str().unwrap()).unwrap();
@@ -361,39 +363,28 @@ fn collector_parameters_are_set_validated_and_recorded() {
         (Some(2000), Some(5))
     );
 
-    assert_usage_error(
-        &[
-            "run",
-            "--quick",
-            "--collectors",
+    for (collector, set, fragments) in [
+        (
             "marksweep",
-            "--set",
             "marksweep.growth=0",
-        ],
-        &["bad value for marksweep.growth: 0 is outside 0.01..=1000"],
-    );
-    assert_usage_error(
-        &[
-            "run",
-            "--quick",
-            "--collectors",
+            &["bad value for marksweep.growth: 0 is outside 0.01..=1000"][..],
+        ),
+        (
             "cycle",
-            "--set",
             "cycle.nope=1",
-        ],
-        &["collector 'cycle' has no parameter 'nope'", "threshold0"],
-    );
-    assert_usage_error(
-        &[
-            "run",
-            "--quick",
-            "--collectors",
+            &["collector 'cycle' has no parameter 'nope'", "threshold0"][..],
+        ),
+        (
             "cycle",
-            "--set",
             "marksweep.growth=3",
-        ],
-        &["collector 'marksweep' is not in this run"],
-    );
+            &["collector 'marksweep' is not in this run"][..],
+        ),
+    ] {
+        assert_usage_error(
+            &["run", "--quick", "--collectors", collector, "--set", set],
+            fragments,
+        );
+    }
     assert_usage_error(
         &[
             "run-one",
@@ -415,21 +406,17 @@ fn collector_parameters_are_set_validated_and_recorded() {
 #[test]
 fn a_sweep_runs_every_value_and_charts_it() {
     let dir = scratch("sweep");
-    let out = gclab(&[
-        "run",
-        "--quick",
-        "--workloads",
-        "dll-churn,seed-cycles",
-        "--collectors",
-        "nogc,cycle",
-        "--sweep",
-        "dll-churn.length=3,4,8",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let rows: Vec<bench_harness::results::RunRow> =
-        bench_harness::results::read_csv(&dir.join("runs.csv")).unwrap();
+    let rows = quick_rows(
+        &[
+            "--workloads",
+            "dll-churn,seed-cycles",
+            "--collectors",
+            "nogc,cycle",
+            "--sweep",
+            "dll-churn.length=3,4,8",
+        ],
+        &dir,
+    );
     assert_eq!(rows.len(), 2 * 2 * 3, "workloads x collectors x values");
     let churn: Vec<_> = rows.iter().filter(|r| r.workload == "dll-churn").collect();
     for (value, nodes) in [("3", 3u64), ("4", 4), ("8", 8)] {
@@ -506,34 +493,22 @@ fn a_recorded_trace_runs_as_a_workload() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("of seed-cycles seed 3"));
     let name = format!("trace:{}", file.display());
     for (collector, leaked) in [("cycle", 0), ("refcount", 100), ("nogc", 100)] {
-        let out = gclab(&[
-            "run-one",
-            "--collector",
-            collector,
-            "--workload",
-            &name,
-            "--json",
-        ]);
-        assert!(out.status.success(), "{collector}: {}", stderr(&out));
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let v = run_one_json(&["--collector", collector, "--workload", &name]);
         assert_eq!(v["row"]["status"], "ok", "{collector}");
         assert_eq!(v["row"]["objects_allocated"], 100, "{collector}");
         assert_eq!(v["row"]["objects_leaked"], leaked, "{collector}");
     }
     let results = dir.join("results");
-    let out = gclab(&[
-        "run",
-        "--quick",
-        "--workloads",
-        &format!("seed-cycles,{name}"),
-        "--collectors",
-        "refcount,cycle,marksweep",
-        "--out",
-        results.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let rows: Vec<bench_harness::results::RunRow> =
-        bench_harness::results::read_csv(&results.join("runs.csv")).unwrap();
+    let workloads = format!("seed-cycles,{name}");
+    let rows = quick_rows(
+        &[
+            "--workloads",
+            &workloads,
+            "--collectors",
+            "refcount,cycle,marksweep",
+        ],
+        &results,
+    );
     assert_eq!(rows.len(), 6);
     assert!(rows.iter().all(|r| r.is_ok()), "{rows:?}");
     assert_eq!(rows.iter().filter(|r| r.workload == name).count(), 3);

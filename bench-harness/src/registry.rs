@@ -238,6 +238,7 @@ pub fn registry() -> Registry {
     reg.add::<gc_refcount::RefCount>();
     reg.add_configured::<gc_cycle::CycleGc>();
     reg.add_preset::<gc_cycle::CycleGc>("cycle-313", &[("threshold0", "2000")]);
+    reg.add_preset::<gc_cycle::CycleGc>("cycle-plain", &[("plain", "true")]);
     reg.add_configured::<gc_refcount::BoundedRefCount>();
     reg.add_preset::<gc_cycle::CycleGc>("cycle-bounded", &[("cascade_budget", "1000")]);
     reg.add::<gc_refcount::RcBacon>();

@@ -18,7 +18,8 @@
 mod random;
 
 pub use random::{
-    parse_replay, random_operations, replay_random_operations, OPS_PER_SEED, REPLAY_VAR, SEEDS,
+    apply, parse_replay, random_operations, replay_random_operations, Op, OpMix, Outcome,
+    RandomOps, OPS_PER_SEED, REPLAY_VAR, SEEDS, SLOTS,
 };
 
 use crate::{

@@ -19,21 +19,36 @@
 //! freeing it, so one pass does both. Every pass uses explicit work lists.
 //! The results (which objects, how many, in which order finalizers run, when collections
 //! trigger) follow CPython 3.11/3.12; the passes differ only in bookkeeping that CPython's
-//! results do not depend on (see [`collect`], and [`dense`] for large sets whose
-//! references are scattered, whose gc_refs go in a table beside the heap).
+//! results do not depend on (see [`mark`], and [`dense`] for large sets whose references
+//! are scattered, whose gc_refs go in a table beside the heap).
 //!
-//! Its parameters ([`CycleParams`]: the thresholds and a cascade budget) are declared once;
-//! the harness's `cycle-313` (threshold 0 = 2000) and `cycle-bounded` (budget 1000) are
-//! presets of them.
+//! Which path a collection takes is decided in one place, [`policy`]; the passes are a
+//! module each: [`walk`] (`update_refs` and `subtract_refs` in one walk), [`dense`] (the
+//! same in a table), [`subtract`] (the two over a vector), [`mark`] (`move_unreachable`),
+//! [`finish`] (the paths that end a collection, and CPython's `handle_weakrefs`,
+//! `finalize` and `delete_garbage`). [`plain`] is CPython's plain path with none of the
+//! fast ones, collector `cycle-plain`, against which the others are tested.
+//!
+//! Its parameters ([`CycleParams`]: the thresholds, a cascade budget and whether to take only
+//! the plain path) are declared once; the harness's `cycle-313` (threshold 0 = 2000),
+//! `cycle-bounded` (budget 1000) and `cycle-plain` (plain) are presets of them.
 #![forbid(unsafe_code)]
 
-pub mod collect;
 mod collector;
 pub mod dense;
+pub mod fields;
+pub mod finish;
 mod header;
 mod lists;
+pub mod mark;
 mod params;
+pub mod plain;
+pub mod policy;
+pub mod region;
+pub mod subtract;
+pub mod walk;
 
 pub use collector::CycleGc;
 pub use lists::Generation;
 pub use params::CycleParams;
+pub use policy::{Gather, Marking, Passes, Path, PathCounts};

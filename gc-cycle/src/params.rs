@@ -1,9 +1,9 @@
 //! `cycle`'s parameters, declared once: defaults, docs and ranges for `gclab list`, `--set
-//! cycle.param=value` and the registered presets (`cycle-313`, `cycle-bounded`).
+//! cycle.param=value` and the registered presets (`cycle-313`, `cycle-bounded`, `cycle-plain`).
 
 use gc_core::params::Configured;
 
-use crate::CycleGc;
+use crate::{CycleGc, Passes};
 
 gc_core::declare_params! {
     /// The parameters of [`CycleGc`]: CPython's three thresholds and the cascade budget.
@@ -18,6 +18,9 @@ gc_core::declare_params! {
         /// Most objects a reference-counting cascade frees per mutator operation; the rest wait
         /// on a to-free list (0: no budget, CPython's behaviour).
         cascade_budget: u64 = 0;
+        /// Always take CPython's plain path (`update_refs`, `subtract_refs`,
+        /// `move_unreachable`, then finalize and delete), none of the fast ones.
+        plain: bool = false;
     }
 }
 
@@ -28,6 +31,9 @@ impl Configured for CycleGc {
         let mut gc = CycleGc::with_thresholds([p.threshold0, p.threshold1, p.threshold2]);
         if p.cascade_budget != 0 {
             gc.set_cascade_budget(p.cascade_budget);
+        }
+        if p.plain {
+            gc = gc.with_passes(Passes::Plain);
         }
         gc
     }

@@ -257,8 +257,6 @@ impl<H: CountHooks, const BOUNDED: bool> Counting<H, BOUNDED> {
     /// structure built bottom-up, children before parents, has its last fields' subtrees
     /// allocated last, so they are the likeliest still in cache; and the memory freed last,
     /// which the allocator hands out first, is then the first fields', written long ago.
-    /// Releasing a just-built 4 MiB tree first field first took 10-12 ns per node; last field
-    /// first, 6.6-7.8.
     #[inline(never)]
     fn cascade(&mut self, heap: &mut Heap, mut freed: u64, mut bytes: u64) {
         let mut pause = None;

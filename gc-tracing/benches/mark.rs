@@ -15,7 +15,7 @@
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use gc_core::layout::{self, FLAG_COLLECTOR_0};
 use gc_core::{GcControl, Heap, HeapConfig, Mutator, ObjRef, Runtime, Shape};
-use gc_tracing::marking::{mark_from, mark_from_simple, MarkBitmap};
+use gc_tracing::marking::{mark_from, mark_from_simple, GreyQueue, MarkBitmap};
 use gc_tracing::MarkSweep;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -240,10 +240,11 @@ fn live_graph(c: &mut Criterion) {
         });
         let mut bits = MarkBitmap::default();
         let mut stack = Vec::new();
+        let mut queue = GreyQueue::default();
         group.bench_function("mark_lookahead", |b| {
             b.iter(|| {
                 bits.reset(m.heap());
-                let n = mark_from(m.heap(), &mut bits, &mut stack, m.heap().roots());
+                let n = mark_from(m.heap(), &mut bits, &mut queue, m.heap().roots());
                 assert_eq!(n, reachable);
             })
         });

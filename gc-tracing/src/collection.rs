@@ -17,7 +17,7 @@
 use gc_core::reclaim::{Marks, Reclaimer, Trace, Unreachable};
 use gc_core::{Heap, ObjRef, PauseCounts, PauseKind};
 
-use crate::marking::{mark_from, MarkBitmap};
+use crate::marking::{mark_from, GreyQueue, MarkBitmap};
 use crate::sweep;
 
 /// The collector's working memory, kept between collections so its capacity is reused.
@@ -38,7 +38,7 @@ pub struct Marking {
     /// Mark bits, one per possible object.
     pub(crate) bits: MarkBitmap,
     /// The grey objects: marked, fields not yet scanned.
-    pub(crate) queue: Vec<ObjRef>,
+    pub(crate) queue: GreyQueue,
 }
 
 impl Marks for Marking {

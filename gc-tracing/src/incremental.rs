@@ -35,10 +35,10 @@
 //! counts [`crate::sweep::SIDE_TABLE_WEIGHT`]): a sweep paced by allocation, the "sweep in
 //! increments" form of lazy sweeping, which needs no hook in gc-core's allocation paths.
 //!
-//! Pause bounds, measured (results/LOG.md, 2026-12-03, with the probe [`crate::probe`]): on
-//! every default workload no step took more than 0.8 ms of thread CPU time on a loaded
-//! two-core machine, except one sweep step of ordinary work that took 8.1 ms once; pauses
-//! longer than 1 ms of wall time were the thread waiting for a core. Not bounded: root
+//! What bounds a pause: every step's work is capped in objects (marking, settling,
+//! finalizing, sweeping), so a step's time is the time of that much work; the probe
+//! ([`crate::probe`]) records each pause's work beside its CPU and wall time, and
+//! results/LOG.md keeps what it measured. Not bounded: root
 //! shading (one pass over the slots), listing the special objects (a walk of the side tables
 //! and a sort), and the re-marking from what a finalizer resurrects (all it reaches).
 //!
@@ -198,9 +198,8 @@ impl MarkSweepIncr {
     pub const MIN_WINDOW_BYTES: u64 = 256 << 10;
     /// The fewest grey objects a marking step scans.
     pub const MIN_MARK_STEP: u64 = 256;
-    /// The most grey objects a marking step scans. Was 8,192 (estimated at about 0.3 ms on
-    /// an idle core on a heap of cache misses), which took up to 1.23 ms of thread CPU time
-    /// on random-graph on a loaded two-core machine (results/LOG.md, 2026-12-03).
+    /// The most grey objects a marking step scans: on a heap of cache misses, twice this
+    /// overran a millisecond of CPU time under load (results/LOG.md).
     pub const MAX_MARK_STEP: u64 = 4 * 1024;
     /// The most pools a sweeping step visits (16 KiB each: at most 16,384 cells in all).
     pub const MAX_SWEEP_POOLS: u64 = 16;

@@ -7,8 +7,8 @@
 //! work list is a breadth-first queue whose next entries are touched ahead of the scan, so
 //! cache misses overlap instead of chaining. The bits live beside the heap (one bit per
 //! 16-byte granule, 8 KiB per MiB of arena), so marking never writes object memory and the
-//! bitmap of a 1,000,000-object heap (about 280 KiB) stays in L2. The queue is a plain `Vec`
-//! of references, so a ten-million-long list is an ordinary loop, not a stack overflow.
+//! bitmap of a 1,000,000-object heap (about 280 KiB) stays in L2. The queue ([`GreyQueue`]) is a
+//! `Vec` of references, so a ten-million-long list is an ordinary loop, not a stack overflow.
 
 use gc_core::alloc::GRANULE_WORDS;
 use gc_core::{layout, Heap, ObjRef};
@@ -134,6 +134,40 @@ const NEIGHBOUR_GRANULES: u32 = 8;
 /// half of it, they are dropped, so the queue holds about the frontier, not every object.
 const COMPACT_AT: usize = 1 << 14;
 
+/// The grey objects (marked, fields not yet scanned), front first: a `Vec` and the index
+/// of its first unscanned entry. The index outlives a call of [`mark_queued`], so an
+/// incremental collector's step that stops on its budget leaves the queue as it is instead
+/// of moving every remaining entry to the front (a copy of the whole frontier per step).
+#[derive(Clone, Debug, Default)]
+pub struct GreyQueue {
+    items: Vec<ObjRef>,
+    head: usize,
+}
+
+impl GreyQueue {
+    /// Queues `r` at the back.
+    #[inline(always)]
+    pub fn push(&mut self, r: ObjRef) {
+        self.items.push(r);
+    }
+
+    /// Whether every queued object has been scanned.
+    pub fn is_empty(&self) -> bool {
+        self.head == self.items.len()
+    }
+
+    /// How many queued objects are still to scan.
+    pub fn len(&self) -> usize {
+        self.items.len() - self.head
+    }
+
+    /// Drops every queued object, keeping the capacity.
+    pub fn clear(&mut self) {
+        self.items.clear();
+        self.head = 0;
+    }
+}
+
 /// Marks everything reachable from `roots` (and from objects already in `mark_queue`),
 /// returning how many objects it newly marked. `mark_queue` is empty afterwards; it is kept
 /// by the caller so its capacity is reused across collections.
@@ -141,7 +175,7 @@ const COMPACT_AT: usize = 1 << 14;
 pub fn mark_from(
     heap: &Heap,
     bits: &mut MarkBitmap,
-    mark_queue: &mut Vec<ObjRef>,
+    mark_queue: &mut GreyQueue,
     roots: impl IntoIterator<Item = ObjRef>,
 ) -> u64 {
     let mut marked = 0u64;
@@ -154,7 +188,7 @@ pub fn mark_from(
 
 /// Marks `r` grey: sets its bit and queues it for scanning if it was white. True if it was.
 #[inline(always)]
-pub fn shade(bits: &mut MarkBitmap, mark_queue: &mut Vec<ObjRef>, r: ObjRef) -> bool {
+pub fn shade(bits: &mut MarkBitmap, mark_queue: &mut GreyQueue, r: ObjRef) -> bool {
     let fresh = bits.mark(r);
     if fresh {
         mark_queue.push(r);
@@ -192,17 +226,21 @@ pub struct MarkProgress {
 pub fn mark_queued(
     heap: &Heap,
     bits: &mut MarkBitmap,
-    mark_queue: &mut Vec<ObjRef>,
+    grey: &mut GreyQueue,
     budget: u64,
 ) -> MarkProgress {
+    let GreyQueue {
+        items: mark_queue,
+        head: queue_head,
+    } = grey;
     let mut marked = 0u64;
     let mut scanned = 0u64;
     let fields_at = layout::fields_offset(heap.header_words());
     let (arena_shift, granule_mask) = heap.small_ref_layout();
     let (mut arena_at, mut arena): (usize, &[u32]) = (usize::MAX, &[]);
-    let mut head = 0usize;
+    let mut head = *queue_head;
     // Entries below this index have been touched (or scanned).
-    let mut touched_to = 0usize;
+    let mut touched_to = head;
     let mut touched = 0u32;
     while head < mark_queue.len() && scanned < budget {
         if touched_to <= head + TOUCH_BATCH {
@@ -256,7 +294,11 @@ pub fn mark_queued(
             head = 0;
         }
     }
-    mark_queue.drain(..head);
+    if head == mark_queue.len() {
+        mark_queue.clear();
+        head = 0;
+    }
+    *queue_head = head;
     std::hint::black_box(touched);
     MarkProgress { scanned, marked }
 }
@@ -312,13 +354,14 @@ mod tests {
         h.replace_field(unreachable, 0, Some(a)).unwrap();
         let mut bits = MarkBitmap::default();
         bits.reset(&h);
+        let mut queue = GreyQueue::default();
         let mut stack = Vec::new();
-        assert_eq!(mark_from(&h, &mut bits, &mut stack, [a, a]), 3);
-        assert!(stack.is_empty());
+        assert_eq!(mark_from(&h, &mut bits, &mut queue, [a, a]), 3);
+        assert!(queue.is_empty());
         assert!(bits.is_marked(a) && bits.is_marked(b) && bits.is_marked(c));
         assert!(!bits.is_marked(unreachable));
         assert_eq!(
-            mark_from(&h, &mut bits, &mut stack, [b]),
+            mark_from(&h, &mut bits, &mut queue, [b]),
             0,
             "already marked"
         );
@@ -346,14 +389,29 @@ mod tests {
             arrays.push(array);
         }
         let mut bits = MarkBitmap::default();
-        let mut queue = Vec::new();
+        let mut queue = GreyQueue::default();
         bits.reset(&h);
         let n = mark_from(&h, &mut bits, &mut queue, arrays.iter().copied());
         assert_eq!(n, 3 + 3 * 40_000);
         assert!(queue.is_empty());
+        // The same marking in budgeted steps, each leaving the rest queued where it is.
         bits.reset(&h);
+        let mut steps = 0;
+        for &array in &arrays {
+            shade(&mut bits, &mut queue, array);
+        }
+        let mut marked = 3;
+        while !queue.is_empty() {
+            let progress = mark_queued(&h, &mut bits, &mut queue, 1_000);
+            assert!(progress.scanned <= 1_000);
+            marked += progress.marked;
+            steps += 1;
+        }
+        assert_eq!((marked, steps), (3 + 3 * 40_000, 121));
+        bits.reset(&h);
+        let mut stack = Vec::new();
         assert_eq!(
-            mark_from_simple(&h, &mut bits, &mut queue, [arrays[1]]),
+            mark_from_simple(&h, &mut bits, &mut stack, [arrays[1]]),
             40_001
         );
         assert!(bits.is_marked(arrays[1]) && !bits.is_marked(arrays[0]));

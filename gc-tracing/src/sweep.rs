@@ -9,6 +9,8 @@
 
 use gc_core::layout::{FLAG_HAS_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_IS_WEAKREF};
 use gc_core::reclaim::Unreachable;
+use std::cell::Cell;
+
 use gc_core::{Heap, ObjRef};
 
 use crate::marking::MarkBitmap;
@@ -23,11 +25,13 @@ pub const SIDE_TABLE_WEIGHT: u64 = 4;
 /// Pushes every allocated, unmarked object into `garbage`, small ones in address order, then
 /// large ones (the order [`Heap::for_each_object`] gives, so runs are deterministic).
 pub fn find_unmarked(heap: &Heap, bits: &MarkBitmap, garbage: &mut Unreachable) {
-    heap.for_each_object(|r| {
-        if !bits.is_marked(r) {
-            garbage.push(heap, r);
-        }
-    });
+    let large = heap.reference_bounds().1;
+    heap.for_each_object_in_unless(
+        0..heap.pool_bound(),
+        0..large,
+        |r| bits.is_marked(r),
+        |r| garbage.push(heap, r),
+    );
 }
 
 /// Pushes the unmarked objects among `candidates` (all allocated) into `garbage`, in order.
@@ -95,32 +99,39 @@ impl SweepCursor {
         garbage: &mut Vec<ObjRef>,
     ) -> u64 {
         let objects = objects as u64;
+        let garbage_before = garbage.len() as u64;
         let pool_to = (self.next_pool + pools).min(self.pool_end);
         let large_to = (self.next_large + large).min(self.large_end);
-        // Objects examined, and the budget spent (side-table frees weigh more).
-        let mut count = (0u64, 0u64);
-        let visit = |count: &mut (u64, u64), garbage: &mut Vec<ObjRef>, r: ObjRef| {
-            count.0 += 1;
-            count.1 += 1;
-            if !bits.is_marked(r) {
-                garbage.push(r);
-                // Freeing one with side-table entries (a weak reference object above all:
-                // its referent's list is searched) costs several plain frees.
-                if heap.flags(r) & SIDE_TABLES != 0 {
-                    count.1 += SIDE_TABLE_WEIGHT - 1;
-                }
-            }
+        // Objects examined, and the budget spent (side-table frees weigh more). Marked
+        // objects are counted by the skip test, which spares reading their memory.
+        let examined = Cell::new(0u64);
+        let spent = Cell::new(0u64);
+        let skip = |r: ObjRef| {
+            let marked = bits.is_marked(r);
+            examined.set(examined.get() + u64::from(marked));
+            marked
         };
-        while self.next_pool < pool_to && count.1 < objects {
+        let mut visit = |r: ObjRef| {
+            garbage.push(r);
+            // Freeing one with side-table entries (a weak reference object above all: its
+            // referent's list is searched) costs several plain frees.
+            let weight = if heap.flags(r) & SIDE_TABLES != 0 {
+                SIDE_TABLE_WEIGHT
+            } else {
+                1
+            };
+            spent.set(spent.get() + weight);
+        };
+        while self.next_pool < pool_to && examined.get() + spent.get() < objects {
             let pool = self.next_pool;
-            heap.for_each_object_in(pool..pool + 1, 0..0, |r| visit(&mut count, garbage, r));
+            heap.for_each_object_in_unless(pool..pool + 1, 0..0, skip, &mut visit);
             self.next_pool += 1;
         }
-        while self.next_large < large_to && count.1 < objects {
+        while self.next_large < large_to && examined.get() + spent.get() < objects {
             let index = self.next_large;
-            heap.for_each_object_in(0..0, index..index + 1, |r| visit(&mut count, garbage, r));
+            heap.for_each_object_in_unless(0..0, index..index + 1, skip, &mut visit);
             self.next_large += 1;
         }
-        count.0
+        examined.get() + garbage.len() as u64 - garbage_before
     }
 }

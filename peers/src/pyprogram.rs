@@ -1,7 +1,7 @@
 //! A workload's trace compiled into a Python replay program for the CPython peer.
 //!
-//! CPython compiles source at about 12 µs per line, so turning a default-size trace (10 to 60
-//! million operations) into one straight-line program would take minutes before the run could
+//! CPython's compiler is slow per line, so turning a default-size trace (10 to 60 million
+//! operations) into one straight-line program would take minutes before the run could
 //! start. Traces are repetitive, though: a workload's loop body recurs with the same slots and
 //! shapes, and only its payload bytes (and finalizer tags) change. So each operation becomes
 //! one line of Python whose payload bytes and tags are not written into it (they are read
@@ -43,7 +43,7 @@ pub const MIN_BLOCK: usize = 16;
 pub const MAX_BLOCK: usize = 128;
 /// A block is compiled as one function only if it occurs at least this often.
 pub const MIN_REPEATS: u32 = 4;
-/// At most this many lines of compiled blocks (about 12 µs each for CPython to compile).
+/// At most this many lines of compiled blocks (each costs CPython compile time up front).
 pub const COMPILED_LINE_BUDGET: usize = 400_000;
 
 /// What the program header says; the driver checks the sections against it.

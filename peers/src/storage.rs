@@ -4,8 +4,8 @@
 //! inline, and only larger ones in a boxed slice, so the usual gclab object (two fields, an
 //! 8-byte payload) is one allocation in every crate, as a hand-written node struct would be.
 //! A `Vec` per field list and per payload would triple the allocations and add a pointer
-//! chase to every trace, which measured 2-3x slower collections than the crates' own
-//! benchmarks.
+//! chase to every trace and make the peers' collections slower than the crates' own
+//! benchmarks show them.
 
 // gc_derive's generated impls trip this lint on current compilers.
 #![allow(non_local_definitions)]
@@ -20,9 +20,9 @@ pub(crate) const INLINE_PAYLOAD: usize = 8;
 /// A node's reference fields and payload, inline when they fit. Every peer's node embeds
 /// one; the crates' tracing derives (rust-gc, dumpster) and bacon_rajan_cc's `Trace` impl
 /// see its pointer fields. rust-gc's derive also gives it a `Drop` that asks
-/// `gc::finalizer_safe()` (a thread-local read) in every peer; with it, the `rc` and
-/// bacon_rajan_cc adapters ran 1.4% *fewer* instructions on a binary-trees run (callgrind)
-/// than with a node type per crate, so no peer pays for sharing it.
+/// `gc::finalizer_safe()` (a thread-local read) in every peer; callgrind found the `rc`
+/// and bacon_rajan_cc adapters no more expensive with it than with a node type per crate,
+/// so no peer pays for sharing it.
 #[derive(gc::Trace, gc::Finalize, dumpster::Trace)]
 pub(crate) struct Storage<P> {
     inline_fields: [Option<P>; INLINE_FIELDS],

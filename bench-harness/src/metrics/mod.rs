@@ -13,7 +13,8 @@ pub use percentiles::{pause_quantiles, pause_summary, PauseSummary};
 
 use serde::{Deserialize, Serialize};
 
-/// Whether a pause was a collection or a reference-counting cascade.
+/// What a pause was: a collection, one step of an incremental collection, or a
+/// reference-counting cascade (pauses.csv's `kind` column).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PauseKindName {
@@ -21,16 +22,17 @@ pub enum PauseKindName {
     Collection,
     /// A reference-counting cascade that freed more than one object.
     Cascade,
+    /// One bounded step of an incremental collector (a cycle's start, a marking, settling
+    /// or sweeping step, a 3.14-style increment), told apart from explicit and full
+    /// collections, which are `Collection`.
+    Increment,
 }
 
 impl From<gc_core::PauseKind> for PauseKindName {
     fn from(kind: gc_core::PauseKind) -> Self {
         match kind {
-            // An incremental step is logged as a collection pause: the pause log's kind
-            // separates collector pauses from counting cascades, and both are the collector's.
-            gc_core::PauseKind::Collection | gc_core::PauseKind::Increment => {
-                PauseKindName::Collection
-            }
+            gc_core::PauseKind::Collection => PauseKindName::Collection,
+            gc_core::PauseKind::Increment => PauseKindName::Increment,
             gc_core::PauseKind::Cascade => PauseKindName::Cascade,
         }
     }

@@ -413,8 +413,8 @@ impl SmallSpace {
     /// kept cell and the emptied pools stay for their classes. The heap calls this at the
     /// end of a reference-counting cascade. A program that drops a small structure and
     /// builds the next (a tree of 31 nodes, say) empties a pool and needs one again a moment
-    /// later; returning the pool and taking it back, with its free list lost, cost 6% of a
-    /// binary-trees run. Nothing is held that an eager flush would give back to the system:
+    /// later; returning the pool and taking it back would lose its free list and carve its
+    /// cells again each time. Nothing is held that an eager flush would give back to the system:
     /// whenever one would release an arena this flushes, and a class that needs a fresh
     /// pool when no arena has one takes the others' emptied pools back first (see
     /// `fresh_pool`). What waits is what an eager flush returns: the kept cell, and per size
@@ -751,7 +751,20 @@ impl SmallSpace {
     /// `p % pools_per_arena` of arena `p / pools_per_arena`, so numbers follow addresses and
     /// stay fixed while arenas come and go), in address order: a walk that can stop and
     /// resume, for a collector that sweeps a few pools at a time.
-    pub fn for_each_object_in_pools(&self, pools: std::ops::Range<usize>, mut f: impl FnMut(u32)) {
+    pub fn for_each_object_in_pools(&self, pools: std::ops::Range<usize>, f: impl FnMut(u32)) {
+        self.for_each_object_in_pools_unless(pools, |_| false, f);
+    }
+
+    /// [`SmallSpace::for_each_object_in_pools`], but every carved cell for which `skip`
+    /// says true is passed over without reading its memory (`skip` must only say true of
+    /// allocated cells: a collector's mark bits, for one). A sweep then touches the memory
+    /// of only the cells that are unmarked, not of every live object.
+    pub fn for_each_object_in_pools_unless(
+        &self,
+        pools: std::ops::Range<usize>,
+        mut skip: impl FnMut(u32) -> bool,
+        mut f: impl FnMut(u32),
+    ) {
         let end = pools.end.min(self.arenas.len() << self.ppa_shift);
         for p in pools.start..end {
             let ai = p >> self.ppa_shift;
@@ -767,8 +780,9 @@ impl SmallSpace {
             let cg = pool.cell_granules as usize;
             for cell in 0..pool.carved as usize {
                 let g = base + cell * cg;
-                if (words[g * GRANULE_WORDS] >> 16) as u16 & FLAG_ALLOCATED != 0 {
-                    f(((ai as u32) << self.shift) | g as u32);
+                let r = ((ai as u32) << self.shift) | g as u32;
+                if !skip(r) && (words[g * GRANULE_WORDS] >> 16) as u16 & FLAG_ALLOCATED != 0 {
+                    f(r);
                 }
             }
         }

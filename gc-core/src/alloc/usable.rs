@@ -5,14 +5,14 @@
 //! empty arenas drain and can be released; CPython keeps its list sorted in O(1) per change
 //! with `nfp2lasta`, a pointer per free-pool count. Here each count has its own list (a bucket)
 //! and a bitmap says which buckets are non-empty, so every change and every choice is a few
-//! loads and stores. (An ordered set did the same in a few hundred instructions per change,
-//! and a workload that empties and refills one pool per small tree pays that per tree.)
+//! loads and stores. (An ordered set would search a tree on every change, and a workload
+//! that empties and refills one pool per small tree would pay that per tree.)
 //!
 //! Among arenas with equally many free pools, the one touched last (a pool taken from or
 //! returned to it) comes first, where CPython takes the one touched least recently: its
 //! memory is the likeliest still to be in cache. A heap that drops a 4 MiB tree and builds
 //! the next one then writes first into the pools it freed last; in the other order every
-//! write missed the 2 MiB cache, and building such trees took twice as long. The same order
+//! write misses a 2 MiB cache. The same order
 //! picks which empty arena to release: the one touched longest ago.
 
 const NONE: u32 = u32::MAX;

@@ -17,7 +17,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::{
     Collector, Finalizer, GcControl, GcError, GcResult, Mutator, ObjRef, Reclaims, Runtime, Shape,
-    Slot,
+    Slot, DEBUG_SAVEALL,
 };
 
 /// The environment variable that turns [`random_operations`] into a replay of one case:
@@ -31,8 +31,8 @@ pub const SEEDS: std::ops::RangeInclusive<u64> = 1..=4;
 /// clearing, collections and count checks that follow the last operation.
 pub const OPS_PER_SEED: usize = 4000;
 
-/// Root slots the operations name.
-const SLOTS: usize = 24;
+/// Root slots the operations name (`0..SLOTS`).
+pub const SLOTS: usize = 24;
 
 /// Operations a failure message shows, the failing one last.
 const LOG_LEN: usize = 20;
@@ -132,9 +132,11 @@ impl fmt::Display for Step {
     }
 }
 
-/// One operation with its arguments, as drawn.
+/// One operation with its arguments, as drawn (each is the [`Mutator`] or [`GcControl`]
+/// call of the same name; [`apply`] performs it).
+#[allow(missing_docs)] // the fields are the arguments of the call the variant names
 #[derive(Clone, Copy, Debug)]
-enum Op {
+pub enum Op {
     Alloc {
         slot: Slot,
         shape: Shape,
@@ -176,6 +178,36 @@ enum Op {
     ClearAll {
         slots: usize,
     },
+    /// `gc.set_threshold(*thresholds)` ([`OpMix::GcModule`] only).
+    SetThreshold {
+        thresholds: [u64; 3],
+    },
+    /// `gc.enable()` ([`OpMix::GcModule`] only).
+    Enable,
+    /// `gc.disable()` ([`OpMix::GcModule`] only).
+    Disable,
+    /// `gc.freeze()` ([`OpMix::GcModule`] only).
+    Freeze,
+    /// `gc.unfreeze()` ([`OpMix::GcModule`] only).
+    Unfreeze,
+    /// `gc.set_debug(gc.DEBUG_SAVEALL if on else 0)` ([`OpMix::GcModule`] only).
+    SaveAll {
+        on: bool,
+    },
+    /// `gc.garbage.clear()` ([`OpMix::GcModule`] only).
+    ClearGarbage,
+    /// `pairs` two-object cycles, each pair in slots `a` and `b` and its first object
+    /// also referring to the object in slot `outside` (if any); slot `b` is cleared at
+    /// the end, and slot `a` too unless `keep`, so the pairs are cyclic garbage except
+    /// perhaps the last ([`OpMix::GcModule`] only: a burst of tracked objects with no weak
+    /// reference or finalizer among them).
+    Cycles {
+        a: Slot,
+        b: Slot,
+        outside: Slot,
+        pairs: u32,
+        keep: bool,
+    },
 }
 
 impl Op {
@@ -190,7 +222,7 @@ impl Op {
             Op::NewWeak { target, .. } => (None, Some(target)),
             Op::Upgrade { weak, .. } => (None, Some(weak)),
             Op::SetFinalizer { obj, .. } => (Some(obj), None),
-            Op::Collect { .. } | Op::ClearAll { .. } => (None, None),
+            _ => (None, None),
         }
     }
 
@@ -201,6 +233,87 @@ impl Op {
             Op::Load { dst, .. } | Op::NewWeak { dst, .. } | Op::Upgrade { dst, .. } => Some(dst),
             _ => None,
         }
+    }
+}
+
+/// Which operations a stream draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpMix {
+    /// The operations of [`random_operations`]: allocation, stores, loads, copies, clears,
+    /// weak references with callbacks, finalizers (some resurrecting), collections.
+    Contract,
+    /// Those, and in about one operation in thirty a call of the `gc` module (thresholds,
+    /// enable and disable, freeze and unfreeze, `DEBUG_SAVEALL`, clearing `gc.garbage`) or
+    /// a burst of cyclic garbage ([`Op::Cycles`]).
+    GcModule,
+}
+
+/// A seeded stream of random operations on slots `0..SLOTS`: with [`OpMix::Contract`]
+/// exactly the stream [`random_operations`] checks a seed with, so other tests (gc-cycle's
+/// differential test of its fast paths against its plain one) can drive runtimes with it.
+#[derive(Clone, Debug)]
+pub struct RandomOps {
+    rng: ChaCha8Rng,
+    next: usize,
+    generations: u8,
+    mix: OpMix,
+}
+
+impl RandomOps {
+    /// The stream of `seed` for a collector with `generations` generations.
+    pub fn new(seed: u64, generations: u8, mix: OpMix) -> RandomOps {
+        RandomOps {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            next: 0,
+            generations,
+            mix,
+        }
+    }
+}
+
+impl Iterator for RandomOps {
+    type Item = Op;
+
+    fn next(&mut self) -> Option<Op> {
+        let i = self.next;
+        self.next += 1;
+        if self.mix == OpMix::GcModule && self.rng.gen_ratio(1, 30) {
+            return Some(draw_gc_module(&mut self.rng));
+        }
+        Some(draw(&mut self.rng, i, self.generations))
+    }
+}
+
+/// Draws a call of the `gc` module or a burst of cycles. Thresholds are mostly small, so
+/// automatic collections of every generation are frequent; enabling is drawn more often
+/// than disabling, so the collector is mostly enabled.
+fn draw_gc_module(rng: &mut ChaCha8Rng) -> Op {
+    match rng.gen_range(0..13) {
+        10..=12 => Op::Cycles {
+            a: rng.gen_range(0..SLOTS),
+            b: rng.gen_range(0..SLOTS),
+            outside: rng.gen_range(0..SLOTS),
+            pairs: rng.gen_range(1..=30),
+            keep: rng.gen_bool(0.5),
+        },
+        0..=2 => {
+            let threshold0 = match rng.gen_range(0..10) {
+                0 => 700,
+                1 => 0,
+                _ => rng.gen_range(1..=40),
+            };
+            Op::SetThreshold {
+                thresholds: [threshold0, rng.gen_range(1..=12), rng.gen_range(1..=12)],
+            }
+        }
+        3 => Op::Disable,
+        4 | 5 => Op::Enable,
+        6 => Op::Freeze,
+        7 => Op::Unfreeze,
+        8 => Op::SaveAll {
+            on: rng.gen_bool(0.4),
+        },
+        _ => Op::ClearGarbage,
     }
 }
 
@@ -267,7 +380,7 @@ fn draw(rng: &mut ChaCha8Rng, i: usize, generations: u8) -> Op {
 
 /// What an operation returned, beyond success.
 #[derive(Clone, Debug)]
-enum Outcome {
+pub enum Outcome {
     /// Succeeded with nothing to report.
     Done,
     /// A collection, and the count it returned.
@@ -382,6 +495,23 @@ impl fmt::Display for Logged {
             }
             Op::Collect { generation } => write!(f, "collect({generation:?})")?,
             Op::ClearAll { slots } => write!(f, "clear slots 0..{slots}")?,
+            Op::SetThreshold { thresholds } => write!(f, "set_threshold{thresholds:?}")?,
+            Op::Enable => write!(f, "enable")?,
+            Op::Disable => write!(f, "disable")?,
+            Op::Freeze => write!(f, "freeze")?,
+            Op::Unfreeze => write!(f, "unfreeze")?,
+            Op::SaveAll { on } => write!(f, "set_debug(DEBUG_SAVEALL: {on})")?,
+            Op::ClearGarbage => write!(f, "clear gc.garbage")?,
+            Op::Cycles {
+                a,
+                b,
+                outside,
+                pairs,
+                keep,
+            } => write!(
+                f,
+                "{pairs} cycles in slots {a} and {b}, referring to slot {outside}, keep {keep}"
+            )?,
         }
         match &self.outcome {
             Outcome::Done => Ok(()),
@@ -407,8 +537,8 @@ fn tolerated(e: &GcError) -> bool {
     )
 }
 
-/// Performs `op`; what it returned beyond success.
-fn apply<M: Mutator>(m: &mut M, op: Op) -> GcResult<Outcome> {
+/// Performs `op` on `m`; what it returned beyond success.
+pub fn apply<M: Mutator + GcControl>(m: &mut M, op: Op) -> GcResult<Outcome> {
     match op {
         Op::Alloc { slot, shape } => m.alloc(slot, shape),
         Op::Store { obj, field, value } => m.store(obj, field, value),
@@ -424,8 +554,56 @@ fn apply<M: Mutator>(m: &mut M, op: Op) -> GcResult<Outcome> {
         Op::SetFinalizer { obj, finalizer } => m.set_finalizer(obj, finalizer),
         Op::Collect { generation } => return m.collect(generation).map(Outcome::Collected),
         Op::ClearAll { slots } => (0..slots).try_for_each(|s| m.clear(s)),
+        Op::SetThreshold { thresholds } => m.set_threshold(&thresholds),
+        Op::Enable => {
+            m.enable();
+            Ok(())
+        }
+        Op::Disable => {
+            m.disable();
+            Ok(())
+        }
+        Op::Freeze => m.freeze(),
+        Op::Unfreeze => m.unfreeze(),
+        Op::SaveAll { on } => {
+            m.set_debug(if on { DEBUG_SAVEALL } else { 0 });
+            Ok(())
+        }
+        Op::ClearGarbage => {
+            m.clear_garbage();
+            Ok(())
+        }
+        Op::Cycles {
+            a,
+            b,
+            outside,
+            pairs,
+            keep,
+        } => {
+            cycles(m, a, b, outside, pairs)?;
+            if keep {
+                Ok(())
+            } else {
+                m.clear(a)
+            }
+        }
     }
     .map(|()| Outcome::Done)
+}
+
+/// [`Op::Cycles`].
+fn cycles<M: Mutator>(m: &mut M, a: Slot, b: Slot, outside: Slot, pairs: u32) -> GcResult<()> {
+    for _ in 0..pairs {
+        let refer_out = !m.is_null(outside)?;
+        m.alloc(a, Shape::new(2, 8))?;
+        m.alloc(b, Shape::new(2, 8))?;
+        m.store(a, 0, Some(b))?;
+        m.store(b, 0, Some(a))?;
+        if refer_out && !m.is_null(outside)? {
+            m.store(a, 1, Some(outside))?;
+        }
+    }
+    m.clear(b)
 }
 
 /// Why a run stopped.
@@ -466,9 +644,8 @@ fn run<C: Collector>(make: &dyn Fn() -> C, seed: u64, mode: Mode) -> Vec<String>
         );
     }
     let generations = run.m.capabilities().generations;
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    for i in 0..OPS_PER_SEED {
-        let op = draw(&mut rng, i, generations);
+    let ops = RandomOps::new(seed, generations, OpMix::Contract);
+    for (i, op) in ops.take(OPS_PER_SEED).enumerate() {
         run.step(Step::Op(i), op, true);
         let verify = match mode {
             Mode::Check => i % VERIFY_EVERY == 0,

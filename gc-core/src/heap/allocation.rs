@@ -77,8 +77,9 @@ impl Heap {
         let fa = layout::fields_offset(header_words);
         // Small cells of one or two granules (most objects) are written whole from a
         // template: three `fill` calls would be memset calls, each more costly than the
-        // object; computing each word by position took 33 instructions; a template built
-        // on the stack just before its copy costs a failed store-to-load forward.
+        // object; computing each word by position branches on the position for every word;
+        // a template built on the stack just before its copy costs a failed store-to-load
+        // forward.
         let cell_words = cell_bytes / 4;
         let n = shape.fields as usize;
         let head = if (cell_words == 4 || cell_words == 8) && fa + n <= TEMPLATE_WORDS {

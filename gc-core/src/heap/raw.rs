@@ -173,6 +173,30 @@ impl Heap {
             .for_each_object_in(large, |i| f(ObjRef(i | ObjRef::LARGE_BIT)));
     }
 
+    /// [`Heap::for_each_object_in`], but objects for which `skip` says true are passed over
+    /// before their memory is read, and `f` gets the rest. `skip` must say true only of
+    /// allocated objects (mark bits do: only allocated objects are ever marked), so a sweep
+    /// reads the headers of the unmarked cells alone instead of every live object's.
+    pub fn for_each_object_in_unless(
+        &self,
+        pools: std::ops::Range<usize>,
+        large: std::ops::Range<usize>,
+        mut skip: impl FnMut(ObjRef) -> bool,
+        mut f: impl FnMut(ObjRef),
+    ) {
+        self.space.small.for_each_object_in_pools_unless(
+            pools,
+            |r| skip(ObjRef(r)),
+            |r| f(ObjRef(r)),
+        );
+        self.space.large.for_each_object_in(large, |i| {
+            let r = ObjRef(i | ObjRef::LARGE_BIT);
+            if !skip(r) {
+                f(r)
+            }
+        });
+    }
+
     /// One past the largest pool number [`Heap::for_each_object_in`] can visit now.
     pub fn pool_bound(&self) -> usize {
         self.space.small.pool_bound()

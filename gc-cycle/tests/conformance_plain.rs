@@ -6,7 +6,7 @@ gc_core::conformance_tests!(gc_cycle::CycleGc::plain);
 #[test]
 fn cycle_plain_takes_only_the_plain_path() {
     use gc_core::params::{Configured, Params};
-    use gc_core::{Collector, HeapConfig, Mutator, Runtime};
+    use gc_core::{HeapConfig, Mutator, Runtime};
     let preset = gc_cycle::CycleParams {
         plain: true,
         ..gc_cycle::CycleParams::defaults()

@@ -18,11 +18,11 @@ fn workloads_by_collector(c: &mut Criterion) {
             .throughput(Throughput::Elements(workload.expectations().allocated));
         for entry in registry.entries() {
             // A collector that cannot run this workload (out of heap) is left out, not fatal.
-            if (entry.run_bare)(&workload, 0).is_err() {
+            if entry.run_bare(&workload, 0).is_err() {
                 continue;
             }
             group.bench_function(BenchmarkId::from_parameter(entry.name), |b| {
-                b.iter(|| (entry.run_bare)(&workload, 0).expect("ran once already"))
+                b.iter(|| entry.run_bare(&workload, 0).expect("ran once already"))
             });
         }
         group.finish();

@@ -1,4 +1,4 @@
-//! Cells of a result set: the runs of one (workload, collector, heap multiple) over seeds and
+//! Cells of a result set: the runs of one (workload, collector, heap multiple, swept value) over seeds and
 //! repeats, reduced to medians and spreads.
 
 use std::collections::BTreeMap;
@@ -43,6 +43,8 @@ pub struct CellKey {
     pub heap_multiple_milli: Option<u64>,
     /// Collector.
     pub collector: String,
+    /// The swept parameter's value (`owner.param=value`); empty outside a sweep.
+    pub sweep: String,
 }
 
 impl CellKey {
@@ -52,6 +54,7 @@ impl CellKey {
             workload: row.workload.clone(),
             heap_multiple_milli: row.heap_multiple.map(|m| (m * 1000.0).round() as u64),
             collector: row.collector.clone(),
+            sweep: row.sweep.clone(),
         }
     }
 
@@ -119,14 +122,15 @@ pub fn in_order_of_appearance<'a>(names: impl Iterator<Item = &'a str>) -> Vec<S
     seen
 }
 
-/// Position of a cell: workload index, heap multiple, collector index.
-type CellOrder = (Option<usize>, Option<u64>, Option<usize>);
+/// Position of a cell: workload index, heap multiple, sweep value index, collector index.
+type CellOrder = (Option<usize>, Option<u64>, Option<usize>, Option<usize>);
 
 /// Groups rows into cells, ordered by workload and collector as they first appear in the
 /// rows, then by heap multiple.
 pub fn cells(rows: &[RunRow]) -> Vec<Cell<'_>> {
     let workloads = in_order_of_appearance(rows.iter().map(|r| r.workload.as_str()));
     let collectors = in_order_of_appearance(rows.iter().map(|r| r.collector.as_str()));
+    let sweeps = in_order_of_appearance(rows.iter().map(|r| r.sweep.as_str()));
     let position = |list: &[String], name: &str| list.iter().position(|n| n == name);
     let mut groups: BTreeMap<CellOrder, Cell> = BTreeMap::new();
     for row in rows {
@@ -134,6 +138,7 @@ pub fn cells(rows: &[RunRow]) -> Vec<Cell<'_>> {
         let order = (
             position(&workloads, &key.workload),
             key.heap_multiple_milli,
+            position(&sweeps, &key.sweep),
             position(&collectors, &key.collector),
         );
         groups

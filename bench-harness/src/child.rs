@@ -50,6 +50,8 @@ pub struct ChildRequest {
     pub small: bool,
     /// `param=value` overrides for the workload (passed as `--set workload.param=value`).
     pub sets: Vec<(String, String)>,
+    /// `param=value` overrides for the collector (passed as `--set collector.param=value`).
+    pub collector_sets: Vec<(String, String)>,
     /// Workload seed.
     pub seed: u64,
     /// Heap limit in bytes.
@@ -77,6 +79,10 @@ impl ChildRequest {
         for (param, value) in &self.sets {
             args.push("--set".into());
             args.push(format!("{}.{param}={value}", self.workload));
+        }
+        for (param, value) in &self.collector_sets {
+            args.push("--set".into());
+            args.push(format!("{}.{param}={value}", self.collector));
         }
         if let Some(limit) = self.heap_limit {
             args.push("--heap-limit".into());
@@ -243,6 +249,7 @@ mod tests {
             workload: "seed-cycles".into(),
             small: true,
             sets: vec![("pairs".into(), "10".into())],
+            collector_sets: Vec::new(),
             seed: 7,
             heap_limit: Some(4096),
             python: None,

@@ -172,6 +172,11 @@ enum Command {
         #[arg(long)]
         root: Option<PathBuf>,
     },
+    /// Trace files: `trace record` writes one; `--workloads trace:FILE` runs one.
+    Trace {
+        #[command(subcommand)]
+        command: TraceCommand,
+    },
     /// Compare two result directories cell by cell, with the noise of their repeats.
     Compare {
         /// Baseline result directory.
@@ -181,13 +186,37 @@ enum Command {
     },
 }
 
+/// What `gclab trace` does.
+#[derive(Debug, Subcommand)]
+enum TraceCommand {
+    /// Record a workload's operation stream, with its parameters and seed, into a trace file
+    /// (replay it with `--workloads trace:FILE` or `run-one --workload trace:FILE`).
+    Record {
+        /// Workload name.
+        #[arg(long)]
+        workload: String,
+        /// Override a parameter: workload.param=value (repeatable).
+        #[arg(long = "set", value_name = "WORKLOAD.PARAM=VALUE")]
+        sets: Vec<String>,
+        /// Workload seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Start from the workload's small preset.
+        #[arg(long)]
+        small: bool,
+        /// The trace file to write (atomically).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
 /// The options of `run` that define a plan and where it goes (shared with `slurm`).
 #[derive(Debug, Clone, clap::Args)]
 struct RunOptions {
     /// Collectors to run (comma-separated; default: all).
     #[arg(long, value_delimiter = ',')]
     collectors: Vec<String>,
-    /// Workloads to run (comma-separated; default: all).
+    /// Workloads to run (comma-separated; default: all); `trace:FILE` replays a trace file.
     #[arg(long, value_delimiter = ',')]
     workloads: Vec<String>,
     /// Also run every peer (Rc, bacon_rajan_cc, dumpster, rust-gc, CPython) on the same
@@ -199,8 +228,8 @@ struct RunOptions {
     /// else python3].
     #[arg(long = "python", value_name = "PATH", requires = "peers")]
     pythons: Vec<PathBuf>,
-    /// Override a workload parameter: workload.param=value (repeatable; the workload must
-    /// be in the run).
+    /// Override a workload or collector parameter: workload.param=value or
+    /// collector.param=value (repeatable; the workload or collector must be in the run).
     #[arg(long = "set", value_name = "WORKLOAD.PARAM=VALUE")]
     sets: Vec<String>,
     /// Number of seeds (0..N); the whole plan is limited to 100,000 runs.
@@ -212,6 +241,10 @@ struct RunOptions {
     /// Find each minimum heap, then run at these multiples of it (e.g. 1.5,2,3,4,6).
     #[arg(long, value_delimiter = ',')]
     heap_multiples: Vec<f64>,
+    /// Run a workload's or collector's parameter over values (every cell once per value) and
+    /// chart GC time, max pause and peak heap against them: owner.param=v1,v2,...
+    #[arg(long, value_name = "OWNER.PARAM=V1,V2,...")]
+    sweep: Option<String>,
     /// Small workload presets and one repeat: a smoke run of under a minute.
     #[arg(long)]
     quick: bool,
@@ -249,7 +282,7 @@ pub struct RunOneArgs {
     /// version names the peer].
     #[arg(long, value_name = "PATH", requires = "peer")]
     pub python: Option<PathBuf>,
-    /// Workload name.
+    /// Workload name, or `trace:FILE` for a trace file.
     #[arg(long)]
     pub workload: String,
     /// Override a parameter of the workload: workload.param=value, as for `run` (repeatable).
@@ -280,47 +313,6 @@ fn one_line(error: &clap::Error) -> String {
         .join(" ")
 }
 
-fn list(registry: &Registry, pythons: &[PathBuf]) -> Result<String, CliError> {
-    let mut out = String::from("Collectors:\n");
-    // Names are padded to the longest, so descriptions line up whatever gets registered.
-    let width = registry.names().iter().map(|n| n.len()).max().unwrap_or(0);
-    for entry in registry.entries() {
-        let thresholds = (entry.thresholds)();
-        let parameters = if thresholds.is_empty() {
-            String::new()
-        } else {
-            format!("; gc.get_threshold() = {thresholds:?}")
-        };
-        out.push_str(&format!(
-            "  {:<width$}  {}{parameters}\n",
-            entry.name,
-            entry.capabilities.describe()
-        ));
-    }
-    #[cfg(feature = "peers")]
-    out.push_str(&crate::peer_run::list_peers(pythons).map_err(CliError::Usage)?);
-    #[cfg(not(feature = "peers"))]
-    if !pythons.is_empty() {
-        return Err(CliError::Usage(crate::plan::NO_PEERS_FEATURE.to_string()));
-    }
-    out.push_str("\nWorkloads (set parameters with --set workload.param=value):\n");
-    for w in workloads::catalog() {
-        out.push_str(&format!("  {:<16} {}\n", w.name, w.description));
-        for p in &w.params {
-            let allowed = if p.allowed.is_empty() {
-                String::new()
-            } else {
-                format!(" (in {})", p.allowed)
-            };
-            out.push_str(&format!(
-                "      {:<18} = {:<10} {}{allowed}\n",
-                p.name, p.default, p.doc
-            ));
-        }
-    }
-    Ok(out)
-}
-
 /// A peer's measured run; on a build without the feature, the usage error saying so.
 fn measure_peer(
     name: &str,
@@ -345,15 +337,20 @@ fn run_one(registry: &Registry, args: &RunOneArgs) -> Result<(), CliError> {
         None => None,
     };
     let mut overrides = Vec::new();
+    let mut collector_overrides = Vec::new();
     for arg in &args.sets {
-        let (workload, param, value) = parse_set(arg).map_err(CliError::Usage)?;
-        if workload != args.workload {
+        let (owner, param, value) = parse_set(arg).map_err(CliError::Usage)?;
+        if owner == args.workload {
+            overrides.push((param, value));
+        } else if args.collector.as_deref() == Some(owner.as_str()) {
+            collector_overrides.push((param, value));
+        } else {
             return Err(CliError::Usage(format!(
-                "--set {arg}: workload '{workload}' is not the one run (--workload {})",
+                "--set {arg}: '{owner}' is neither the workload run (--workload {}) nor the \
+                 collector",
                 args.workload
             )));
         }
-        overrides.push((param, value));
     }
     let size = if args.small {
         Size::Small
@@ -363,7 +360,9 @@ fn run_one(registry: &Registry, args: &RunOneArgs) -> Result<(), CliError> {
     let workload = Workload::parse(&args.workload, size, &overrides)
         .map_err(|e| CliError::Usage(e.to_string()))?;
     let outcome = match (entry, &args.peer) {
-        (Some(entry), _) => (entry.measure)(&workload, args.seed, args.heap_limit),
+        (Some(entry), _) => entry
+            .measure(&collector_overrides, &workload, args.seed, args.heap_limit)
+            .map_err(CliError::Usage)?,
         (None, Some(peer)) => measure_peer(peer, args.python.as_deref(), &workload, args.seed)?,
         (None, None) => {
             return Err(CliError::Usage(
@@ -497,6 +496,7 @@ impl RunOptions {
             repeat: self.repeat.unwrap_or(if self.quick { 1 } else { 3 }),
             small: self.quick,
             heap_multiples: self.heap_multiples.clone(),
+            sweep: self.sweep.clone(),
             timeout_secs: self.timeout.unwrap_or(if self.quick { 20.0 } else { 60.0 }),
             memory_budget: self.memory_budget_mib.saturating_mul(1024 * 1024),
             out: self.out.clone(),
@@ -531,6 +531,9 @@ impl RunOptions {
         if !plan.heap_multiples.is_empty() {
             let multiples: Vec<String> = plan.heap_multiples.iter().map(f64::to_string).collect();
             args.extend(["--heap-multiples".to_string(), multiples.join(",")]);
+        }
+        if let Some(sweep) = &self.sweep {
+            args.extend(["--sweep".to_string(), sweep.clone()]);
         }
         if plan.small {
             args.push("--quick".into());
@@ -720,7 +723,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> Result<(), CliE
             Ok(())
         }
         Command::List { pythons, .. } => {
-            out(&list(&registry, &pythons)?);
+            out(&crate::listing::list(&registry, &pythons).map_err(CliError::Usage)?);
             Ok(())
         }
         Command::Run { options, shard } => run(
@@ -765,6 +768,22 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> Result<(), CliE
             Ok(())
         }
         Command::NewCollector { name, root } => new_collector(&registry, &name, root),
+        Command::Trace {
+            command:
+                TraceCommand::Record {
+                    workload,
+                    sets,
+                    seed,
+                    small,
+                    out: file,
+                },
+        } => {
+            out(
+                &crate::trace_cmd::record(&workload, &sets, seed, small, &file)
+                    .map_err(CliError::Usage)?,
+            );
+            Ok(())
+        }
         Command::Compare { a, b } => {
             let set_a = open_checked(&a).map_err(CliError::Usage)?;
             let set_b = open_checked(&b).map_err(CliError::Usage)?;

@@ -108,14 +108,14 @@ pub fn record_timeline(
     (pauses, curves)
 }
 
-/// Runs `workload` with `seed` on a fresh `C` (heap limited to `heap_limit` bytes if given)
-/// and measures it. Never panics on a failed run: failures are the row's status.
-pub fn measure<C: Collector + Default>(
+/// Runs `workload` with `seed` on `collector`, fresh (heap limited to `heap_limit` bytes if
+/// given), and measures it. Never panics on a failed run: failures are the row's status.
+pub fn measure<C: Collector>(
+    collector: C,
     workload: &Workload,
     seed: u64,
     heap_limit: Option<u64>,
 ) -> RunOutcome {
-    let collector = C::default();
     let mut row = RunRow {
         collector: collector.name().to_string(),
         workload: workload.name().to_string(),
@@ -212,7 +212,7 @@ mod tests {
     #[test]
     fn nogc_run_counts_match_and_it_leaks_everything() {
         let w = Workload::parse("seed-cycles", Size::Small, &[]).unwrap();
-        let out = measure::<gc_core::NoGc>(&w, 1, None);
+        let out = measure(gc_core::NoGc, &w, 1, None);
         let expected = w.expectations();
         assert_eq!(out.row.status, "ok");
         assert_eq!(out.row.objects_allocated, Some(expected.allocated));
@@ -247,7 +247,7 @@ mod tests {
     #[test]
     fn out_of_heap_is_a_failed_row() {
         let w = Workload::parse("seed-cycles", Size::Small, &[]).unwrap();
-        let out = measure::<gc_core::NoGc>(&w, 1, Some(4096));
+        let out = measure(gc_core::NoGc, &w, 1, Some(4096));
         assert!(
             out.row.status.starts_with("failed: out of memory"),
             "{}",

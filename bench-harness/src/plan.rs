@@ -9,20 +9,19 @@ use workloads::{Size, Workload};
 
 use crate::registry::Registry;
 use crate::shard::Shard;
+use crate::sweep::Sweep;
 
-/// `--set workload.param=value` overrides, grouped by workload.
+/// `--set owner.param=value` overrides, grouped by owner (a workload or a collector).
 pub type WorkloadSets = BTreeMap<String, Vec<(String, String)>>;
 
-/// Parses one `workload.param=value` argument.
+/// Parses one `workload.param=value` (or `collector.param=value`) argument.
 pub fn parse_set(arg: &str) -> Result<(String, String, String), String> {
-    let (key, value) = arg
-        .split_once('=')
-        .ok_or_else(|| format!("bad --set '{arg}': expected workload.param=value"))?;
-    let (workload, param) = key
-        .split_once('.')
-        .ok_or_else(|| format!("bad --set '{arg}': expected workload.param=value"))?;
+    let bad =
+        || format!("bad --set '{arg}': expected workload.param=value or collector.param=value");
+    let (key, value) = arg.split_once('=').ok_or_else(bad)?;
+    let (workload, param) = key.split_once('.').ok_or_else(bad)?;
     if workload.is_empty() || param.is_empty() {
-        return Err(format!("bad --set '{arg}': expected workload.param=value"));
+        return Err(bad());
     }
     Ok((workload.to_string(), param.to_string(), value.to_string()))
 }
@@ -68,6 +67,12 @@ pub struct Plan {
     pub workload_params: BTreeMap<String, serde_json::Value>,
     /// The overrides given (defaults for the matrix plus `--set`).
     pub sets: WorkloadSets,
+    /// `--set collector.param=value` overrides, by collector.
+    #[serde(default)]
+    pub collector_sets: WorkloadSets,
+    /// Every collector's effective parameters (presets' values and `--set` applied).
+    #[serde(default)]
+    pub collector_params: BTreeMap<String, serde_json::Value>,
     /// Seeds 0..seeds.
     pub seeds: u64,
     /// Repeats per (collector, workload, seed).
@@ -76,6 +81,9 @@ pub struct Plan {
     pub small: bool,
     /// Heap multiples to sweep; empty for none.
     pub heap_multiples: Vec<f64>,
+    /// A parameter swept over values (`--sweep`); every cell runs once per value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<Sweep>,
     /// Per-run time limit, seconds.
     pub timeout_secs: f64,
     /// Heap limit for runs without one, bytes: a run that needs more fails (NoGC mostly).
@@ -109,6 +117,8 @@ pub struct PlanRequest {
     pub small: bool,
     /// Heap multiples.
     pub heap_multiples: Vec<f64>,
+    /// `--sweep owner.param=v1,v2,...`.
+    pub sweep: Option<String>,
     /// Per-run time limit, seconds.
     pub timeout_secs: f64,
     /// Memory budget, bytes.
@@ -182,6 +192,42 @@ fn plan_peers(
     }
 }
 
+/// Checks that a sweep's owner is a workload or collector in the run and that every value
+/// is valid for its parameter (after the owner's `--set` overrides).
+fn check_sweep(
+    sweep: Sweep,
+    registry: &Registry,
+    collectors: &[String],
+    workloads: &[String],
+    (sets, collector_sets): (&WorkloadSets, &WorkloadSets),
+    size: Size,
+) -> Result<Sweep, String> {
+    let none = Vec::new();
+    for value in &sweep.values {
+        if workloads.contains(&sweep.owner) {
+            let base = sets.get(&sweep.owner).unwrap_or(&none);
+            Workload::parse(&sweep.owner, size, &sweep.with_value(base, value))
+                .map_err(|e| format!("--sweep: {e}"))?;
+        } else if collectors.contains(&sweep.owner) {
+            let base = collector_sets.get(&sweep.owner).unwrap_or(&none);
+            registry
+                .get(&sweep.owner)?
+                .resolve(&sweep.with_value(base, value))
+                .map_err(|e| format!("--sweep: {e}"))?;
+        } else {
+            return Err(format!(
+                "--sweep {}: '{}' is no workload or collector of this run (workloads: {}; \
+                 collectors: {})",
+                sweep.name(),
+                sweep.owner,
+                workloads.join(", "),
+                collectors.join(", ")
+            ));
+        }
+    }
+    Ok(sweep)
+}
+
 impl Plan {
     /// Validates `request` against the registry and the workload catalogue; errors are one
     /// line naming the problem and the valid choices.
@@ -193,15 +239,40 @@ impl Plan {
         let (peers, interpreters) = plan_peers(request.peers, &request.pythons)?;
         let catalog = workloads::catalog();
         let names: Vec<&str> = catalog.iter().map(|w| w.name).collect();
-        let workload_names = check_names("workload", &request.workloads, &names)?;
+        // Trace files (`trace:PATH`) run after the catalogue's workloads, in the order given.
+        let (traces, named): (Vec<String>, Vec<String>) = request
+            .workloads
+            .iter()
+            .cloned()
+            .partition(|w| w.starts_with(workloads::TRACE_PREFIX));
+        let mut workload_names = if named.is_empty() && !traces.is_empty() {
+            Vec::new()
+        } else {
+            check_names("workload", &named, &names)?
+        };
+        let mut collector_sets = WorkloadSets::new();
         for arg in &request.sets {
-            let (w, _, _) = parse_set(arg)?;
-            if names.contains(&w.as_str()) && !workload_names.contains(&w) {
+            let (w, p, v) = parse_set(arg)?;
+            if registry.names().contains(&w.as_str()) {
+                if !collectors.contains(&w) {
+                    return Err(format!(
+                        "--set {arg}: collector '{w}' is not in this run (collectors: {})",
+                        collectors.join(", ")
+                    ));
+                }
+                collector_sets.entry(w).or_default().push((p, v));
+            } else if names.contains(&w.as_str()) && !workload_names.contains(&w) {
                 return Err(format!(
                     "--set {arg}: workload '{w}' is not in this run (workloads: {})",
                     workload_names.join(", ")
                 ));
             }
+        }
+        let mut collector_params = BTreeMap::new();
+        for name in &collectors {
+            let entry = registry.get(name)?;
+            let overrides = collector_sets.get(name).cloned().unwrap_or_default();
+            collector_params.insert(name.clone(), entry.resolve(&overrides)?);
         }
         let mut sets = WorkloadSets::new();
         if !request.small {
@@ -215,10 +286,15 @@ impl Plan {
         }
         for arg in &request.sets {
             let (w, p, v) = parse_set(arg)?;
+            if collector_sets.contains_key(&w) {
+                continue;
+            }
             if !names.contains(&w.as_str()) {
                 return Err(format!(
-                    "--set {arg}: unknown workload '{w}' (valid: {})",
-                    names.join(", ")
+                    "--set {arg}: unknown workload '{w}' and no collector of that name \
+                     (workloads: {}; collectors: {})",
+                    names.join(", "),
+                    registry.names().join(", ")
                 ));
             }
             sets.entry(w).or_default().push((p, v));
@@ -238,6 +314,26 @@ impl Plan {
                 workload_params.insert(name.to_string(), workload.params_json());
                 parsed.push(workload);
             }
+        }
+        let sweep = match &request.sweep {
+            Some(arg) => Some(check_sweep(
+                Sweep::parse(arg)?,
+                registry,
+                &collectors,
+                &workload_names,
+                (&sets, &collector_sets),
+                size,
+            )?),
+            None => None,
+        };
+        for trace in traces {
+            if workload_names.contains(&trace) {
+                continue;
+            }
+            let workload = Workload::parse(&trace, size, &[]).map_err(|e| e.to_string())?;
+            workload_params.insert(trace.clone(), workload.params_json());
+            parsed.push(workload);
+            workload_names.push(trace);
         }
         if request.seeds == 0 || request.repeat == 0 {
             return Err("--seeds and --repeat must be at least 1".into());
@@ -259,7 +355,9 @@ impl Plan {
         }
         let per_seed = collectors.len() as u128 * request.heap_multiples.len().max(1) as u128
             + peers.len() as u128;
+        let values = sweep.as_ref().map_or(1, |s| s.values.len()) as u128;
         let cells = u128::from(request.repeat)
+            * values
             * workload_names.len() as u128
             * u128::from(request.seeds)
             * per_seed;
@@ -286,10 +384,13 @@ impl Plan {
             workload_names,
             workload_params,
             sets,
+            collector_sets,
+            collector_params,
             seeds: request.seeds,
             repeat: request.repeat,
             small: request.small,
             heap_multiples: request.heap_multiples,
+            sweep,
             timeout_secs: request.timeout_secs,
             memory_budget: request.memory_budget,
             out: request.out,
@@ -312,7 +413,7 @@ impl Plan {
 
     /// A stable fingerprint of what this plan measures at `revision`: an FNV-1a 64 hash of
     /// the canonical JSON of every cell (collector or peer, workload, seed, repeat, heap
-    /// multiple), every workload's effective parameters, the presets, limits and revision.
+    /// multiple), every workload's and collector's effective parameters, the presets, limits and revision.
     /// The output folder is not part of it. Two sets with equal fingerprints measured the
     /// same cells of the same code, so shards of one plan can be merged by comparing them.
     pub fn fingerprint(&self, revision: Option<&str>) -> String {
@@ -323,6 +424,9 @@ impl Plan {
         struct Identity<'a> {
             revision: Option<&'a str>,
             workload_params: &'a BTreeMap<String, serde_json::Value>,
+            collector_params: &'a BTreeMap<String, serde_json::Value>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            sweep: Option<&'a Sweep>,
             small: bool,
             timeout_secs: f64,
             memory_budget: u64,
@@ -332,6 +436,8 @@ impl Plan {
         let identity = Identity {
             revision,
             workload_params: &self.workload_params,
+            collector_params: &self.collector_params,
+            sweep: self.sweep.as_ref(),
             small: self.small,
             timeout_secs: self.timeout_secs,
             memory_budget: self.memory_budget,

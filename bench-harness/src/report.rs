@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::aggregate::{cells, ns, Cell};
 use crate::charts::ChartIndex;
 use crate::results::checked::open_checked;
-use crate::results::ResultSet;
+use crate::results::{ResultSet, RunRow};
 use crate::units::{count, duration_ns, mib, significant};
 
 /// A markdown table.
@@ -39,6 +39,9 @@ fn cell_row(cell: &Cell, fastest_wall: Option<f64>) -> Vec<String> {
     let mut name = cell.key.collector.clone();
     if let Some(m) = cell.key.heap_multiple() {
         let _ = write!(name, " @{}x", significant(m));
+    }
+    if !cell.key.sweep.is_empty() {
+        let _ = write!(name, " [{}]", cell.key.sweep);
     }
     vec![
         cell.key.workload.clone(),
@@ -343,13 +346,48 @@ fn provenance_section(json: &serde_json::Value) -> String {
     )
 }
 
-fn workload_params(set: &ResultSet) -> String {
+/// A parameter sweep's medians for `workload`: one row per (collector, value); empty
+/// outside a sweep.
+fn sweep_table(set: &ResultSet, workload: &str) -> String {
+    use crate::charts::param_sweep::{cells_by_value, sweep_rows, SWEEP_METRICS};
+    let Some((name, values, rows)) = sweep_rows(set, workload) else {
+        return String::new();
+    };
+    let cells = cells(&rows);
+    let collectors =
+        crate::aggregate::in_order_of_appearance(rows.iter().map(|r| r.collector.as_str()));
+    let mut table = Vec::new();
+    for collector in &collectors {
+        for (_, cell) in cells_by_value(&cells, &values, collector) {
+            let value = crate::sweep::split_row_sweep(&cell.key.sweep).map_or("", |(_, v)| v);
+            let mut row = vec![collector.clone(), value.to_string()];
+            row.push(format!("{}/{}", cell.ok_runs().count(), cell.runs.len()));
+            row.extend(
+                SWEEP_METRICS
+                    .iter()
+                    .map(|&(_, _, _, metric)| opt(cell.median(metric), significant)),
+            );
+            table.push(row);
+        }
+    }
+    let mut header = vec!["collector", name.as_str(), "ok"];
+    header.extend(SWEEP_METRICS.iter().map(|&(_, _, column, _)| column));
+    format!("\n{}", markdown_table(&header, &table))
+}
+
+/// Each distinct (name, parameters) of the rows, as a markdown list: `key` picks the name
+/// and the parameters (workload or collector); empty ones (`{}`, none) are left out.
+fn distinct_params<'a>(
+    set: &'a ResultSet,
+    key: impl Fn(&'a RunRow) -> (&'a str, &'a str),
+) -> String {
     let mut out = String::new();
     let mut seen: Vec<(&str, &str)> = Vec::new();
     for row in &set.runs {
-        if !seen.contains(&(row.workload.as_str(), row.params.as_str())) {
-            seen.push((row.workload.as_str(), row.params.as_str()));
-            let _ = writeln!(out, "- `{}`: `{}`", row.workload, row.params);
+        let (name, params) = key(row);
+        if !params.is_empty() && params != "{}" && !seen.contains(&(name, params)) {
+            seen.push((name, params));
+            let _ = writeln!(out, "- `{name}`: `{params}`");
         }
     }
     out
@@ -411,9 +449,15 @@ pub fn readme(
         for (title, stem) in drawn {
             let _ = writeln!(out, "![{workload}: {title}]({stem}.png)");
         }
+        out.push_str(&sweep_table(set, workload));
     }
     out.push_str("\n## Workload parameters\n\n");
-    out.push_str(&workload_params(set));
+    out.push_str(&distinct_params(set, |r| (&r.workload, &r.params)));
+    let collectors = distinct_params(set, |r| (&r.collector, &r.collector_params));
+    if !collectors.is_empty() {
+        out.push_str("\n## Collector parameters\n\n");
+        out.push_str(&collectors);
+    }
     out
 }
 

@@ -28,6 +28,8 @@ pub struct Cell {
     pub heap_multiple: Option<f64>,
     /// Why the cell cannot run (no minimum heap to multiply).
     pub unrunnable: Option<String>,
+    /// The swept parameter's value (`owner.param=value`) in a sweep.
+    pub sweep: Option<String>,
 }
 
 /// The minimum heap found for one (collector, workload), or why there is none.
@@ -90,6 +92,11 @@ fn request(
         workload: workload.to_string(),
         small: plan.small,
         sets: plan.sets_for(workload),
+        collector_sets: plan
+            .collector_sets
+            .get(collector)
+            .cloned()
+            .unwrap_or_default(),
         seed,
         heap_limit: limit.or(Some(plan.memory_budget)),
         python: None,
@@ -100,57 +107,94 @@ fn request(
 /// over every collector instead of landing on one.
 pub fn cells(plan: &Plan, min_heaps: &[MinHeap]) -> Vec<Cell> {
     let mut cells = Vec::new();
+    let values: Vec<Option<&String>> = match &plan.sweep {
+        Some(sweep) => sweep.values.iter().map(Some).collect(),
+        None => vec![None],
+    };
     for repeat in 0..plan.repeat {
         for workload in &plan.workload_names {
             for seed in 0..plan.seeds {
-                for collector in &plan.collectors {
-                    if plan.heap_multiples.is_empty() {
-                        cells.push(Cell {
-                            request: request(plan, collector, workload, seed, None),
-                            repeat,
-                            heap_multiple: None,
-                            unrunnable: None,
-                        });
-                        continue;
-                    }
-                    let found = min_heaps
-                        .iter()
-                        .find(|m| &m.collector == collector && &m.workload == workload);
-                    for &multiple in &plan.heap_multiples {
-                        let limit = found
-                            .and_then(|m| m.bytes)
-                            .map(|b| (b as f64 * multiple).ceil() as u64);
-                        cells.push(Cell {
-                            request: request(plan, collector, workload, seed, limit),
-                            repeat,
-                            heap_multiple: Some(multiple),
-                            unrunnable: match (limit, found.and_then(|m| m.error.as_ref())) {
-                                (Some(_), _) => None,
-                                (None, Some(e)) => Some(format!("no minimum heap: {e}")),
-                                (None, None) => Some("no minimum heap".to_string()),
-                            },
-                        });
-                    }
+                for value in &values {
+                    collector_cells(plan, min_heaps, workload, seed, repeat, *value, &mut cells);
                 }
                 // Peers run without a heap limit (they do not take one), once per seed even
-                // in a heap-size sweep.
+                // in a heap-size sweep or a parameter sweep.
                 for peer in &plan.peers {
                     cells.push(Cell {
                         request: ChildRequest {
                             peer: true,
                             heap_limit: None,
+                            collector_sets: Vec::new(),
                             python: plan.python_for(peer),
                             ..request(plan, peer, workload, seed, None)
                         },
                         repeat,
                         heap_multiple: None,
                         unrunnable: None,
+                        sweep: None,
                     });
                 }
             }
         }
     }
     cells
+}
+
+/// The cells of every collector for one (workload, seed, repeat) and sweep value: one each,
+/// or one per heap multiple.
+fn collector_cells(
+    plan: &Plan,
+    min_heaps: &[MinHeap],
+    workload: &str,
+    seed: u64,
+    repeat: u32,
+    value: Option<&String>,
+    cells: &mut Vec<Cell>,
+) {
+    for collector in &plan.collectors {
+        let mut base = request(plan, collector, workload, seed, None);
+        let sweep = plan.sweep.as_ref().zip(value).map(|(sweep, value)| {
+            if sweep.owner == workload {
+                base.sets.push((sweep.param.clone(), value.clone()));
+            } else if &sweep.owner == collector {
+                base.collector_sets
+                    .push((sweep.param.clone(), value.clone()));
+            }
+            format!("{}.{}={value}", sweep.owner, sweep.param)
+        });
+        if plan.heap_multiples.is_empty() {
+            cells.push(Cell {
+                request: base,
+                repeat,
+                heap_multiple: None,
+                unrunnable: None,
+                sweep,
+            });
+            continue;
+        }
+        let found = min_heaps
+            .iter()
+            .find(|m| &m.collector == collector && m.workload == workload);
+        for &multiple in &plan.heap_multiples {
+            let limit = found
+                .and_then(|m| m.bytes)
+                .map(|b| (b as f64 * multiple).ceil() as u64);
+            cells.push(Cell {
+                request: ChildRequest {
+                    heap_limit: limit.or(Some(plan.memory_budget)),
+                    ..base.clone()
+                },
+                repeat,
+                heap_multiple: Some(multiple),
+                unrunnable: match (limit, found.and_then(|m| m.error.as_ref())) {
+                    (Some(_), _) => None,
+                    (None, Some(e)) => Some(format!("no minimum heap: {e}")),
+                    (None, None) => Some("no minimum heap".to_string()),
+                },
+                sweep: sweep.clone(),
+            });
+        }
+    }
 }
 
 /// The indices of the cells this run measures: all of them, or its shard's.
@@ -234,9 +278,19 @@ pub fn run_plan(plan: &Plan, interrupts: &Interrupts) -> Result<RunData, Interru
         row.repeat = cell.repeat;
         row.heap_multiple = cell.heap_multiple;
         row.heap_limit = cell.request.heap_limit;
+        // The plan's parameters for rows a child could not fill (a swept value's are the
+        // child's own).
         if let Some(params) = plan.workload_params.get(&cell.request.workload) {
-            row.params = params.to_string();
+            if row.params.is_empty() || cell.sweep.is_none() {
+                row.params = params.to_string();
+            }
         }
+        if let Some(params) = plan.collector_params.get(&cell.request.collector) {
+            if row.collector_params.is_empty() {
+                row.collector_params = params.to_string();
+            }
+        }
+        row.sweep = cell.sweep.clone().unwrap_or_default();
         if bar.is_hidden() {
             // No terminal (CI, redirected): one plain line per run instead of a bar.
             errln(&format!(

@@ -61,7 +61,12 @@ fn cell_key(cell: &Cell) -> String {
         cell.repeat,
         cell.heap_multiple,
     );
-    fnv1a64_hex(serde_json::to_string(&id).unwrap_or_default().as_bytes())
+    let mut text = serde_json::to_string(&id).unwrap_or_default();
+    // A sweep's value joins the identity only in a sweep, so other plans keep their shares.
+    if let Some(sweep) = &cell.sweep {
+        text.push_str(sweep);
+    }
+    fnv1a64_hex(text.as_bytes())
 }
 
 /// The shard number (0..count) of every cell, by the rule in the module documentation.

@@ -21,6 +21,20 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// The JSON `run-one --json` prints, after checking it succeeded.
+fn run_one_json(args: &[&str]) -> serde_json::Value {
+    let out = gclab(&[&["run-one"], args, &["--json"]].concat());
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The rows of a successful `run --quick ARGS --out OUT`.
+fn quick_rows(args: &[&str], out: &Path) -> Vec<bench_harness::results::RunRow> {
+    let run = gclab(&[&["run", "--quick"], args, &["--out", out.to_str().unwrap()]].concat());
+    assert!(run.status.success(), "{args:?}: {}", stderr(&run));
+    bench_harness::results::read_csv(&out.join("runs.csv")).unwrap()
+}
+
 /// Exit code 2 and exactly one line that contains every fragment.
 fn assert_usage_error(args: &[&str], fragments: &[&str]) {
     let out = gclab(args);
@@ -114,8 +128,7 @@ fn bad_flags_and_directories() {
 
 #[test]
 fn run_one_json_reports_checked_counts() {
-    let out = gclab(&[
-        "run-one",
+    let v = run_one_json(&[
         "--collector",
         "nogc",
         "--workload",
@@ -123,10 +136,7 @@ fn run_one_json_reports_checked_counts() {
         "--small",
         "--set",
         "seed-cycles.pairs=100",
-        "--json",
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["row"]["status"], "ok");
     assert_eq!(v["row"]["objects_allocated"], 200);
     assert_eq!(v["row"]["objects_leaked"], 200, "NoGC frees nothing");
@@ -316,4 +326,210 @@ fn peers_without_the_feature_say_how_to_get_them() {
         &["run-one", "--peer", "rust-gc", "--workload", "seed-cycles"],
         &[hint],
     );
+}
+
+#[test]
+fn collector_parameters_are_set_validated_and_recorded() {
+    let v = run_one_json(&[
+        "--collector",
+        "cycle",
+        "--workload",
+        "seed-cycles",
+        "--small",
+        "--set",
+        "cycle.threshold0=2000",
+        "--set",
+        "seed-cycles.pairs=100",
+    ]);
+    let params: serde_json::Value =
+        serde_json::from_str(v["row"]["collector_params"].as_str().unwrap()).unwrap();
+    assert_eq!(params["threshold0"], 2000);
+    assert_eq!(params["threshold1"], 10);
+    // A preset is its parameter values; --set applies on top of them.
+    let v = run_one_json(&[
+        "--collector",
+        "cycle-313",
+        "--workload",
+        "seed-cycles",
+        "--small",
+        "--set",
+        "cycle-313.threshold1=5",
+    ]);
+    assert_eq!(v["row"]["collector"], "cycle-313");
+    let params: serde_json::Value =
+        serde_json::from_str(v["row"]["collector_params"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (params["threshold0"].as_u64(), params["threshold1"].as_u64()),
+        (Some(2000), Some(5))
+    );
+
+    for (collector, set, fragments) in [
+        (
+            "marksweep",
+            "marksweep.growth=0",
+            &["bad value for marksweep.growth: 0 is outside 0.01..=1000"][..],
+        ),
+        (
+            "cycle",
+            "cycle.nope=1",
+            &["collector 'cycle' has no parameter 'nope'", "threshold0"][..],
+        ),
+        (
+            "cycle",
+            "marksweep.growth=3",
+            &["collector 'marksweep' is not in this run"][..],
+        ),
+    ] {
+        assert_usage_error(
+            &["run", "--quick", "--collectors", collector, "--set", set],
+            fragments,
+        );
+    }
+    assert_usage_error(
+        &[
+            "run-one",
+            "--collector",
+            "nogc",
+            "--workload",
+            "seed-cycles",
+            "--set",
+            "nogc.x=1",
+        ],
+        &["collector 'nogc' has no parameter 'x'"],
+    );
+    let listing = gclab(&["list"]);
+    let text = String::from_utf8_lossy(&listing.stdout);
+    assert!(text.contains("threshold0         = 700"), "{text}");
+    assert!(text.contains("preset: threshold0=2000"), "{text}");
+}
+
+#[test]
+fn a_sweep_runs_every_value_and_charts_it() {
+    let dir = scratch("sweep");
+    let rows = quick_rows(
+        &[
+            "--workloads",
+            "dll-churn,seed-cycles",
+            "--collectors",
+            "nogc,cycle",
+            "--sweep",
+            "dll-churn.length=3,4,8",
+        ],
+        &dir,
+    );
+    assert_eq!(rows.len(), 2 * 2 * 3, "workloads x collectors x values");
+    let churn: Vec<_> = rows.iter().filter(|r| r.workload == "dll-churn").collect();
+    for (value, nodes) in [("3", 3u64), ("4", 4), ("8", 8)] {
+        let at: Vec<_> = churn
+            .iter()
+            .filter(|r| r.sweep == format!("dll-churn.length={value}"))
+            .collect();
+        assert_eq!(at.len(), 2, "{value}");
+        // 200 lists of `nodes` nodes plus the ring of kept lists (the small preset).
+        assert!(at
+            .iter()
+            .all(|r| r.is_ok() && r.objects_allocated == Some(200 * nodes + 1)));
+    }
+    // Other workloads run unchanged at every value, as references.
+    assert!(rows
+        .iter()
+        .filter(|r| r.workload == "seed-cycles")
+        .all(|r| r.objects_allocated == Some(4000)));
+    for metric in ["gc", "max-pause", "peak-heap"] {
+        assert!(dir
+            .join(format!("charts/dll-churn-sweep-{metric}.png"))
+            .exists());
+    }
+    let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+    assert!(
+        readme.contains("| collector | dll-churn.length | ok |"),
+        "{readme}"
+    );
+    assert_usage_error(
+        &[
+            "run",
+            "--quick",
+            "--workloads",
+            "dll-churn",
+            "--sweep",
+            "dll-churn.length=1,4",
+        ],
+        &["--sweep: bad value for dll-churn.length: 1 is outside 2.."],
+    );
+    assert_usage_error(
+        &[
+            "run",
+            "--quick",
+            "--workloads",
+            "dll-churn",
+            "--collectors",
+            "nogc",
+            "--sweep",
+            "cycle.threshold0=1,2",
+        ],
+        &["'cycle' is no workload or collector of this run"],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_recorded_trace_runs_as_a_workload() {
+    let dir = scratch("trace");
+    let file = dir.join("pairs.gctrace");
+    let out = gclab(&[
+        "trace",
+        "record",
+        "--workload",
+        "seed-cycles",
+        "--small",
+        "--set",
+        "seed-cycles.pairs=50",
+        "--seed",
+        "3",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("of seed-cycles seed 3"));
+    let name = format!("trace:{}", file.display());
+    for (collector, leaked) in [("cycle", 0), ("refcount", 100), ("nogc", 100)] {
+        let v = run_one_json(&["--collector", collector, "--workload", &name]);
+        assert_eq!(v["row"]["status"], "ok", "{collector}");
+        assert_eq!(v["row"]["objects_allocated"], 100, "{collector}");
+        assert_eq!(v["row"]["objects_leaked"], leaked, "{collector}");
+    }
+    let results = dir.join("results");
+    let workloads = format!("seed-cycles,{name}");
+    let rows = quick_rows(
+        &[
+            "--workloads",
+            &workloads,
+            "--collectors",
+            "refcount,cycle,marksweep",
+        ],
+        &results,
+    );
+    assert_eq!(rows.len(), 6);
+    assert!(rows.iter().all(|r| r.is_ok()), "{rows:?}");
+    assert_eq!(rows.iter().filter(|r| r.workload == name).count(), 3);
+
+    let bad = dir.join("bad.gctrace");
+    std::fs::write(&bad, b"GCTRACE\0\x01\x01\x02\x05").unwrap();
+    let bad_name = format!("trace:{}", bad.display());
+    assert_usage_error(
+        &["run-one", "--collector", "cycle", "--workload", &bad_name],
+        &["bad trace at byte 11"],
+    );
+    assert_usage_error(
+        &[
+            "run",
+            "--quick",
+            "--workloads",
+            &bad_name,
+            "--out",
+            results.to_str().unwrap(),
+        ],
+        &["bad trace at byte"],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

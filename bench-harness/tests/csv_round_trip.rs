@@ -16,6 +16,8 @@ fn rows_pauses_and_samples_round_trip() {
         seed: 3,
         repeat: 2,
         params: r#"{"pairs":10,"note":"a, \"quoted\" value"}"#.into(),
+        collector_params: r#"{"threshold0":2000}"#.into(),
+        sweep: "cycle.threshold0=2000".into(),
         heap_limit: Some(1 << 30),
         heap_multiple: Some(1.5),
         status: "ok".into(),

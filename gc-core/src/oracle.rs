@@ -101,6 +101,47 @@ pub fn leaks(heap: &Heap) -> GcResult<LeakReport> {
     Ok(report)
 }
 
+/// Counts the unreachable objects that reference counting alone cannot free: those on a
+/// cycle of unreachable objects or reachable only from one. Unreachable objects that no
+/// other unreachable object references are peeled off (as counting frees them, releasing
+/// what they reference) until none is left; what remains is the cyclic garbage.
+pub fn cyclic_garbage(heap: &Heap) -> GcResult<u64> {
+    let live = reachable(heap)?;
+    let mut garbage: Vec<ObjRef> = Vec::new();
+    heap.for_each_object(|r| {
+        if !live.contains(r) {
+            garbage.push(r);
+        }
+    });
+    let index: std::collections::HashMap<ObjRef, usize> =
+        garbage.iter().enumerate().map(|(i, &r)| (r, i)).collect();
+    let children = |r: ObjRef| {
+        heap.fields(r)
+            .iter()
+            .filter_map(|&raw| ObjRef::from_raw(raw))
+            .filter_map(|c| index.get(&c).copied())
+            .collect::<Vec<usize>>()
+    };
+    let mut referrers = vec![0u64; garbage.len()];
+    for &r in &garbage {
+        for c in children(r) {
+            referrers[c] += 1;
+        }
+    }
+    let mut freeable: Vec<usize> = (0..garbage.len()).filter(|&i| referrers[i] == 0).collect();
+    let mut freed = 0u64;
+    while let Some(i) = freeable.pop() {
+        freed += 1;
+        for c in children(garbage[i]) {
+            referrers[c] -= 1;
+            if referrers[c] == 0 {
+                freeable.push(c);
+            }
+        }
+    }
+    Ok(garbage.len() as u64 - freed)
+}
+
 /// Checks that every allocated object's reference count (as `count_of` reports it) equals
 /// the number of references to it from slots, `gc.garbage` and fields of allocated objects.
 /// Objects for which `count_of` gives `None` are skipped.

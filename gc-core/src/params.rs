@@ -26,6 +26,8 @@
 //! assert_eq!(err.to_string(), "bad value for k.growth: 0.5 is outside 1..=100");
 //! ```
 //!
+//! A collector with declared parameters implements [`Configured`] (build it from them).
+//!
 //! A check that spans fields goes after the struct as `check <fn(&Self) -> Result<(),
 //! Invalid>>;`; it runs after every range has passed.
 
@@ -66,6 +68,15 @@ pub trait Params: Serialize + DeserializeOwned + Clone {
     fn info() -> Vec<ParamInfo>;
     /// Checks every declared range, then the cross-field check if any.
     fn validate(&self) -> Result<(), Invalid>;
+}
+
+/// A collector built from declared parameters: what the harness registers so `--set
+/// name.param=value` and named presets (a name plus parameter values) reach it.
+pub trait Configured: crate::Collector + Sized {
+    /// Its parameters, declared with [`declare_params!`](crate::declare_params).
+    type Params: Params;
+    /// The collector with `params` (already validated).
+    fn from_params(params: &Self::Params) -> Self;
 }
 
 /// Bad `name=value` overrides, as one line naming the parameter.

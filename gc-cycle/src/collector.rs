@@ -19,8 +19,9 @@ const GENERATIONS: usize = 3;
 
 /// Reference counting plus CPython's generational cycle collector.
 ///
-/// The engine is the bounded one with no budget (`u64::MAX`) unless [`crate::BoundedCycleGc`] sets
-/// one: a non-generic collector keeps its collection code compiled in this crate (a const
+/// The engine is the bounded one with no budget (`u64::MAX`) unless
+/// [`CycleGc::set_cascade_budget`] sets one (the `cascade_budget` of [`crate::CycleParams`]):
+/// a non-generic collector keeps its collection code compiled in this crate (a const
 /// parameter here moved it into every user's and changed its code generation), and its
 /// cascades pay one comparison per object freed.
 #[derive(Debug)]

@@ -28,9 +28,12 @@
 //! [`finish`] (the paths that end a collection, and CPython's `handle_weakrefs`,
 //! `finalize` and `delete_garbage`). [`plain`] is CPython's plain path with none of the
 //! fast ones, collector `cycle-plain`, against which the others are tested.
+//!
+//! Its parameters ([`CycleParams`]: the thresholds, a cascade budget and whether to take only
+//! the plain path) are declared once; the harness's `cycle-313` (threshold 0 = 2000),
+//! `cycle-bounded` (budget 1000) and `cycle-plain` (plain) are presets of them.
 #![forbid(unsafe_code)]
 
-mod bounded;
 mod collector;
 pub mod dense;
 pub mod fields;
@@ -38,18 +41,14 @@ pub mod finish;
 mod header;
 mod lists;
 pub mod mark;
+mod params;
 pub mod plain;
 pub mod policy;
-mod preset;
-mod preset313;
-mod preset_plain;
 pub mod region;
 pub mod subtract;
 pub mod walk;
 
-pub use bounded::BoundedCycleGc;
 pub use collector::CycleGc;
 pub use lists::Generation;
+pub use params::CycleParams;
 pub use policy::{Gather, Marking, Passes, Path, PathCounts};
-pub use preset313::CycleGc313;
-pub use preset_plain::CyclePlain;

@@ -20,7 +20,7 @@ pub type RefCount = RefCounting<false>;
 
 /// `refcount-bounded`: cascades free at most
 /// [`DEFAULT_CASCADE_BUDGET`](crate::DEFAULT_CASCADE_BUDGET) objects per mutator operation
-/// (a preset until collector parameters reach the command line).
+/// (`cascade_budget` of [`BoundedParams`]).
 pub type BoundedRefCount = RefCounting<true>;
 
 impl<const BOUNDED: bool> Default for RefCounting<BOUNDED> {
@@ -130,3 +130,20 @@ impl<const BOUNDED: bool> Collector for RefCounting<BOUNDED> {
 
 /// The gc module's defaults: no generations, no thresholds, containers tracked.
 impl<const BOUNDED: bool> GcModule for RefCounting<BOUNDED> {}
+
+gc_core::declare_params! {
+    /// The parameters of [`BoundedRefCount`].
+    pub struct BoundedParams {
+        /// Most objects a cascade frees per mutator operation; the rest wait, count 0, on a
+        /// to-free list.
+        cascade_budget: u64 = crate::DEFAULT_CASCADE_BUDGET, in 1..;
+    }
+}
+
+impl gc_core::params::Configured for BoundedRefCount {
+    type Params = BoundedParams;
+
+    fn from_params(p: &BoundedParams) -> Self {
+        BoundedRefCount::with_cascade_budget(p.cascade_budget)
+    }
+}

@@ -20,5 +20,5 @@ mod collector;
 mod counting;
 
 pub use bacon::RcBacon;
-pub use collector::{BoundedRefCount, RefCount, RefCounting};
+pub use collector::{BoundedParams, BoundedRefCount, RefCount, RefCounting};
 pub use counting::{CountHooks, Counting, PlainCount, DEFAULT_CASCADE_BUDGET, SATURATED};

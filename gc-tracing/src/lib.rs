@@ -40,6 +40,7 @@ pub mod generational;
 pub mod incremental;
 pub mod marking;
 pub mod pacing;
+mod params;
 pub mod probe;
 pub mod remembered;
 pub mod sweep;
@@ -47,6 +48,7 @@ pub mod sweep;
 pub use compact::Compact;
 pub use generational::MarkSweepGen;
 pub use incremental::MarkSweepIncr;
+pub use params::MarkSweepParams;
 
 use gc_core::{
     AllocRequest, Capabilities, CollectOutcome, Collector, Evacuation, GcError, GcModule, GcResult,

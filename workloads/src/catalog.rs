@@ -3,6 +3,7 @@
 use gc_core::{GcResult, Mutator};
 
 use crate::params::{Described, Size, WorkloadError, WorkloadInfo};
+use crate::trace_workload::{TraceWorkload, TRACE_PREFIX};
 use crate::{
     BinaryTrees, DllChurn, Expectations, Finalizers, Fragmentation, GcCollect, GcTraversal,
     Generational, LargeObjects, RandomGraph, SeedCycles, WeakCache,
@@ -20,6 +21,8 @@ macro_rules! workloads {
                 #[doc = concat!("[`", stringify!($variant), "`].")]
                 $variant($variant),
             )*
+            /// A trace file replayed (`trace:PATH`).
+            Trace(TraceWorkload),
         }
 
         /// Every workload's name, description and parameters, in a stable order.
@@ -28,12 +31,23 @@ macro_rules! workloads {
         }
 
         impl Workload {
-            /// Parses a workload by name from a size preset plus `param=value` overrides.
+            /// Parses a workload by name from a size preset plus `param=value` overrides;
+            /// `trace:PATH` loads a trace file (it has no parameters).
             pub fn parse(
                 name: &str,
                 size: Size,
                 overrides: &[(String, String)],
             ) -> Result<Workload, WorkloadError> {
+                if let Some(path) = name.strip_prefix(TRACE_PREFIX) {
+                    if let Some((param, _)) = overrides.first() {
+                        return Err(WorkloadError::UnknownParam {
+                            workload: name.to_string(),
+                            param: param.clone(),
+                            valid: "none: a trace has no parameters".to_string(),
+                        });
+                    }
+                    return Ok(Workload::Trace(TraceWorkload::load(path)?));
+                }
                 $(
                     if name == $variant::NAME {
                         return Ok(Workload::$variant($variant::parse(size, overrides)?));
@@ -58,21 +72,23 @@ macro_rules! workloads {
             pub fn name(&self) -> &'static str {
                 match self {
                     $(Workload::$variant(_) => $variant::NAME,)*
+                    Workload::Trace(t) => t.name(),
                 }
             }
 
             /// The parameters as JSON (for results files).
             pub fn params_json(&self) -> serde_json::Value {
                 match self {
-                    $(Workload::$variant(p) => serde_json::to_value(p),)*
+                    $(Workload::$variant(p) => serde_json::to_value(p).expect("params serialize"),)*
+                    Workload::Trace(t) => t.params_json(),
                 }
-                .expect("params serialize")
             }
 
             /// What any run must produce, from the parameters alone.
             pub fn expectations(&self) -> Expectations {
                 match self {
                     $(Workload::$variant(p) => p.expectations(),)*
+                    Workload::Trace(t) => t.expectations(),
                 }
             }
 
@@ -80,6 +96,7 @@ macro_rules! workloads {
             pub fn run<M: Mutator + ?Sized>(&self, m: &mut M, seed: u64) -> GcResult<()> {
                 match self {
                     $(Workload::$variant(p) => p.run(m, seed),)*
+                    Workload::Trace(t) => t.run(m, seed),
                 }
             }
         }

@@ -10,7 +10,8 @@
 //! check any collector's counts exactly. Properties that decide counts (which lists are
 //! kept, which groups are cyclic, which objects are promoted) are picked by a fixed hash of
 //! an item's index, not by the seed; the seed picks everything else (edges, places, sizes,
-//! payloads, orders). Any run can be recorded as a [`trace`] and replayed on any collector.
+//! payloads, orders). Any run can be recorded as a [`trace`] and replayed on any collector, and
+//! a trace file is itself a workload, `trace:PATH` ([`TraceWorkload`]).
 //!
 //! Each workload is declared once with [`workload!`]: its name, description and parameters
 //! (doc, default, small preset, allowed range), from which the catalogue, `gclab list`, the
@@ -52,6 +53,7 @@ mod random_graph;
 mod seed_cycles;
 mod support;
 pub mod trace;
+mod trace_workload;
 mod weak_cache;
 
 pub use binary_trees::BinaryTrees;
@@ -66,6 +68,7 @@ pub use large_objects::LargeObjects;
 pub use params::{Described, ParamInfo, Params, Size, WorkloadError, WorkloadInfo};
 pub use random_graph::RandomGraph;
 pub use seed_cycles::SeedCycles;
+pub use trace_workload::{TraceWorkload, TRACE_PREFIX};
 pub use weak_cache::{WeakCache, WeakCacheCounts};
 
 /// What a workload promises about any run of it, derived from its parameters alone.

@@ -84,6 +84,14 @@ pub enum WorkloadError {
         /// Its valid parameters.
         valid: String,
     },
+    /// A trace file (`trace:PATH`) that cannot be read or replayed.
+    #[error("trace:{path}: {reason}")]
+    BadTrace {
+        /// The file.
+        path: String,
+        /// Why, with the decoder's byte offset for a malformed file.
+        reason: String,
+    },
     /// The value does not parse or is out of range.
     #[error("bad value for {workload}.{param}: {reason}")]
     BadValue {

@@ -359,3 +359,41 @@ fn moving_allocation_records_as_its_primitive_operations() {
         m.verify_now().unwrap();
     }
 }
+
+/// A trace file as a workload states the same expectations as the workload it recorded,
+/// computed from the file alone (a NoGC replay and the oracle).
+#[test]
+fn a_trace_workload_expects_what_its_workload_expects() {
+    let dir = std::env::temp_dir().join(format!("gclab-trace-workload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for w in Workload::all(Size::Small) {
+        let path = dir.join(format!("{}.gctrace", w.name()));
+        trace::write_trace_file(&path, &record::<gc_cycle::CycleGc>(&w, 5)).unwrap();
+        let name = format!("trace:{}", path.display());
+        let t = Workload::parse(&name, Size::Small, &[]).unwrap();
+        assert_eq!(t.name(), name);
+        assert_eq!(t.expectations(), w.expectations(), "{}", w.name());
+        // Replayed on a collector, it allocates what the workload does.
+        let mut rt = Runtime::new(HeapConfig::default(), gc_cycle::CycleGc::default()).unwrap();
+        t.run(&mut rt, 0).unwrap();
+        assert_eq!(rt.heap_stats().total_allocated, w.expectations().allocated);
+    }
+    let bad = dir.join("bad.gctrace");
+    std::fs::write(&bad, b"GCTRACE\0\x02").unwrap();
+    let err = Workload::parse(&format!("trace:{}", bad.display()), Size::Small, &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("bad trace at byte 8: unsupported version 2"),
+        "{err}"
+    );
+    assert!(!err.contains('\n'));
+    let err = Workload::parse("trace:/nonexistent/x", Size::Small, &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.starts_with("trace:/nonexistent/x: trace file /nonexistent/x:"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

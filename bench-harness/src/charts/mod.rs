@@ -1,8 +1,11 @@
 //! The charts of a result set: per workload a pause-time CDF, MMU curves and heap size over
 //! time; across workloads throughput normalised to the best collector; with heap-size sweeps,
-//! time against heap multiple. Everything is computed from the CSV tables alone.
+//! time against heap multiple; with a parameter sweep, GC time, max pause and peak heap
+//! against the swept value ([`param_sweep`]). Everything is computed from the CSV tables
+//! alone.
 
 mod draw;
+pub mod param_sweep;
 
 use plotters::chart::SeriesLabelPosition;
 
@@ -381,7 +384,7 @@ fn throughput_chart(set: &ResultSet) -> Option<Chart> {
     let base: Vec<RunRow> = set
         .runs
         .iter()
-        .filter(|r| r.heap_multiple.is_none())
+        .filter(|r| r.heap_multiple.is_none() && r.sweep.is_empty())
         .cloned()
         .collect();
     if base.is_empty() {
@@ -450,14 +453,16 @@ pub fn render_all(set: &ResultSet) -> Result<(ChartIndex, Vec<ChartFile>), Strin
         let any_base = set
             .runs
             .iter()
-            .any(|r| r.workload == workload && r.heap_multiple.is_none());
+            .any(|r| r.workload == workload && r.heap_multiple.is_none() && r.sweep.is_empty());
+        let charts = charts
+            .into_iter()
+            .filter(|(_, suffix, _)| any_base || *suffix == "heap-sweep")
+            .map(|(title, suffix, chart)| (title.to_string(), suffix.to_string(), chart))
+            .chain(param_sweep::param_sweep_charts(set, &workload));
         for (title, suffix, chart) in charts {
-            if !any_base && suffix != "heap-sweep" {
-                continue;
-            }
             let stem = format!("{workload}-{suffix}");
             save(&chart, &stem)?;
-            drawn.push((title.to_string(), format!("charts/{stem}")));
+            drawn.push((title, format!("charts/{stem}")));
         }
         index.per_workload.push((workload, drawn));
     }

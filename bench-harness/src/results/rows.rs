@@ -20,6 +20,14 @@ pub struct RunRow {
     pub repeat: u32,
     /// Workload parameters as compact JSON.
     pub params: String,
+    /// Collector parameters (a preset's values included) as compact JSON; `{}` for a
+    /// collector without parameters, empty for a peer.
+    #[serde(default)]
+    pub collector_params: String,
+    /// The swept parameter's value of this run, as `owner.param=value` (`--sweep`); empty
+    /// outside a sweep.
+    #[serde(default)]
+    pub sweep: String,
     /// Heap limit in bytes, if any.
     pub heap_limit: Option<u64>,
     /// The heap limit as a multiple of the minimum heap (heap-size sweeps only).

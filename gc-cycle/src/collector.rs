@@ -32,6 +32,27 @@ pub struct CycleGc {
     scratch: Scratch,
 }
 
+/// An open collection ([`CycleGc::begin_collection`]).
+#[derive(Debug)]
+pub(crate) struct Bracket {
+    start: gc_core::events::PauseStart,
+    budget: u64,
+    bytes_before: usize,
+}
+
+/// What one trial deletion over a region did: the pause's counts and the survivors.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Region {
+    /// Objects in the region.
+    pub(crate) candidates: u64,
+    /// Objects scanned (the region, plus the garbage again after a resurrection).
+    pub(crate) scanned: u64,
+    /// Objects that survived into the older list.
+    pub(crate) survivors: u64,
+    /// Objects collected.
+    pub(crate) collected: u64,
+}
+
 /// Vectors reused from one collection to the next.
 #[derive(Debug, Default)]
 struct Scratch {
@@ -108,6 +129,39 @@ impl CycleGc {
         self.counting.overflows()
     }
 
+    /// The part of CPython's `gc_alloc` every variant shares: a tracked allocation bumps
+    /// count 0; returns whether a collection is due (count 0 past threshold 0, automatic
+    /// collection on, none running). Also a drain point of the to-free list.
+    #[inline]
+    pub(crate) fn count_allocation(&mut self, heap: &mut Heap, request: AllocRequest) -> bool {
+        // A drain point of the to-free list (compiled away without a budget).
+        self.counting.drain(heap);
+        if !tracked_request(request) {
+            return false;
+        }
+        let count = &mut self.counting.hooks_mut().count[0];
+        *count += 1;
+        *count > self.thresholds[0]
+            && self.thresholds[0] != 0
+            && heap.is_enabled()
+            && !self.collecting
+    }
+
+    /// Whether a collection is running (a variant's trigger must not start another).
+    pub(crate) fn is_collecting(&self) -> bool {
+        self.collecting
+    }
+
+    /// The generation lists and counts (for the variants that schedule differently).
+    pub(crate) fn lists(&self) -> &Lists {
+        self.counting.hooks()
+    }
+
+    /// The generation lists and counts, to move objects between them.
+    pub(crate) fn lists_mut(&mut self) -> &mut Lists {
+        self.counting.hooks_mut()
+    }
+
     /// CPython's `gc_collect_generations`: the oldest generation whose count exceeds its
     /// threshold, except that a full collection waits until `long_lived_pending` reaches a
     /// quarter of `long_lived_total` (CPython skips it while pending < total / 4).
@@ -121,6 +175,44 @@ impl CycleGc {
 
     /// Collects generation `generation` and the younger ones: CPython's `gc_collect_main`.
     fn collect_generation(&mut self, heap: &mut Heap, generation: usize) -> CollectOutcome {
+        let bracket = self.begin_collection(heap, generation as u8);
+        let survivors = {
+            let lists = self.counting.hooks_mut();
+            if generation + 1 < GENERATIONS {
+                lists.count[generation + 1] += 1;
+            }
+            for g in 0..=generation {
+                lists.count[g] = 0;
+            }
+            let young = Generation::of(generation);
+            let old = Generation::of((generation + 1).min(GENERATIONS - 1));
+            // A full collection's survivors stay in the oldest generation: those already
+            // there (the list's first objects) have the state it names.
+            let settled = if young == old {
+                lists.len(young) as usize
+            } else {
+                0
+            };
+            for g in 0..generation {
+                lists.merge(heap, Generation::of(g), young);
+            }
+            self.collect_region(heap, generation, old, settled)
+        };
+        let outcome = self.end_collection(heap, bracket, survivors);
+        let survivors = survivors.survivors;
+        if generation == GENERATIONS - 2 {
+            self.long_lived_pending += survivors;
+        } else if generation == GENERATIONS - 1 {
+            self.long_lived_pending = 0;
+            self.long_lived_total = survivors;
+        }
+        outcome
+    }
+
+    /// Opens one collection as a pause labelled `label`: the to-free list is drained first
+    /// (its own cascade pause). Every variant's collections (generational, incremental,
+    /// free-threaded) open with this and close with [`CycleGc::end_collection`].
+    pub(crate) fn begin_collection(&mut self, heap: &mut Heap, label: u8) -> Bracket {
         self.collecting = true;
         // Bounded: the dead waiting on the to-free list are freed first (their own cascade
         // pause), and nothing waits during the collection, whose candidates must not include
@@ -128,28 +220,57 @@ impl CycleGc {
         let budget = self.counting.cascade_budget();
         self.counting.set_cascade_budget(u64::MAX);
         self.counting.drain(heap);
-        let start = heap.begin_pause(PauseKind::Collection, Some(generation as u8));
-        let bytes_before = heap.bytes_in_use();
+        let start = heap.begin_pause(PauseKind::Collection, Some(label));
+        Bracket {
+            start,
+            budget,
+            bytes_before: heap.bytes_in_use(),
+        }
+    }
+
+    /// Closes the collection `bracket` opened: the pools are flushed and the pause ends
+    /// with `region`'s counts.
+    pub(crate) fn end_collection(
+        &mut self,
+        heap: &mut Heap,
+        bracket: Bracket,
+        region: Region,
+    ) -> CollectOutcome {
+        self.scanned += region.scanned;
+        heap.flush_pools();
+        heap.end_pause(
+            bracket.start,
+            PauseCounts {
+                candidates: region.candidates,
+                scanned: region.scanned,
+                freed: region.collected,
+                bytes_freed: bracket.bytes_before.saturating_sub(heap.bytes_in_use()) as u64,
+                uncollectable: 0,
+            },
+        );
+        self.counting.set_cascade_budget(bracket.budget);
+        self.collecting = false;
+        CollectOutcome {
+            collected: region.collected,
+            uncollectable: 0,
+        }
+    }
+
+    /// Trial deletion over the list of generation `generation` (younger lists already merged
+    /// into it, every member's state within [`header::in_collection`] of `generation`):
+    /// CPython's `gc_collect_region`. Survivors are linked at the end of `old`; when `old` is
+    /// the collected list itself, its first `settled` objects already have `old`'s state.
+    /// Runs inside a collection ([`CycleGc::begin_collection`]).
+    pub(crate) fn collect_region(
+        &mut self,
+        heap: &mut Heap,
+        generation: usize,
+        old: Generation,
+        settled: usize,
+    ) -> Region {
         let mut scratch = std::mem::take(&mut self.scratch);
-        let lists = self.counting.hooks_mut();
-        if generation + 1 < GENERATIONS {
-            lists.count[generation + 1] += 1;
-        }
-        for g in 0..=generation {
-            lists.count[g] = 0;
-        }
         let young = Generation::of(generation);
-        let old = Generation::of((generation + 1).min(GENERATIONS - 1));
-        // A full collection's survivors stay in the oldest generation: those already there
-        // (the list's first objects) have the state it names.
-        let settled = if young == old {
-            lists.len(young) as usize
-        } else {
-            0
-        };
-        for g in 0..generation {
-            lists.merge(heap, Generation::of(g), young);
-        }
+        let lists = self.counting.hooks_mut();
 
         // Trial deletion over the merged generation. A large set whose references are
         // scattered keeps gc_refs in the dense table (see `dense`) and its list in place
@@ -244,30 +365,12 @@ impl CycleGc {
         } else {
             self.split_then_delete(heap, &mut scratch, old, &mut scanned)
         };
-        if generation == GENERATIONS - 2 {
-            self.long_lived_pending += survivors;
-        } else if generation == GENERATIONS - 1 {
-            self.long_lived_pending = 0;
-            self.long_lived_total = survivors;
-        }
         self.scratch = scratch;
-        self.scanned += scanned;
-        heap.flush_pools();
-        heap.end_pause(
-            start,
-            PauseCounts {
-                candidates,
-                scanned,
-                freed: collected,
-                bytes_freed: bytes_before.saturating_sub(heap.bytes_in_use()) as u64,
-                uncollectable: 0,
-            },
-        );
-        self.counting.set_cascade_budget(budget);
-        self.collecting = false;
-        CollectOutcome {
+        Region {
+            candidates,
+            scanned,
+            survivors,
             collected,
-            uncollectable: 0,
         }
     }
 
@@ -578,6 +681,13 @@ fn clear_weakrefs(heap: &mut Heap, garbage: &[ObjRef]) {
     }
 }
 
+/// Whether an allocation makes a tracked object: one with reference fields, or a weak
+/// reference.
+#[inline]
+pub(crate) fn tracked_request(request: AllocRequest) -> bool {
+    request.shape.fields != 0 || request.flags & FLAG_IS_WEAKREF != 0
+}
+
 /// The engine with no budget.
 fn unbounded(mut counting: Counting<Lists, true>) -> Counting<Lists, true> {
     counting.set_cascade_budget(u64::MAX);
@@ -610,18 +720,7 @@ impl Collector for CycleGc {
     /// collection reset it is not counted either, exactly as in CPython 3.11).
     #[inline]
     fn before_alloc(&mut self, heap: &mut Heap, request: AllocRequest) -> GcResult<()> {
-        // A drain point of the to-free list (compiled away without a budget).
-        self.counting.drain(heap);
-        if request.shape.fields == 0 && request.flags & FLAG_IS_WEAKREF == 0 {
-            return Ok(());
-        }
-        let count = &mut self.counting.hooks_mut().count[0];
-        *count += 1;
-        if *count > self.thresholds[0]
-            && self.thresholds[0] != 0
-            && heap.is_enabled()
-            && !self.collecting
-        {
+        if self.count_allocation(heap, request) {
             if let Some(g) = self.select_generation() {
                 self.collect_generation(heap, g);
             }

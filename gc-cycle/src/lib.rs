@@ -27,12 +27,16 @@ mod bounded;
 pub mod collect;
 mod collector;
 pub mod dense;
+mod free_threaded;
 mod header;
+mod incremental;
 mod lists;
 mod preset;
 mod preset313;
 
 pub use bounded::BoundedCycleGc;
 pub use collector::CycleGc;
+pub use free_threaded::FreeThreadedCycleGc;
+pub use incremental::{IncrementalCycleGc, IncrementalStats, THRESHOLDS_314};
 pub use lists::Generation;
 pub use preset313::CycleGc313;

@@ -1,19 +1,84 @@
-//! Named presets of [`crate::CycleGc`]: a type per preset that delegates everything to the
-//! collector it wraps and answers its own name, so results can set it beside the others
-//! until collector parameters reach the command line. One macro, so every preset forwards
-//! every hook (a hook a preset forgot would silently fall back to the trait's default).
+//! Named presets and variants of [`crate::CycleGc`]: a type per preset or variant that
+//! delegates the mechanism (counting, tracking, the trial-deletion passes) to the collector
+//! it wraps and answers its own name, so results can set it beside the others. One macro, so
+//! every type forwards every hook (a hook a type forgot would silently fall back to the
+//! trait's default); what a variant decides itself (when and what to collect, and what the
+//! `gc` module says about generations) goes through [`Variant`], whose defaults are
+//! `cycle`'s.
 
-/// Implements [`gc_core::Collector`] and [`gc_core::GcModule`] for `$preset`, a newtype
-/// around [`crate::CycleGc`], by delegation, under the name `$name`.
+use gc_core::{AllocRequest, CollectOutcome, Collector, GcModule, GcResult, Heap, ObjRef};
+
+use crate::CycleGc;
+
+/// What a variant of [`CycleGc`] decides itself; every default is `cycle`'s answer.
+pub(crate) trait Variant {
+    /// The wrapped collector.
+    fn cycle(&self) -> &CycleGc;
+
+    /// The wrapped collector, mutably.
+    fn cycle_mut(&mut self) -> &mut CycleGc;
+
+    /// [`Collector::before_alloc`]: counting and triggering.
+    #[inline]
+    fn schedule(&mut self, heap: &mut Heap, request: AllocRequest) -> GcResult<()> {
+        self.cycle_mut().before_alloc(heap, request)
+    }
+
+    /// [`Collector::on_heap_full`].
+    fn heap_full(&mut self, heap: &mut Heap, bytes: usize) -> GcResult<()> {
+        self.cycle_mut().on_heap_full(heap, bytes)
+    }
+
+    /// [`Collector::collect`] (`gc.collect(generation)`).
+    fn collect_now(&mut self, heap: &mut Heap, generation: Option<u8>) -> GcResult<CollectOutcome> {
+        self.cycle_mut().collect(heap, generation)
+    }
+
+    /// Generations the capabilities report.
+    fn generations(&self) -> u8 {
+        self.cycle().capabilities().generations
+    }
+
+    /// `gc.get_count()`.
+    fn counts(&self) -> Vec<u64> {
+        self.cycle().get_count()
+    }
+
+    /// `gc.get_objects(generation)`.
+    fn objects(&self, heap: &Heap, generation: Option<u8>) -> Vec<ObjRef> {
+        self.cycle().tracked_objects(heap, generation)
+    }
+}
+
+/// Implements [`gc_core::Collector`] and [`gc_core::GcModule`] for `$preset` under the name
+/// `$name`: the mechanism by delegation to its [`Variant::cycle`], the policy through its
+/// [`Variant`] methods. The form without `variant` also implements [`Variant`] with every
+/// default for `$preset`, a newtype around [`crate::CycleGc`].
 macro_rules! cycle_preset {
     ($preset:ident, $name:literal) => {
+        impl $crate::preset::Variant for $preset {
+            fn cycle(&self) -> &$crate::CycleGc {
+                &self.0
+            }
+
+            fn cycle_mut(&mut self) -> &mut $crate::CycleGc {
+                &mut self.0
+            }
+        }
+
+        $crate::preset::cycle_preset!($preset, $name, variant);
+    };
+    ($preset:ident, $name:literal, variant) => {
         impl gc_core::Collector for $preset {
             fn name(&self) -> &'static str {
                 $name
             }
 
             fn capabilities(&self) -> gc_core::Capabilities {
-                self.0.capabilities()
+                gc_core::Capabilities {
+                    generations: $crate::preset::Variant::generations(self),
+                    ..$crate::preset::Variant::cycle(self).capabilities()
+                }
             }
 
             const HEADER_WORDS: usize = <$crate::CycleGc as gc_core::Collector>::HEADER_WORDS;
@@ -27,7 +92,7 @@ macro_rules! cycle_preset {
                 heap: &mut gc_core::Heap,
                 request: gc_core::AllocRequest,
             ) -> gc_core::GcResult<()> {
-                self.0.before_alloc(heap, request)
+                $crate::preset::Variant::schedule(self, heap, request)
             }
 
             fn on_heap_full(
@@ -35,27 +100,27 @@ macro_rules! cycle_preset {
                 heap: &mut gc_core::Heap,
                 bytes: usize,
             ) -> gc_core::GcResult<()> {
-                self.0.on_heap_full(heap, bytes)
+                $crate::preset::Variant::heap_full(self, heap, bytes)
             }
 
             #[inline]
             fn on_alloc(&mut self, heap: &mut gc_core::Heap, obj: gc_core::ObjRef) {
-                self.0.on_alloc(heap, obj)
+                $crate::preset::Variant::cycle_mut(self).on_alloc(heap, obj)
             }
 
             #[inline]
             fn retain(&mut self, heap: &mut gc_core::Heap, obj: gc_core::ObjRef) {
-                self.0.retain(heap, obj)
+                $crate::preset::Variant::cycle_mut(self).retain(heap, obj)
             }
 
             #[inline]
             fn release(&mut self, heap: &mut gc_core::Heap, obj: gc_core::ObjRef) {
-                self.0.release(heap, obj)
+                $crate::preset::Variant::cycle_mut(self).release(heap, obj)
             }
 
             #[inline]
             fn safepoint(&mut self, heap: &mut gc_core::Heap) -> gc_core::GcResult<()> {
-                self.0.safepoint(heap)
+                $crate::preset::Variant::cycle_mut(self).safepoint(heap)
             }
 
             fn collect(
@@ -63,34 +128,34 @@ macro_rules! cycle_preset {
                 heap: &mut gc_core::Heap,
                 generation: Option<u8>,
             ) -> gc_core::GcResult<gc_core::CollectOutcome> {
-                self.0.collect(heap, generation)
+                $crate::preset::Variant::collect_now(self, heap, generation)
             }
 
             fn refcount(&self, heap: &gc_core::Heap, obj: gc_core::ObjRef) -> Option<u32> {
-                self.0.refcount(heap, obj)
+                $crate::preset::Variant::cycle(self).refcount(heap, obj)
             }
 
             fn objects_scanned(&self) -> u64 {
-                self.0.objects_scanned()
+                $crate::preset::Variant::cycle(self).objects_scanned()
             }
         }
 
         /// The `gc` module exactly as [`CycleGc`] answers it.
         impl gc_core::GcModule for $preset {
             fn get_count(&self) -> Vec<u64> {
-                self.0.get_count()
+                $crate::preset::Variant::counts(self)
             }
 
             fn get_threshold(&self) -> Vec<u64> {
-                self.0.get_threshold()
+                $crate::preset::Variant::cycle(self).get_threshold()
             }
 
             fn set_threshold(&mut self, thresholds: &[u64]) -> gc_core::GcResult<()> {
-                self.0.set_threshold(thresholds)
+                $crate::preset::Variant::cycle_mut(self).set_threshold(thresholds)
             }
 
             fn is_tracked(&self, heap: &gc_core::Heap, obj: gc_core::ObjRef) -> bool {
-                self.0.is_tracked(heap, obj)
+                $crate::preset::Variant::cycle(self).is_tracked(heap, obj)
             }
 
             fn tracked_objects(
@@ -98,19 +163,19 @@ macro_rules! cycle_preset {
                 heap: &gc_core::Heap,
                 generation: Option<u8>,
             ) -> Vec<gc_core::ObjRef> {
-                self.0.tracked_objects(heap, generation)
+                $crate::preset::Variant::objects(self, heap, generation)
             }
 
             fn freeze(&mut self, heap: &mut gc_core::Heap) -> gc_core::GcResult<()> {
-                self.0.freeze(heap)
+                $crate::preset::Variant::cycle_mut(self).freeze(heap)
             }
 
             fn unfreeze(&mut self, heap: &mut gc_core::Heap) -> gc_core::GcResult<()> {
-                self.0.unfreeze(heap)
+                $crate::preset::Variant::cycle_mut(self).unfreeze(heap)
             }
 
             fn freeze_count(&self) -> u64 {
-                self.0.freeze_count()
+                $crate::preset::Variant::cycle(self).freeze_count()
             }
         }
     };

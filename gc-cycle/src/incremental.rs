@@ -63,7 +63,8 @@ pub struct IncrementalStats {
     pub max_increment: u64,
     /// Objects marked from the roots (at the start of a scavenge and by every increment).
     pub marked: u64,
-    /// Scavenges completed (pending emptied, spaces flipped).
+    /// Scavenges completed by increments (pending emptied, spaces flipped; a full
+    /// collection completes one too, not counted here).
     pub scavenges: u64,
     /// Increments in the longest completed scavenge.
     pub max_scavenge_increments: u64,
@@ -280,6 +281,7 @@ impl IncrementalCycleGc {
             this.stats.max_increment = this.stats.max_increment.max(size);
             if this.gc.lists().len(pending) == 0 {
                 this.completed_scavenge();
+                this.count_scavenge();
             }
             region
         })
@@ -294,6 +296,10 @@ impl IncrementalCycleGc {
         self.visited_space ^= 1;
         self.work_to_do = 0;
         self.phase = Phase::Mark;
+    }
+
+    /// Records the length of the scavenge an increment just completed.
+    fn count_scavenge(&mut self) {
         self.stats.scavenges += 1;
         self.stats.max_scavenge_increments = self
             .stats
@@ -340,6 +346,8 @@ impl IncrementalCycleGc {
             // Generation 2's list is old[1]; after the flip it must be the pending one.
             this.visited_space = 1;
             this.completed_scavenge();
+            this.scavenge_increments = 0;
+            this.scavenge_allocations = 0;
             region
         })
     }

@@ -202,6 +202,8 @@ macro_rules! collector_tests {
 collector_tests!(nogc, NoGc);
 collector_tests!(refcount, gc_refcount::RefCount);
 collector_tests!(cycle, gc_cycle::CycleGc);
+collector_tests!(cycle_314, gc_cycle::IncrementalCycleGc);
+collector_tests!(cycle_ft, gc_cycle::FreeThreadedCycleGc);
 collector_tests!(mark_sweep, gc_tracing::MarkSweep);
 
 /// The test list above covers the whole catalogue.

@@ -91,6 +91,7 @@ pub fn registry() -> Registry {
     reg.add::<gc_refcount::RefCount>();
     reg.add::<gc_cycle::CycleGc>();
     reg.add::<gc_cycle::CycleGc313>();
+    reg.add::<gc_cycle::CyclePlain>();
     reg.add::<gc_refcount::BoundedRefCount>();
     reg.add::<gc_cycle::BoundedCycleGc>();
     reg.add::<gc_refcount::RcBacon>();

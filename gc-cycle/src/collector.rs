@@ -1,36 +1,21 @@
-//! `cycle` and `cycle-bounded`: the collector, its triggers and the gc-module surface.
+//! `cycle`: the collector, its triggers and the gc-module surface. Which path a collection
+//! takes is [`crate::policy`]'s decision; the passes are one module each.
 
-use gc_core::layout::{
-    self, FLAG_ALLOCATED, FLAG_HAS_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_IS_WEAKREF,
-};
+use gc_core::layout::{self, FLAG_HAS_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_IS_WEAKREF};
 use gc_core::{
     AllocRequest, Capabilities, CollectOutcome, Collector, GcError, GcModule, GcResult, Heap,
     ObjRef, PauseCounts, PauseKind, Reclaims, DEBUG_COLLECTABLE, DEBUG_SAVEALL,
 };
 use gc_refcount::{Counting, SATURATED};
 
-use crate::header::{self, COLLECTING, FIELDS, HEADER_WORDS, REACHABLE, UNREACHABLE};
+use crate::finish::{self, Scratch};
+use crate::header::{self, HEADER_WORDS};
 use crate::lists::{Generation, Lists};
-use crate::{collect, dense};
+use crate::policy::{self, Conditions, Gather, Marking, Passes, Path, PathCounts};
+use crate::walk::{self, Gathered};
+use crate::{dense, mark, plain, region};
 
 const GENERATIONS: usize = 3;
-
-/// Reference counting plus CPython's generational cycle collector.
-///
-/// The engine is the bounded one with no budget (`u64::MAX`) unless [`crate::BoundedCycleGc`] sets
-/// one: a non-generic collector keeps its collection code compiled in this crate (a const
-/// parameter here moved it into every user's and changed its code generation), and its
-/// cascades pay one comparison per object freed.
-#[derive(Debug)]
-pub struct CycleGc {
-    counting: Counting<Lists, true>,
-    thresholds: [u64; GENERATIONS],
-    long_lived_pending: u64,
-    long_lived_total: u64,
-    collecting: bool,
-    scanned: u64,
-    scratch: Scratch,
-}
 
 /// An open collection ([`CycleGc::begin_collection`]).
 #[derive(Debug)]
@@ -53,17 +38,23 @@ pub(crate) struct Region {
     pub(crate) collected: u64,
 }
 
-/// Vectors reused from one collection to the next.
-#[derive(Debug, Default)]
-struct Scratch {
-    candidates: Vec<ObjRef>,
-    garbage: Vec<ObjRef>,
-    survivors: Vec<ObjRef>,
-    stack: Vec<ObjRef>,
-    children: Vec<ObjRef>,
-    /// References from the candidates to objects outside the collection.
-    outside: Vec<ObjRef>,
-    subtract: collect::SubtractScratch,
+/// Reference counting plus CPython's generational cycle collector.
+///
+/// The engine is the bounded one with no budget (`u64::MAX`) unless [`crate::BoundedCycleGc`] sets
+/// one: a non-generic collector keeps its collection code compiled in this crate (a const
+/// parameter here moved it into every user's and changed its code generation), and its
+/// cascades pay one comparison per object freed.
+#[derive(Debug)]
+pub struct CycleGc {
+    counting: Counting<Lists, true>,
+    thresholds: [u64; GENERATIONS],
+    long_lived_pending: u64,
+    long_lived_total: u64,
+    collecting: bool,
+    scanned: u64,
+    scratch: Scratch,
+    passes: Passes,
+    paths: PathCounts,
 }
 
 impl Default for CycleGc {
@@ -105,7 +96,31 @@ impl CycleGc {
             collecting: false,
             scanned: 0,
             scratch: Scratch::default(),
+            passes: Passes::Fast,
+            paths: PathCounts::default(),
         }
+    }
+
+    /// CPython 3.11/3.12's collector that always takes the plain path (`cycle-plain`,
+    /// [`crate::plain`]): the reference the fast paths are tested against.
+    pub fn plain() -> Self {
+        Self::default().with_passes(Passes::Plain)
+    }
+
+    /// This collector running `passes`.
+    pub fn with_passes(mut self, passes: Passes) -> Self {
+        self.passes = passes;
+        self
+    }
+
+    /// The passes this collector runs.
+    pub fn passes(&self) -> Passes {
+        self.passes
+    }
+
+    /// How many collections took each path so far.
+    pub fn paths(&self) -> &PathCounts {
+        &self.paths
     }
 
     /// The thresholds (as `gc.get_threshold()`).
@@ -129,39 +144,6 @@ impl CycleGc {
         self.counting.overflows()
     }
 
-    /// The part of CPython's `gc_alloc` every variant shares: a tracked allocation bumps
-    /// count 0; returns whether a collection is due (count 0 past threshold 0, automatic
-    /// collection on, none running). Also a drain point of the to-free list.
-    #[inline]
-    pub(crate) fn count_allocation(&mut self, heap: &mut Heap, request: AllocRequest) -> bool {
-        // A drain point of the to-free list (compiled away without a budget).
-        self.counting.drain(heap);
-        if !tracked_request(request) {
-            return false;
-        }
-        let count = &mut self.counting.hooks_mut().count[0];
-        *count += 1;
-        *count > self.thresholds[0]
-            && self.thresholds[0] != 0
-            && heap.is_enabled()
-            && !self.collecting
-    }
-
-    /// Whether a collection is running (a variant's trigger must not start another).
-    pub(crate) fn is_collecting(&self) -> bool {
-        self.collecting
-    }
-
-    /// The generation lists and counts (for the variants that schedule differently).
-    pub(crate) fn lists(&self) -> &Lists {
-        self.counting.hooks()
-    }
-
-    /// The generation lists and counts, to move objects between them.
-    pub(crate) fn lists_mut(&mut self) -> &mut Lists {
-        self.counting.hooks_mut()
-    }
-
     /// CPython's `gc_collect_generations`: the oldest generation whose count exceeds its
     /// threshold, except that a full collection waits until `long_lived_pending` reaches a
     /// quarter of `long_lived_total` (CPython skips it while pending < total / 4).
@@ -174,39 +156,38 @@ impl CycleGc {
     }
 
     /// Collects generation `generation` and the younger ones: CPython's `gc_collect_main`.
+    /// The steps every collection of `cycle` shares (counts, merging the younger
+    /// generations, `long_lived_pending`/`long_lived_total`) are here; the pause is
+    /// [`CycleGc::begin_collection`]'s and the trial deletion [`CycleGc::collect_region`]'s.
     fn collect_generation(&mut self, heap: &mut Heap, generation: usize) -> CollectOutcome {
         let bracket = self.begin_collection(heap, generation as u8);
-        let survivors = {
-            let lists = self.counting.hooks_mut();
-            if generation + 1 < GENERATIONS {
-                lists.count[generation + 1] += 1;
-            }
-            for g in 0..=generation {
-                lists.count[g] = 0;
-            }
-            let young = Generation::of(generation);
-            let old = Generation::of((generation + 1).min(GENERATIONS - 1));
-            // A full collection's survivors stay in the oldest generation: those already
-            // there (the list's first objects) have the state it names.
-            let settled = if young == old {
-                lists.len(young) as usize
-            } else {
-                0
-            };
-            for g in 0..generation {
-                lists.merge(heap, Generation::of(g), young);
-            }
-            self.collect_region(heap, generation, old, settled)
+        let lists = self.counting.hooks_mut();
+        if generation + 1 < GENERATIONS {
+            lists.count[generation + 1] += 1;
+        }
+        for g in 0..=generation {
+            lists.count[g] = 0;
+        }
+        let young = Generation::of(generation);
+        let old = Generation::of((generation + 1).min(GENERATIONS - 1));
+        // A full collection's survivors stay in the oldest generation: those already there
+        // (the list's first objects) have the state it names.
+        let settled = if young == old {
+            lists.len(young) as usize
+        } else {
+            0
         };
-        let outcome = self.end_collection(heap, bracket, survivors);
-        let survivors = survivors.survivors;
+        for g in 0..generation {
+            lists.merge(heap, Generation::of(g), young);
+        }
+        let region = self.collect_region(heap, generation, old, settled);
         if generation == GENERATIONS - 2 {
-            self.long_lived_pending += survivors;
+            self.long_lived_pending += region.survivors;
         } else if generation == GENERATIONS - 1 {
             self.long_lived_pending = 0;
-            self.long_lived_total = survivors;
+            self.long_lived_total = region.survivors;
         }
-        outcome
+        self.end_collection(heap, bracket, region)
     }
 
     /// Opens one collection as a pause labelled `label`: the to-free list is drained first
@@ -256,11 +237,12 @@ impl CycleGc {
         }
     }
 
-    /// Trial deletion over the list of generation `generation` (younger lists already merged
-    /// into it, every member's state within [`header::in_collection`] of `generation`):
-    /// CPython's `gc_collect_region`. Survivors are linked at the end of `old`; when `old` is
-    /// the collected list itself, its first `settled` objects already have `old`'s state.
-    /// Runs inside a collection ([`CycleGc::begin_collection`]).
+    /// Trial deletion over the list of generation `generation` (younger lists already
+    /// merged into it, every member's state within [`header::in_collection`] of
+    /// `generation`): CPython's `gc_collect_region`, by this collector's passes. Survivors
+    /// are linked at the end of `old`; when `old` is the collected list itself, its first
+    /// `settled` objects already have `old`'s state. Runs inside a collection
+    /// ([`CycleGc::begin_collection`]); the variants form their regions and call this.
     pub(crate) fn collect_region(
         &mut self,
         heap: &mut Heap,
@@ -268,102 +250,15 @@ impl CycleGc {
         old: Generation,
         settled: usize,
     ) -> Region {
-        let mut scratch = std::mem::take(&mut self.scratch);
         let young = Generation::of(generation);
-        let lists = self.counting.hooks_mut();
-
-        // Trial deletion over the merged generation. A large set whose references are
-        // scattered keeps gc_refs in the dense table (see `dense`) and its list in place
-        // until it is known whether anything dies; any other is detached and walked once.
-        scratch.candidates.clear();
-        let set_len = lists.len(young) as usize;
-        let first = lists.first(young);
-        let in_table = collect::scattered_list(heap, first, set_len);
-        let gathered = if in_table {
-            dense::gather(
-                heap,
-                first,
-                set_len,
-                &mut scratch.candidates,
-                &mut scratch.subtract,
-            )
-        } else {
-            lists.take(young);
-            collect::gather_and_subtract(
-                heap,
-                first,
-                set_len,
-                generation,
-                &mut scratch.candidates,
-                &mut scratch.outside,
-            )
-        };
-        debug_assert_eq!(scratch.candidates.len(), set_len, "list length kept");
-        let candidates = scratch.candidates.len() as u64;
-        let mut scanned = candidates;
-        let mut zeroed = gathered.zeroed;
-        // Only a wrong reference count makes the table's subtraction fail: then nothing is
-        // taken for garbage.
-        let mut keep_set = false;
-        if in_table {
-            match dense::subtract_bucketed(&mut scratch.subtract) {
-                Some(z) => zeroed += z,
-                None => keep_set = true,
+        let candidates = self.counting.hooks().len(young);
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let (survivors, collected, scanned) = match self.passes {
+            Passes::Fast => self.collect_fast(heap, &mut scratch, generation, old, settled),
+            Passes::Plain => {
+                self.paths.record_plain();
+                plain::collect(&mut self.counting, heap, &mut scratch, young, old)
             }
-        }
-        // Candidates whose gc_refs stayed above zero are referred to from outside the set:
-        // the roots of `move_unreachable`. With none, nothing is reachable.
-        // Exact while every count is (a candidate's gc_refs never drops below zero).
-        debug_assert!(zeroed <= scratch.candidates.len());
-        let roots = scratch.candidates.len() - zeroed;
-        let reachable = if keep_set {
-            scratch.candidates.len()
-        } else if roots == 0 {
-            0
-        } else if in_table {
-            dense::mark_reachable(heap, &scratch.candidates, roots, &mut scratch.subtract)
-        } else {
-            collect::choose_region_order(heap, &scratch.candidates, &mut scratch.subtract);
-            collect::mark_reachable_by_region(
-                heap,
-                &scratch.candidates,
-                roots,
-                &mut scratch.stack,
-                &mut scratch.subtract,
-            )
-        };
-        let all_reachable = reachable == scratch.candidates.len();
-        if in_table {
-            dense::finish(
-                heap,
-                &scratch.candidates,
-                all_reachable,
-                &mut scratch.subtract,
-            );
-            if !all_reachable {
-                self.counting.hooks_mut().take(young);
-            }
-        }
-        let plain = layout::flags_of(gathered.shape_union)
-            & (FLAG_HAS_WEAKREFS | FLAG_IS_WEAKREF | FLAG_HAS_FINALIZER)
-            == 0
-            && heap.debug() & (DEBUG_COLLECTABLE | DEBUG_SAVEALL) == 0;
-        let (survivors, collected) = if all_reachable && in_table {
-            let restate = if young == old {
-                &scratch.candidates[settled..]
-            } else {
-                &scratch.candidates[..]
-            };
-            self.keep_in_place(heap, restate, young, old);
-            (scratch.candidates.len() as u64, 0)
-        } else if all_reachable {
-            self.keep_all(heap, &scratch, old)
-        } else if plain && roots == 0 && gathered.outside_complete {
-            self.free_closed_set(heap, &mut scratch)
-        } else if plain {
-            self.split_and_free(heap, &mut scratch, old)
-        } else {
-            self.split_then_delete(heap, &mut scratch, old, &mut scanned)
         };
         self.scratch = scratch;
         Region {
@@ -374,310 +269,210 @@ impl CycleGc {
         }
     }
 
-    /// Every candidate was found reachable (a full collection of a live heap): there is
-    /// nothing to split or free, so the candidates, in their order, are simply linked into
-    /// the older generation. Returns the survivors and no objects collected.
-    fn keep_all(&mut self, heap: &mut Heap, scratch: &Scratch, old: Generation) -> (u64, u64) {
-        debug_assert!(
-            scratch
-                .candidates
-                .iter()
-                .all(|&obj| heap.words(obj)[0] & REACHABLE != 0),
-            "every candidate is marked"
-        );
-        let lists = self.counting.hooks_mut();
-        lists.append_all(heap, old, &scratch.candidates);
-        (scratch.candidates.len() as u64, 0)
-    }
-
-    /// Every candidate of a set gathered in place ([`dense::gather`]) was found reachable:
-    /// `young`'s list, still linked in its order, becomes part of `old`, and `restate`, the
-    /// candidates whose state does not name `old` yet, are restated.
-    fn keep_in_place(
-        &mut self,
-        heap: &mut Heap,
-        restate: &[ObjRef],
-        young: Generation,
-        old: Generation,
-    ) {
-        let state = header::linked(old.index());
-        for &obj in restate {
-            heap.with_head_mut(obj, |w| w[0] = header::with_state(w[0], state));
+    /// The part of CPython's `gc_alloc` every variant shares: a tracked allocation bumps
+    /// count 0; returns whether a collection is due (count 0 past threshold 0, automatic
+    /// collection on, none running). Also a drain point of the to-free list.
+    #[inline]
+    pub(crate) fn count_allocation(&mut self, heap: &mut Heap, request: AllocRequest) -> bool {
+        // A drain point of the to-free list (compiled away without a budget).
+        self.counting.drain(heap);
+        if !tracked_request(request) {
+            return false;
         }
-        self.counting.hooks_mut().merge(heap, young, old);
+        let count = &mut self.counting.hooks_mut().count[0];
+        *count += 1;
+        *count > self.thresholds[0]
+            && self.thresholds[0] != 0
+            && heap.is_enabled()
+            && !self.collecting
     }
 
-    /// The whole set is garbage (no candidate has references from outside it), with no weak
-    /// reference, finalizer or debug flag to attend to: every candidate is freed, and the
-    /// references leaving the set, which the gather pass collected, are released after.
-    /// Returns no survivors and the objects collected.
-    fn free_closed_set(&mut self, heap: &mut Heap, scratch: &mut Scratch) -> (u64, u64) {
-        heap.free_all(&scratch.candidates);
-        let freed = scratch.candidates.len() as u64;
-        let lists = self.counting.hooks_mut();
-        lists.unreachable_freed = 0;
-        lists.unreachable_freed_now(freed);
-        self.counting.set_cascade_pauses(false);
-        self.counting.release_all(heap, scratch.outside.drain(..));
-        self.counting.set_cascade_pauses(true);
-        (0, freed)
+    /// Whether a collection is running (a variant's trigger must not start another).
+    pub(crate) fn is_collecting(&self) -> bool {
+        self.collecting
     }
 
-    /// `split` and `delete_garbage` in one pass, for a collection where no candidate has a
-    /// weak reference or a finalizer and no debug flag asks to see the garbage: nothing can
-    /// happen between finding the garbage and freeing it, so each candidate is kept or
-    /// freed as the pass reaches it. A candidate without the reachable mark is garbage
-    /// whether the pass has reached it yet or not (it has not, and reads as collecting
-    /// and unmarked; it has, and reads as free), so references between garbage objects are
-    /// dropped and only those leaving the garbage are released, after the pass, as in
-    /// [`CycleGc::delete_garbage`]. Returns the survivors and the objects collected.
-    fn split_and_free(
+    /// The generation lists and counts (for the variants that schedule differently).
+    pub(crate) fn lists(&self) -> &Lists {
+        self.counting.hooks()
+    }
+
+    /// The generation lists and counts, to move objects between them.
+    pub(crate) fn lists_mut(&mut self) -> &mut Lists {
+        self.counting.hooks_mut()
+    }
+
+    /// The trial deletion and end of a collection by the path [`policy`] chooses, over
+    /// the list of generation `generation` (the younger ones merged in; survivors go to
+    /// `old`, and when that is the same list its first `settled` objects already have its
+    /// state).
+    /// Returns the survivors, the objects collected and the objects scanned.
+    fn collect_fast(
         &mut self,
         heap: &mut Heap,
         scratch: &mut Scratch,
+        generation: usize,
         old: Generation,
-    ) -> (u64, u64) {
-        scratch.survivors.clear();
-        scratch.children.clear();
-        let mut freed = 0;
-        for &obj in &scratch.candidates {
-            let w = heap.words(obj);
-            let shape_word = w[0];
-            if shape_word & REACHABLE != 0 {
-                // Its mark is cleared when it is linked into the older generation.
-                scratch.survivors.push(obj);
-                continue;
+        settled: usize,
+    ) -> (u64, u64, u64) {
+        let young = Generation::of(generation);
+        let lists = self.counting.hooks_mut();
+        scratch.candidates.clear();
+        let set_len = lists.len(young) as usize;
+        let first = lists.first(young);
+        let gather = policy::choose_gather(region::scattered_list(heap, first, set_len));
+        let found = match gather {
+            Gather::Table => trial_deletion_in_table(heap, first, set_len, scratch),
+            Gather::Walk => {
+                lists.take(young);
+                trial_deletion_by_walk(heap, first, set_len, generation, scratch)
             }
-            let n = header::field_count(shape_word);
-            // Garbage not yet reached reads as collecting and unmarked.
-            queue_references_out(
-                heap,
-                &w[FIELDS..FIELDS + n],
-                |c0| header::state(c0) == COLLECTING && c0 & REACHABLE == 0,
-                &mut scratch.children,
-            );
-            heap.free(obj);
-            freed += 1;
+        };
+        let all_reachable = found.reachable == scratch.candidates.len();
+        if gather == Gather::Table && !all_reachable {
+            self.counting.hooks_mut().take(young);
         }
-        let lists = self.counting.hooks_mut();
-        // Linked before any release, so a cascade that frees a survivor finds it listed.
-        lists.append_all(heap, old, &scratch.survivors);
-        lists.unreachable_freed = 0;
-        lists.unreachable_freed_now(freed);
-        self.counting.set_cascade_pauses(false);
-        self.counting.release_all(heap, scratch.children.drain(..));
-        self.counting.set_cascade_pauses(true);
-        (scratch.survivors.len() as u64, freed)
-    }
+        let conditions = Conditions {
+            in_table: gather == Gather::Table,
+            all_reachable,
+            no_roots: found.roots == 0,
+            outside_known: found.gathered.outside_complete,
+            nothing_to_attend: layout::flags_of(found.gathered.shape_union)
+                & (FLAG_HAS_WEAKREFS | FLAG_IS_WEAKREF | FLAG_HAS_FINALIZER)
+                == 0
+                && heap.debug() & (DEBUG_COLLECTABLE | DEBUG_SAVEALL) == 0,
+        };
+        let path = policy::choose_path(conditions);
+        self.paths.record(gather, found.marking, path);
 
-    /// The general path: split the candidates, clear weak references, run finalizers and
-    /// re-check resurrection, then delete the garbage. Returns the survivors of the first
-    /// split and the objects collected; adds what the re-check scanned to `scanned`.
-    fn split_then_delete(
-        &mut self,
-        heap: &mut Heap,
-        scratch: &mut Scratch,
-        old: Generation,
-        scanned: &mut u64,
-    ) -> (u64, u64) {
-        let (survivors, special) = split(
+        let counting = &mut self.counting;
+        let mut scanned = scratch.candidates.len() as u64;
+        let (survivors, collected) = match path {
+            Path::KeepInPlace => {
+                let restate = if young == old {
+                    &scratch.candidates[settled..]
+                } else {
+                    &scratch.candidates[..]
+                };
+                finish::keep_in_place(counting, heap, restate, young, old);
+                (scratch.candidates.len() as u64, 0)
+            }
+            Path::KeepAll => finish::keep_all(counting, heap, scratch, old),
+            Path::FreeClosedSet => finish::free_closed_set(counting, heap, scratch),
+            Path::SplitAndFree => finish::split_and_free(counting, heap, scratch, old),
+            Path::SplitThenDelete => {
+                finish::split_then_delete(counting, heap, scratch, old, Passes::Fast, &mut scanned)
+            }
+        };
+        (survivors, collected, scanned)
+    }
+}
+
+/// What the trial deletion found.
+struct Found {
+    gathered: Gathered,
+    /// Candidates with references from outside the set.
+    roots: usize,
+    /// Candidates found reachable.
+    reachable: usize,
+    marking: Marking,
+}
+
+/// The trial deletion of a set gathered by one walk of its list from `first` (detached
+/// by the caller), gc_refs in the headers.
+fn trial_deletion_by_walk(
+    heap: &mut Heap,
+    first: Option<ObjRef>,
+    set_len: usize,
+    generation: usize,
+    scratch: &mut Scratch,
+) -> Found {
+    let gathered = walk::gather_and_subtract(
+        heap,
+        first,
+        set_len,
+        generation,
+        &mut scratch.candidates,
+        &mut scratch.outside,
+    );
+    debug_assert_eq!(scratch.candidates.len(), set_len, "list length kept");
+    // Candidates whose gc_refs stayed above zero are referred to from outside the set:
+    // the roots of `move_unreachable`. With none, nothing is reachable.
+    // Exact while every count is (a candidate's gc_refs never drops below zero).
+    debug_assert!(gathered.zeroed <= scratch.candidates.len());
+    let roots = scratch.candidates.len() - gathered.zeroed;
+    let (reachable, marking) = if roots == 0 {
+        (0, Marking::Skipped)
+    } else {
+        region::choose_region_order(heap, &scratch.candidates, &mut scratch.subtract);
+        let marking = if scratch.subtract.sort_by_region {
+            Marking::ByRegion
+        } else {
+            Marking::InOrder
+        };
+        let reachable = mark::mark_reachable_by_region(
             heap,
             &scratch.candidates,
-            &mut scratch.survivors,
-            &mut scratch.garbage,
+            roots,
+            &mut scratch.stack,
+            &mut scratch.subtract,
         );
-        self.counting
-            .hooks_mut()
-            .append_all(heap, old, &scratch.survivors);
-
-        if heap.debug() & DEBUG_COLLECTABLE != 0 {
-            for &obj in &scratch.garbage {
-                eprintln!("gc: collectable {obj}");
-            }
-        }
-        if special & (FLAG_HAS_WEAKREFS | FLAG_IS_WEAKREF) != 0 {
-            clear_weakrefs(heap, &scratch.garbage);
-        }
-        if special & FLAG_HAS_FINALIZER != 0 && self.finalize(heap, &scratch.garbage) {
-            // A finalizer resurrected something: redo the analysis over the garbage; what is
-            // reachable again now survives with everything it reaches.
-            let garbage = std::mem::take(&mut scratch.garbage);
-            let zeroed = collect::mark_candidates(heap, &garbage)
-                + collect::subtract_refs(heap, &garbage, &mut scratch.subtract);
-            debug_assert!(zeroed <= garbage.len());
-            *scanned += garbage.len() as u64;
-            collect::mark_reachable_by_region(
-                heap,
-                &garbage,
-                garbage.len() - zeroed,
-                &mut scratch.stack,
-                &mut scratch.subtract,
-            );
-            split(heap, &garbage, &mut scratch.survivors, &mut scratch.garbage);
-            self.counting
-                .hooks_mut()
-                .append_all(heap, old, &scratch.survivors);
-        }
-
-        let collected = scratch.garbage.len() as u64;
-        self.delete_garbage(heap, scratch, old);
-        (survivors, collected)
-    }
-
-    /// Runs the pending finalizers of the garbage, in order (PEP 442: once per object, the
-    /// heap's finalized flag persists). Returns whether any resurrected its object.
-    fn finalize(&mut self, heap: &mut Heap, garbage: &[ObjRef]) -> bool {
-        let mut resurrected = false;
-        for &obj in garbage {
-            if !heap.has_pending_finalizer(obj) {
-                continue;
-            }
-            if let Some(slot) = heap.run_finalizer(obj) {
-                if let Ok(old) = heap.replace_slot(slot, Some(obj)) {
-                    self.counting.retain(heap, obj);
-                    if let Some(old) = old {
-                        self.counting.release(heap, old);
-                    }
-                    resurrected = true;
-                }
-            }
-        }
-        resurrected
-    }
-
-    /// CPython's `delete_garbage`: the garbage dies (or, under DEBUG_SAVEALL, is appended to
-    /// `gc.garbage`, a counted reference). Whatever is still alive afterwards moves to the
-    /// older generation.
-    ///
-    /// CPython clears each object's fields and lets counting free the set one object at a
-    /// time. Everything left in the garbage dies here (finalizers have run and resurrection
-    /// was re-checked, and no object outside the set refers into it), so the end state is the
-    /// same when references between garbage objects are simply dropped, both ends dying, and
-    /// only references leaving the set are released through counting, after the set is
-    /// freed. Each garbage object then costs one look-up and a free, instead of a decrement,
-    /// a queueing and a free through the cascade; the same objects die and the same counts
-    /// are reported.
-    fn delete_garbage(&mut self, heap: &mut Heap, scratch: &mut Scratch, old: Generation) {
-        let save_all = heap.debug() & DEBUG_SAVEALL != 0;
-        self.counting.hooks_mut().unreachable_freed = 0;
-        self.counting.set_cascade_pauses(false);
-        scratch.children.clear();
-        if save_all {
-            for &obj in &scratch.garbage {
-                if heap.check(obj).is_ok() {
-                    heap.push_garbage(obj);
-                    self.counting.retain(heap, obj);
-                }
-            }
-        } else {
-            let mut freed = 0;
-            for &obj in &scratch.garbage {
-                // One look-up: the allocated test and the read of the fields.
-                let Some(w) = heap.try_words(obj) else {
-                    continue;
-                };
-                let Some(&shape_word) = w.first() else {
-                    continue;
-                };
-                if layout::flags_of(shape_word) & FLAG_ALLOCATED == 0 {
-                    continue;
-                }
-                debug_assert_eq!(header::state(shape_word), UNREACHABLE);
-                let n = header::field_count(shape_word);
-                queue_references_out(
-                    heap,
-                    &w[FIELDS..FIELDS + n],
-                    |c0| header::state(c0) == UNREACHABLE,
-                    &mut scratch.children,
-                );
-                heap.free(obj);
-                freed += 1;
-            }
-            // What `on_free` does for each object found unreachable, for all of them at once.
-            self.counting.hooks_mut().unreachable_freed_now(freed);
-        }
-        self.counting.release_all(heap, scratch.children.drain(..));
-        self.counting.set_cascade_pauses(true);
-        let lists = self.counting.hooks_mut();
-        if lists.unreachable_freed < scratch.garbage.len() as u64 {
-            for &obj in &scratch.garbage {
-                if heap.check(obj).is_ok() && header::state(heap.words(obj)[0]) == UNREACHABLE {
-                    lists.append(heap, old, obj);
-                }
-            }
-        }
-        scratch.garbage.clear();
+        (reachable, marking)
+    };
+    Found {
+        gathered,
+        roots,
+        reachable,
+        marking,
     }
 }
 
-/// Queues onto `out` each referent in `fields` that outlives the garbage being freed: one
-/// that is allocated and whose shape word `is_garbage` does not claim. A referent that is
-/// garbage dies with the referrer, or was freed already (its cell reads as free, or its
-/// memory is gone), so its count does not matter.
-#[inline(always)]
-fn queue_references_out(
-    heap: &Heap,
-    fields: &[u32],
-    is_garbage: impl Fn(u32) -> bool,
-    out: &mut Vec<ObjRef>,
-) {
-    for &raw in fields {
-        if let Some(child) = ObjRef::from_raw(raw) {
-            match allocated_shape_word(heap, child) {
-                Some(w0) if !is_garbage(w0) => out.push(child),
-                _ => {}
-            }
-        }
-    }
-}
-
-/// The shape word of `obj` if it is an allocated object (a cheap check that never panics,
-/// for references into a set being freed).
-#[inline]
-fn allocated_shape_word(heap: &Heap, obj: ObjRef) -> Option<u32> {
-    let w0 = *heap.try_words(obj)?.first()?;
-    (layout::flags_of(w0) & FLAG_ALLOCATED != 0).then_some(w0)
-}
-
-/// Splits candidates into `survivors` (reachable mark cleared) and `garbage` (state
-/// unreachable), both in candidate order. Returns the survivor count and the union of the garbage's weakref/finalizer flags.
-fn split(
+/// The trial deletion of a large scattered set, gc_refs in the table, its list from
+/// `first` left linked ([`dense`]). Leaves each candidate's state as the finishing paths
+/// read it unless every candidate is reachable.
+fn trial_deletion_in_table(
     heap: &mut Heap,
-    candidates: &[ObjRef],
-    survivors: &mut Vec<ObjRef>,
-    garbage: &mut Vec<ObjRef>,
-) -> (u64, u16) {
-    survivors.clear();
-    garbage.clear();
-    let mut special = 0u32;
-    for &obj in candidates {
-        let w = heap.words_mut(obj);
-        if w[0] & REACHABLE != 0 {
-            w[0] &= !REACHABLE;
-            survivors.push(obj);
-        } else {
-            w[0] = header::with_state(w[0], UNREACHABLE);
-            special |= w[0];
-            garbage.push(obj);
+    first: Option<ObjRef>,
+    set_len: usize,
+    scratch: &mut Scratch,
+) -> Found {
+    let gathered = dense::gather(
+        heap,
+        first,
+        set_len,
+        &mut scratch.candidates,
+        &mut scratch.subtract,
+    );
+    debug_assert_eq!(scratch.candidates.len(), set_len, "list length kept");
+    let candidates = scratch.candidates.len();
+    // Only a wrong reference count makes the table's subtraction fail: then nothing is
+    // taken for garbage.
+    let (roots, reachable, marking) = match dense::subtract_bucketed(&mut scratch.subtract) {
+        None => (candidates, candidates, Marking::Skipped),
+        Some(zeroed) => {
+            let zeroed = gathered.zeroed + zeroed;
+            debug_assert!(zeroed <= candidates);
+            let roots = candidates - zeroed;
+            if roots == 0 {
+                (0, 0, Marking::Skipped)
+            } else {
+                let reachable =
+                    dense::mark_reachable(heap, &scratch.candidates, roots, &mut scratch.subtract);
+                (roots, reachable, Marking::InTable)
+            }
         }
-    }
-    (survivors.len() as u64, gc_core::layout::flags_of(special))
-}
-
-/// CPython's `handle_weakrefs`: weak references that are garbage are cleared, and so are
-/// weak references to garbage; a callback is queued only for a weak reference that is not
-/// itself garbage. All of this happens before any finalizer runs.
-fn clear_weakrefs(heap: &mut Heap, garbage: &[ObjRef]) {
-    for &obj in garbage {
-        let flags = heap.flags(obj);
-        if flags & FLAG_IS_WEAKREF != 0 {
-            heap.clear_weakref(obj);
-        }
-        if flags & FLAG_HAS_WEAKREFS != 0 {
-            heap.clear_weakrefs(obj, |heap, w| {
-                header::state(heap.words(w)[0]) != UNREACHABLE
-            });
-        }
+    };
+    dense::finish(
+        heap,
+        &scratch.candidates,
+        reachable == candidates,
+        &mut scratch.subtract,
+    );
+    Found {
+        gathered,
+        roots,
+        reachable,
+        marking,
     }
 }
 

@@ -2,7 +2,7 @@
 //!
 //! In a large set whose references are scattered (a random graph), `subtract_refs` and
 //! `move_unreachable` each touch the referent of every reference: the region buckets of
-//! [`crate::collect`] keep those touches inside 2 MiB of heap at a time, but each one still
+//! [`crate::region`] keep those touches inside 2 MiB of heap at a time, but each one still
 //! loads a 64-byte line of objects for four bytes of gc_refs. So such a set keeps gc_refs in
 //! a table indexed by reference, one `u32` per 16-byte granule (and one per large object):
 //! a region's entries are 512 KiB, which stay in the L2 cache while its bucket streams by.
@@ -21,8 +21,11 @@
 
 use gc_core::{Heap, ObjRef};
 
-use crate::collect::{self, Gathered, SubtractScratch, REGIONS};
+use crate::fields::head_of;
 use crate::header::{self, COLLECTING, COUNT, NEXT, REACHABLE};
+use crate::mark::mark_levels;
+use crate::region::{push_by_region, SubtractScratch, REGIONS};
+use crate::walk::{list_next, Gathered};
 
 /// The table (kept between collections for its capacity; all zero between them).
 #[derive(Debug, Default)]
@@ -121,13 +124,13 @@ pub fn gather(
     let mut at = first;
     while let Some(obj) = at {
         let (w0, count, next, head) =
-            heap.with_head(obj, |w| (w[0], w[COUNT], w[NEXT], collect::head_of(w)));
+            heap.with_head(obj, |w| (w[0], w[COUNT], w[NEXT], head_of(w)));
         shape_union |= w0;
         zeroed += usize::from(count == 0);
         table.enter(obj, count);
         out.push(obj);
-        collect::push_by_region(heap, obj, head, buckets);
-        at = collect::list_next(next);
+        push_by_region(heap, obj, head, buckets);
+        at = list_next(next);
     }
     Gathered {
         shape_union,
@@ -171,7 +174,7 @@ pub fn subtract_bucketed(scratch: &mut SubtractScratch) -> Option<usize> {
 /// `move_unreachable` for a set in the table: marks every candidate reachable from one of
 /// the `roots` (candidates with gc_refs > 0) and returns how many it marked. Breadth first:
 /// a level of many objects has its references sorted by region, as
-/// [`collect::mark_reachable_by_region`] does, and a level of few (though maybe with many
+/// [`crate::mark::mark_reachable_by_region`] does, and a level of few (though maybe with many
 /// references: the arrays holding a graph's nodes) is checked as it is read.
 pub fn mark_reachable(
     heap: &mut Heap,
@@ -188,7 +191,7 @@ pub fn mark_reachable(
             scratch.frontier.push(obj);
         }
     }
-    collect::mark_levels(heap, candidates.len(), scratch, |_, table, child| {
+    mark_levels(heap, candidates.len(), scratch, |_, table, child| {
         table.mark(child)
     })
 }

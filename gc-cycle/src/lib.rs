@@ -19,24 +19,41 @@
 //! freeing it, so one pass does both. Every pass uses explicit work lists.
 //! The results (which objects, how many, in which order finalizers run, when collections
 //! trigger) follow CPython 3.11/3.12; the passes differ only in bookkeeping that CPython's
-//! results do not depend on (see [`collect`], and [`dense`] for large sets whose
-//! references are scattered, whose gc_refs go in a table beside the heap).
+//! results do not depend on (see [`mark`], and [`dense`] for large sets whose references
+//! are scattered, whose gc_refs go in a table beside the heap).
+//!
+//! Which path a collection takes is decided in one place, [`policy`]; the passes are a
+//! module each: [`walk`] (`update_refs` and `subtract_refs` in one walk), [`dense`] (the
+//! same in a table), [`subtract`] (the two over a vector), [`mark`] (`move_unreachable`),
+//! [`finish`] (the paths that end a collection, and CPython's `handle_weakrefs`,
+//! `finalize` and `delete_garbage`). [`plain`] is CPython's plain path with none of the
+//! fast ones, collector `cycle-plain`, against which the others are tested.
 #![forbid(unsafe_code)]
 
 mod bounded;
-pub mod collect;
 mod collector;
 pub mod dense;
+pub mod fields;
+pub mod finish;
 mod free_threaded;
 mod header;
 mod incremental;
 mod lists;
+pub mod mark;
+pub mod plain;
+pub mod policy;
 mod preset;
 mod preset313;
+mod preset_plain;
+pub mod region;
+pub mod subtract;
+pub mod walk;
 
 pub use bounded::BoundedCycleGc;
 pub use collector::CycleGc;
 pub use free_threaded::FreeThreadedCycleGc;
 pub use incremental::{IncrementalCycleGc, IncrementalStats, THRESHOLDS_314};
 pub use lists::Generation;
+pub use policy::{Gather, Marking, Passes, Path, PathCounts};
 pub use preset313::CycleGc313;
+pub use preset_plain::CyclePlain;

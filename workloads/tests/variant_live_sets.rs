@@ -1,4 +1,4 @@
-//! Every variant of CPython's collector (`cycle-313`, `cycle-bounded`, `cycle-314`,
+//! Every variant of CPython's collector (`cycle-313`, `cycle-plain`, `cycle-bounded`, `cycle-314`,
 //! `cycle-ft`) leaves, after a final full collection, exactly the live set `cycle` leaves,
 //! on every workload: the same objects (compared as a graph, since addresses depend on
 //! what was freed when), nothing unreachable kept.
@@ -130,6 +130,7 @@ fn every_cycle_variant_leaves_cycles_live_set_on_every_workload() {
         incremental.scavenges += s.scavenges;
         let variants = [
             ("cycle-313", live_set::<gc_cycle::CycleGc313>(&w, LOW).0),
+            ("cycle-plain", live_set::<gc_cycle::CyclePlain>(&w, LOW).0),
             (
                 "cycle-bounded",
                 live_set::<gc_cycle::BoundedCycleGc>(&w, LOW).0,

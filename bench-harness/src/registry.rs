@@ -92,6 +92,8 @@ pub fn registry() -> Registry {
     reg.add::<gc_cycle::CycleGc>();
     reg.add::<gc_cycle::CycleGc313>();
     reg.add::<gc_cycle::CyclePlain>();
+    reg.add::<gc_cycle::IncrementalCycleGc>();
+    reg.add::<gc_cycle::FreeThreadedCycleGc>();
     reg.add::<gc_refcount::BoundedRefCount>();
     reg.add::<gc_cycle::BoundedCycleGc>();
     reg.add::<gc_refcount::RcBacon>();

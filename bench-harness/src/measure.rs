@@ -194,6 +194,13 @@ pub fn measure<C: Collector + Default>(
         Err(e) => row.fail(format_args!("oracle: {e}")),
     }
     row.peak_rss_bytes = peak_rss_bytes();
+    // Untimed, after everything the clock saw (the replay's memory is not in the RSS).
+    if row.is_ok() {
+        if let Some(l) = crate::lateness::measure::<C>(workload, seed, heap_limit) {
+            row.unreachable_mean_bytes = Some(l.mean_bytes);
+            row.unreachable_peak_bytes = Some(l.peak_bytes);
+        }
+    }
     RunOutcome {
         row,
         pauses,

@@ -67,6 +67,13 @@ pub struct RunRow {
     pub peak_rss_bytes: Option<u64>,
     /// Objects the collector scanned: a noise-free work count.
     pub objects_scanned: Option<u64>,
+    /// Mean bytes held by unreachable objects (heap in use minus live bytes) over the run,
+    /// measured in an untimed replay (see `lateness`).
+    #[serde(default)]
+    pub unreachable_mean_bytes: Option<u64>,
+    /// Peak bytes held by unreachable objects over the run.
+    #[serde(default)]
+    pub unreachable_peak_bytes: Option<u64>,
     /// Wall time over the lowest distilled cost (wall - GC) of any collector on the same
     /// workload, parameters, seed and heap multiple (lower-bound overhead, LBO).
     pub lbo: Option<f64>,

@@ -100,6 +100,10 @@ enum Command {
         /// paths in GCLAB_PYTHONS, else python3].
         #[arg(long = "python", value_name = "PATH")]
         pythons: Vec<PathBuf>,
+        /// Print only the workload table of the README (markdown), generated from the
+        /// workloads' declarations.
+        #[arg(long)]
+        markdown: bool,
     },
     /// Run every collector x workload combination, each run in its own child process.
     Run {
@@ -303,8 +307,13 @@ fn list(registry: &Registry, pythons: &[PathBuf]) -> Result<String, CliError> {
     for w in workloads::catalog() {
         out.push_str(&format!("  {:<16} {}\n", w.name, w.description));
         for p in &w.params {
+            let allowed = if p.allowed.is_empty() {
+                String::new()
+            } else {
+                format!(" (in {})", p.allowed)
+            };
             out.push_str(&format!(
-                "      {:<18} = {:<10} {}\n",
+                "      {:<18} = {:<10} {}{allowed}\n",
                 p.name, p.default, p.doc
             ));
         }
@@ -702,7 +711,11 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> Result<(), CliE
     };
     let registry = registry();
     match cli.command {
-        Command::List { pythons } => {
+        Command::List { markdown: true, .. } => {
+            out(&workloads::catalog_table());
+            Ok(())
+        }
+        Command::List { pythons, .. } => {
             out(&list(&registry, &pythons)?);
             Ok(())
         }

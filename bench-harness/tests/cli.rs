@@ -85,6 +85,10 @@ fn unknown_parameter_and_bad_value() {
         &["seed-cycles.pairs"],
     );
     assert_usage_error(
+        &["run", "--quick", "--set", "binary-trees.stretch_depth=30"],
+        &["binary-trees.stretch_depth: 30 is outside 1..=26"],
+    );
+    assert_usage_error(
         &["run", "--quick", "--set", "pairs=1"],
         &["workload.param=value"],
     );

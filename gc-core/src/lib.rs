@@ -14,7 +14,8 @@
 //! ([`GcControl`]). Every pause is an event ([`events`]) the harness times; weak references
 //! and finalizers are data, reported as [`Notice`]s; the [`oracle`] recomputes reachability
 //! independently to check any collector, and the conformance kit (feature `conformance`)
-//! runs the whole contract against a collector with one macro call.
+//! runs the whole contract against a collector with one macro call. Workloads and collectors
+//! declare their parameters once with [`declare_params!`] ([`params`]).
 #![forbid(unsafe_code)]
 // Documentation examples, the README's included, compile without a warning.
 #![doc(test(attr(deny(warnings))))]
@@ -36,6 +37,7 @@ mod nogc;
 mod objref;
 mod objset;
 pub mod oracle;
+pub mod params;
 pub mod reclaim;
 mod runtime;
 pub mod weak;

@@ -1,38 +1,43 @@
 //! `binary-trees`: GCBench (Ellis, Kovac, Boehm), optionally with parent pointers.
 
 use gc_core::{GcResult, Mutator, Shape, Slot};
-use serde::{Deserialize, Serialize};
 
-use crate::params::{Params, Size};
 use crate::support::clear_all;
 use crate::Expectations;
+use gc_core::params::Invalid;
 
-/// GCBench: a stretch tree built and dropped, a long-lived tree and a long-lived array of
-/// doubles, then for depth d = `min_depth`, `min_depth`+2, ..., `max_depth`,
-/// NumIters(d) = 2 * TreeSize(`stretch_depth`) / TreeSize(d) trees built top-down (GCBench's
-/// `Populate`) and as many bottom-up (`MakeTree`), each dropped at once
-/// (TreeSize(d) = 2^(d+1) - 1). With `cyclic`, every node also points back to its parent, so
-/// every dropped tree is cyclic garbage (GCBench itself has no cycles).
-///
-/// Ends with the long-lived tree and the array still rooted. The seed is unused: GCBench is
-/// deterministic.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BinaryTrees {
-    /// Depth of the stretch tree (GCBench: 18); also sets NumIters.
-    pub stretch_depth: u32,
-    /// Depth of the long-lived tree (GCBench: 16).
-    pub long_lived_depth: u32,
-    /// Smallest depth of the short-lived trees (GCBench: 4).
-    pub min_depth: u32,
-    /// Largest depth of the short-lived trees (GCBench: 16).
-    pub max_depth: u32,
-    /// Doubles in the long-lived array (GCBench: 500,000; one large object).
-    pub array_size: u64,
-    /// Payload bytes per node (GCBench's two ints: 8).
-    pub payload: u32,
-    /// Every node also points back to its parent.
-    pub cyclic: bool,
+crate::workload! {
+    name: "binary-trees",
+    description: "GCBench: stretch tree, long-lived tree and array, short-lived trees built top-down \
+        and bottom-up; cyclic=true adds parent pointers (all garbage cyclic)",
+    /// GCBench: a stretch tree built and dropped, a long-lived tree and a long-lived array of
+    /// doubles, then for depth d = `min_depth`, `min_depth`+2, ..., `max_depth`,
+    /// NumIters(d) = 2 * TreeSize(`stretch_depth`) / TreeSize(d) trees built top-down (GCBench's
+    /// `Populate`) and as many bottom-up (`MakeTree`), each dropped at once
+    /// (TreeSize(d) = 2^(d+1) - 1). With `cyclic`, every node also points back to its parent, so
+    /// every dropped tree is cyclic garbage (GCBench itself has no cycles).
+    ///
+    /// Ends with the long-lived tree and the array still rooted. The seed is unused: GCBench is
+    /// deterministic.
+    pub struct BinaryTrees {
+        /// Depth of the stretch tree (GCBench: 18); NumIters(d) =
+        /// 2*TreeSize(stretch_depth)/TreeSize(d).
+        stretch_depth: u32 = 18, small 10, in 1..=26;
+        /// Depth of the tree kept alive for the whole run (GCBench: 16).
+        long_lived_depth: u32 = 16, small 8, in ..=26;
+        /// Smallest depth of the short-lived trees (GCBench: 4).
+        min_depth: u32 = 4, in 1..;
+        /// Largest depth of the short-lived trees, step 2 (GCBench: 16); from min_depth to
+        /// stretch_depth.
+        max_depth: u32 = 16, small 8;
+        /// Doubles in the long-lived array (GCBench: 500,000; one large object).
+        array_size: u64 = 500_000, small 1_000, in ..=1 << 27;
+        /// Payload bytes per node (GCBench's two ints: 8).
+        payload: u32 = 8, in ..=512;
+        /// Every node also points back to its parent (all garbage cyclic).
+        cyclic: bool = false;
+    }
+    check BinaryTrees::check_depths;
 }
 
 const LEFT: usize = 0;
@@ -44,84 +49,21 @@ fn tree_size(depth: u32) -> u64 {
     (1u64 << (depth + 1)) - 1
 }
 
-impl Params for BinaryTrees {
-    fn preset(size: Size) -> Self {
-        match size {
-            Size::Default => BinaryTrees {
-                stretch_depth: 18,
-                long_lived_depth: 16,
-                min_depth: 4,
-                max_depth: 16,
-                array_size: 500_000,
-                payload: 8,
-                cyclic: false,
-            },
-            Size::Small => BinaryTrees {
-                stretch_depth: 10,
-                long_lived_depth: 8,
-                min_depth: 4,
-                max_depth: 8,
-                array_size: 1_000,
-                payload: 8,
-                cyclic: false,
-            },
-        }
-    }
-
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            (
-                "stretch_depth",
-                "depth of the stretch tree; NumIters(d) = 2*TreeSize(stretch_depth)/TreeSize(d)",
-            ),
-            (
-                "long_lived_depth",
-                "depth of the tree kept alive for the whole run",
-            ),
-            ("min_depth", "smallest depth of the short-lived trees"),
-            (
-                "max_depth",
-                "largest depth of the short-lived trees (step 2)",
-            ),
-            (
-                "array_size",
-                "doubles in the long-lived array (one large object)",
-            ),
-            ("payload", "payload bytes per node"),
-            (
-                "cyclic",
-                "every node also points back to its parent (all garbage cyclic)",
-            ),
-        ]
-    }
-
-    fn validate(&self) -> Result<(), (&'static str, String)> {
-        if self.stretch_depth == 0 || self.stretch_depth > 26 {
-            return Err(("stretch_depth", "must be in 1..=26".into()));
-        }
-        if self.long_lived_depth > 26 {
-            return Err(("long_lived_depth", "must be at most 26".into()));
-        }
-        if self.min_depth == 0 {
-            return Err(("min_depth", "must be at least 1".into()));
-        }
+impl BinaryTrees {
+    /// `max_depth` lies between `min_depth` and `stretch_depth`.
+    fn check_depths(&self) -> Result<(), Invalid> {
         if self.max_depth < self.min_depth || self.max_depth > self.stretch_depth {
             return Err((
                 "max_depth",
-                "must be between min_depth and stretch_depth".into(),
+                format!(
+                    "{} is outside min_depth..=stretch_depth ({}..={})",
+                    self.max_depth, self.min_depth, self.stretch_depth
+                ),
             ));
-        }
-        if self.array_size > (1 << 27) {
-            return Err(("array_size", "at most 2^27 doubles (1 GiB)".into()));
-        }
-        if self.payload > 512 {
-            return Err(("payload", "at most 512 bytes".into()));
         }
         Ok(())
     }
-}
 
-impl BinaryTrees {
     fn depths(&self) -> impl Iterator<Item = u32> {
         (self.min_depth..=self.max_depth).step_by(2)
     }

@@ -2,32 +2,29 @@
 
 use gc_core::{GcResult, Mutator};
 
-use crate::params::{apply_overrides, param_info, Params, Size, WorkloadError, WorkloadInfo};
+use crate::params::{Described, Size, WorkloadError, WorkloadInfo};
 use crate::{
     BinaryTrees, DllChurn, Expectations, Finalizers, GcCollect, GcTraversal, Generational,
     LargeObjects, RandomGraph, SeedCycles, WeakCache,
 };
 
-/// Generates the enum, the catalogue and the dispatch from one list, so adding a workload
-/// is one line here plus its module.
+/// Generates the enum, the catalogue and the dispatch from one list of parameter types
+/// (each declared with [`workload!`](crate::workload), which gives its name and
+/// description), so adding a workload is one line here plus its module.
 macro_rules! workloads {
-    ($( $variant:ident($ty:ty) = $name:literal : $description:literal; )*) => {
+    ($( $variant:ident ),* $(,)?) => {
         /// A workload with its parameters parsed: what the harness runs.
         #[derive(Clone, Debug, PartialEq)]
         pub enum Workload {
             $(
-                #[doc = concat!("`", $name, "`.")]
-                $variant($ty),
+                #[doc = concat!("[`", stringify!($variant), "`].")]
+                $variant($variant),
             )*
         }
 
         /// Every workload's name, description and parameters, in a stable order.
         pub fn catalog() -> Vec<WorkloadInfo> {
-            vec![$(WorkloadInfo {
-                name: $name,
-                description: $description,
-                params: param_info::<$ty>(),
-            }),*]
+            vec![$($variant::workload_info()),*]
         }
 
         impl Workload {
@@ -37,28 +34,30 @@ macro_rules! workloads {
                 size: Size,
                 overrides: &[(String, String)],
             ) -> Result<Workload, WorkloadError> {
-                match name {
-                    $($name => Ok(Workload::$variant(apply_overrides(name, size, overrides)?)),)*
-                    _ => Err(WorkloadError::UnknownWorkload {
+                $(
+                    if name == $variant::NAME {
+                        return Ok(Workload::$variant($variant::parse(size, overrides)?));
+                    }
+                )*
+                Err(WorkloadError::UnknownWorkload {
                         name: name.to_string(),
                         valid: catalog()
                             .iter()
                             .map(|w| w.name)
                             .collect::<Vec<_>>()
                             .join(", "),
-                    }),
-                }
+                })
             }
 
             /// Every workload at a size preset, in catalogue order.
             pub fn all(size: Size) -> Vec<Workload> {
-                vec![$(Workload::$variant(<$ty>::preset(size))),*]
+                vec![$(Workload::$variant($variant::preset(size))),*]
             }
 
             /// The workload's name.
             pub fn name(&self) -> &'static str {
                 match self {
-                    $(Workload::$variant(_) => $name,)*
+                    $(Workload::$variant(_) => $variant::NAME,)*
                 }
             }
 
@@ -88,33 +87,34 @@ macro_rules! workloads {
 }
 
 workloads! {
-    SeedCycles(SeedCycles) = "seed-cycles":
-        "N pairs of objects referencing each other, every outside reference dropped \
-         (the seed text's example at scale): pure cyclic garbage";
-    BinaryTrees(BinaryTrees) = "binary-trees":
-        "GCBench: stretch tree, long-lived tree and array, short-lived trees built top-down \
-         and bottom-up; cyclic=true adds parent pointers (all garbage cyclic)";
-    DllChurn(DllChurn) = "dll-churn":
-        "doubly linked lists built and dropped (every list one big cycle), every k-th kept \
-         alive for a while";
-    RandomGraph(RandomGraph) = "random-graph":
-        "a live random graph (immortal cyclic core plus groups) mutated in place: groups \
-         replaced, edges rewired, a fraction of dying groups cyclic";
-    Generational(Generational) = "generational":
-        "a stream of short-lived objects, a few promoted into a long-lived table; \
-         violate=true makes them die middle-aged";
-    WeakCache(WeakCache) = "weak-cache":
-        "a WeakValueDictionary-style cache: values held only weakly, upgrades, callbacks, \
-         a churning strongly-held working set";
-    Finalizers(Finalizers) = "finalizers":
-        "objects with finalizers (acyclic chains and finalizable rings), some resurrecting \
-         themselves once; phases end with gc.collect()";
-    LargeObjects(LargeObjects) = "large-objects":
-        "a mix of small objects and objects over 512 bytes (the system-allocator path), \
-         some large ones arrays of references";
-    GcTraversal(GcTraversal) = "gc-traversal":
-        "pyperformance gc_traversal: 1000 nested lists (~500k edges), collections that free \
-         nothing";
-    GcCollect(GcCollect) = "gc-collect":
-        "pyperformance gc_collect: 100 rings of 21 nodes per round, freed by one collection";
+    SeedCycles,
+    BinaryTrees,
+    DllChurn,
+    RandomGraph,
+    Generational,
+    WeakCache,
+    Finalizers,
+    LargeObjects,
+    GcTraversal,
+    GcCollect,
+}
+
+/// The catalogue as the README's markdown table: name, parameters with their defaults, and
+/// description. `gclab list --markdown` prints it and a test keeps the README equal to it.
+pub fn catalog_table() -> String {
+    let mut out = String::from("| name | parameters (defaults) | what it does |\n|---|---|---|\n");
+    for w in catalog() {
+        let params: Vec<String> = w
+            .params
+            .iter()
+            .map(|p| format!("{}={}", p.name, p.default))
+            .collect();
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            w.name,
+            params.join(", "),
+            w.description
+        ));
+    }
+    out
 }

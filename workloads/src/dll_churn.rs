@@ -2,92 +2,37 @@
 
 use gc_core::{GcResult, Mutator, Shape, Slot};
 use rand::{Rng, RngCore};
-use serde::{Deserialize, Serialize};
 
-use crate::params::{Params, Size};
 use crate::support::{clear_all, rng};
 use crate::Expectations;
 
-/// `lists` doubly linked lists of `length` nodes are built one after another and dropped:
-/// every list is one big strongly connected cycle, so plain reference counting leaks all of
-/// them. Every `keep_every`-th list is instead kept in a ring of `keep_window` places and
-/// dies only when a later kept list takes its place. The list is held through a node the
-/// seed picks (a reference into its middle, not necessarily the head); payloads are random.
-///
-/// Ends with the ring and the last `keep_window` kept lists still rooted.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DllChurn {
-    /// Lists built.
-    pub lists: u64,
-    /// Nodes per list.
-    pub length: u64,
-    /// Every this-many-th list is kept (0: none).
-    pub keep_every: u64,
-    /// Places in the ring of kept lists.
-    pub keep_window: u64,
-    /// Payload bytes per node.
-    pub payload: u32,
+crate::workload! {
+    name: "dll-churn",
+    description: "doubly linked lists built and dropped (every list one big cycle), every k-th kept \
+        alive for a while",
+    /// `lists` doubly linked lists of `length` nodes are built one after another and dropped:
+    /// every list is one big strongly connected cycle, so plain reference counting leaks all of
+    /// them. Every `keep_every`-th list is instead kept in a ring of `keep_window` places and
+    /// dies only when a later kept list takes its place. The list is held through a node the
+    /// seed picks (a reference into its middle, not necessarily the head); payloads are random.
+    ///
+    /// Ends with the ring and the last `keep_window` kept lists still rooted.
+    pub struct DllChurn {
+        /// Doubly linked lists built and dropped.
+        lists: u64 = 20_000, small 200;
+        /// Nodes per list (a list of one node has no cycle).
+        length: u64 = 100, small 20, in 2..;
+        /// Every this-many-th list is kept for a while (0: none).
+        keep_every: u64 = 10;
+        /// Kept lists alive at once (a ring; a new one evicts the oldest).
+        keep_window: u64 = 50, small 5, in 1..=Shape::MAX_FIELDS as u64;
+        /// Payload bytes per node.
+        payload: u32 = 8, in ..=512;
+    }
 }
 
 const PREV: usize = 0;
 const NEXT: usize = 1;
-
-impl Params for DllChurn {
-    fn preset(size: Size) -> Self {
-        match size {
-            Size::Default => DllChurn {
-                lists: 20_000,
-                length: 100,
-                keep_every: 10,
-                keep_window: 50,
-                payload: 8,
-            },
-            Size::Small => DllChurn {
-                lists: 200,
-                length: 20,
-                keep_every: 10,
-                keep_window: 5,
-                payload: 8,
-            },
-        }
-    }
-
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("lists", "doubly linked lists built and dropped"),
-            ("length", "nodes per list"),
-            (
-                "keep_every",
-                "every this-many-th list is kept for a while (0: none)",
-            ),
-            (
-                "keep_window",
-                "kept lists alive at once (a ring; a new one evicts the oldest)",
-            ),
-            ("payload", "payload bytes per node"),
-        ]
-    }
-
-    fn validate(&self) -> Result<(), (&'static str, String)> {
-        if self.length < 2 {
-            return Err((
-                "length",
-                "must be at least 2 (a list of one node has no cycle)".into(),
-            ));
-        }
-        if self.keep_window == 0 || self.keep_window > gc_core::Shape::MAX_FIELDS as u64 {
-            return Err((
-                "keep_window",
-                format!("must be in 1..={}", Shape::MAX_FIELDS),
-            ));
-        }
-        if self.payload > 512 {
-            return Err(("payload", "at most 512 bytes".into()));
-        }
-        Ok(())
-    }
-}
 
 impl DllChurn {
     fn kept(&self, list: u64) -> bool {

@@ -3,46 +3,47 @@
 use gc_core::{Finalizer, GcResult, Mutator, Notice, Shape, Slot};
 use rand::seq::SliceRandom;
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 
-use crate::params::{Params, Size};
-use crate::support::{check_fraction, count_selected, rng, selected};
+use crate::support::{count_selected, rng, selected};
 use crate::Expectations;
 
-/// `units` units of `unit_size` objects, built and dropped in phases of `phase_units`. A
-/// unit is a chain whose head has a finalizer; a `cyclic_fraction` of the units close the
-/// chain into a ring, and then every member has a finalizer too (finalizers in cyclic
-/// garbage, PEP 442's case). A `resurrect_fraction` of heads (picked by the seed) resurrect
-/// themselves, once, into a root slot of their own; the seed also picks the order in
-/// which a phase's units are dropped.
-///
-/// When a finalizer runs depends on the collector: reference counting runs an acyclic
-/// unit's at the moment it is dropped, a tracing collector at some later collection, NoGC
-/// never. So each phase ends the way a program that relies on finalizers would: with
-/// `gc.collect()` (after it, a complete collector has finalized every dead unit), then it
-/// drops every resurrection slot of the phase. Resurrected units are then garbage whose
-/// finalizers have run, whatever the collector; no resurrection slot is shared, so a late
-/// resurrection never overwrites anything. Only heads resurrect and nothing with a finalizer
-/// reaches another head, so reference counting never finalizes a head after its slot was
-/// dropped. The counts therefore do not depend on the collector's timing: a complete
-/// collector ends with nothing, plain reference counting with exactly the cyclic units.
-///
-/// Ends with everything dropped (live at end: 0).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Finalizers {
-    /// Units built.
-    pub units: u64,
-    /// Objects per unit (the head and its chain).
-    pub unit_size: u32,
-    /// Units per phase (each phase ends with a full collection).
-    pub phase_units: u32,
-    /// Fraction of units that are rings (cyclic garbage with finalizers).
-    pub cyclic_fraction: f64,
-    /// Fraction of heads whose finalizer resurrects them.
-    pub resurrect_fraction: f64,
-    /// Payload bytes per object.
-    pub payload: u32,
+crate::workload! {
+    name: "finalizers",
+    description: "objects with finalizers (acyclic chains and finalizable rings), some resurrecting \
+        themselves once; phases end with gc.collect()",
+    /// `units` units of `unit_size` objects, built and dropped in phases of `phase_units`. A
+    /// unit is a chain whose head has a finalizer; a `cyclic_fraction` of the units close the
+    /// chain into a ring, and then every member has a finalizer too (finalizers in cyclic
+    /// garbage, PEP 442's case). A `resurrect_fraction` of heads (picked by the seed) resurrect
+    /// themselves, once, into a root slot of their own; the seed also picks the order in
+    /// which a phase's units are dropped.
+    ///
+    /// When a finalizer runs depends on the collector: reference counting runs an acyclic
+    /// unit's at the moment it is dropped, a tracing collector at some later collection, NoGC
+    /// never. So each phase ends the way a program that relies on finalizers would: with
+    /// `gc.collect()` (after it, a complete collector has finalized every dead unit), then it
+    /// drops every resurrection slot of the phase. Resurrected units are then garbage whose
+    /// finalizers have run, whatever the collector; no resurrection slot is shared, so a late
+    /// resurrection never overwrites anything. Only heads resurrect and nothing with a finalizer
+    /// reaches another head, so reference counting never finalizes a head after its slot was
+    /// dropped. The counts therefore do not depend on the collector's timing: a complete
+    /// collector ends with nothing, plain reference counting with exactly the cyclic units.
+    ///
+    /// Ends with everything dropped (live at end: 0).
+    pub struct Finalizers {
+        /// Units built (a head with a finalizer plus its chain).
+        units: u64 = 1_000_000, small 2_000;
+        /// Objects per unit (the head and its chain).
+        unit_size: u32 = 4, in 1..;
+        /// Units per phase; each phase ends with gc.collect().
+        phase_units: u32 = 1_000, small 200, in 1..=1 << 20;
+        /// Fraction of units that are rings, every member finalizable.
+        cyclic_fraction: f64 = 0.3, in 0.0..=1.0;
+        /// Fraction of heads that resurrect themselves once.
+        resurrect_fraction: f64 = 0.1, in 0.0..=1.0;
+        /// Payload bytes per object.
+        payload: u32 = 16, in ..=512;
+    }
 }
 
 const SALT_CYCLIC: u64 = 0xf1a1_0001;
@@ -50,65 +51,6 @@ const NEXT: usize = 0;
 const A: Slot = 0;
 const B: Slot = 1;
 const FIRST_UNIT: Slot = 2;
-
-impl Params for Finalizers {
-    fn preset(size: Size) -> Self {
-        let base = Finalizers {
-            units: 1_000_000,
-            unit_size: 4,
-            phase_units: 1_000,
-            cyclic_fraction: 0.3,
-            resurrect_fraction: 0.1,
-            payload: 16,
-        };
-        match size {
-            Size::Default => base,
-            Size::Small => Finalizers {
-                units: 2_000,
-                phase_units: 200,
-                ..base
-            },
-        }
-    }
-
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            (
-                "units",
-                "units built (a head with a finalizer plus its chain)",
-            ),
-            ("unit_size", "objects per unit"),
-            (
-                "phase_units",
-                "units per phase; each phase ends with gc.collect()",
-            ),
-            (
-                "cyclic_fraction",
-                "fraction of units that are rings, every member finalizable",
-            ),
-            (
-                "resurrect_fraction",
-                "fraction of heads that resurrect themselves once",
-            ),
-            ("payload", "payload bytes per object"),
-        ]
-    }
-
-    fn validate(&self) -> Result<(), (&'static str, String)> {
-        check_fraction("cyclic_fraction", self.cyclic_fraction)?;
-        check_fraction("resurrect_fraction", self.resurrect_fraction)?;
-        if self.unit_size == 0 {
-            return Err(("unit_size", "must be at least 1".into()));
-        }
-        if self.phase_units == 0 || self.phase_units > 1 << 20 {
-            return Err(("phase_units", "must be in 1..=1048576".into()));
-        }
-        if self.payload > 512 {
-            return Err(("payload", "at most 512 bytes".into()));
-        }
-        Ok(())
-    }
-}
 
 impl Finalizers {
     /// Counts implied by the parameters.

@@ -1,62 +1,31 @@
 //! `gc-collect`: pyperformance's `gc_collect` benchmark.
 
 use gc_core::{GcResult, Mutator, Shape, Slot};
-use serde::{Deserialize, Serialize};
 
-use crate::params::{Params, Size};
 use crate::Expectations;
 
-/// pyperformance `gc_collect`: each of `loops` rounds collects, builds a list of `cycles`
-/// rings of `links` + 1 nodes (next and prev pointers), drops the list and collects once:
-/// that collection frees `cycles` x (`links` + 1) nodes of pure cyclic garbage. The seed is
-/// unused.
-///
-/// Ends with everything dropped (live at end: 0).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GcCollect {
-    /// Rounds (pyperformance's loops).
-    pub loops: u64,
-    /// Rings per round (pyperformance: 100).
-    pub cycles: u32,
-    /// Nodes per ring after the first (pyperformance: 20, so 21-node rings).
-    pub links: u32,
+crate::workload! {
+    name: "gc-collect",
+    description: "pyperformance gc_collect: 100 rings of 21 nodes per round, freed by one \
+        collection",
+    /// pyperformance `gc_collect`: each of `loops` rounds collects, builds a list of `cycles`
+    /// rings of `links` + 1 nodes (next and prev pointers), drops the list and collects once:
+    /// that collection frees `cycles` x (`links` + 1) nodes of pure cyclic garbage. The seed is
+    /// unused.
+    ///
+    /// Ends with everything dropped (live at end: 0).
+    pub struct GcCollect {
+        /// Rounds, each ending with one collection (pyperformance's loops).
+        loops: u64 = 2_000, small 5;
+        /// Rings built per round (pyperformance: 100).
+        cycles: u32 = 100, in ..=Shape::MAX_FIELDS;
+        /// Nodes per ring after the first (pyperformance: 20, so 21-node rings).
+        links: u32 = 20;
+    }
 }
 
 const NEXT: usize = 0;
 const PREV: usize = 1;
-
-impl Params for GcCollect {
-    fn preset(size: Size) -> Self {
-        match size {
-            Size::Default => GcCollect {
-                loops: 2_000,
-                cycles: 100,
-                links: 20,
-            },
-            Size::Small => GcCollect {
-                loops: 5,
-                cycles: 100,
-                links: 20,
-            },
-        }
-    }
-
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("loops", "rounds, each ending with one collection"),
-            ("cycles", "rings built per round"),
-            ("links", "nodes per ring after the first"),
-        ]
-    }
-
-    fn validate(&self) -> Result<(), (&'static str, String)> {
-        if self.cycles > Shape::MAX_FIELDS {
-            return Err(("cycles", format!("at most {}", Shape::MAX_FIELDS)));
-        }
-        Ok(())
-    }
-}
 
 impl GcCollect {
     /// Counts implied by the parameters.

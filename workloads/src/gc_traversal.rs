@@ -1,57 +1,23 @@
 //! `gc-traversal`: pyperformance's `gc_traversal` benchmark.
 
 use gc_core::{GcResult, Mutator, Shape, Slot};
-use serde::{Deserialize, Serialize};
 
-use crate::params::{Params, Size};
 use crate::Expectations;
 
-/// pyperformance `gc_traversal`: `levels` nested lists, list n holding n references to list
-/// n - 1 (1000 levels: 499,500 edges), then `collections` full collections that free
-/// nothing: pure traversal cost. The seed is unused.
-///
-/// Ends with the outermost list (and so every list of levels 0..`levels`) still rooted.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GcTraversal {
-    /// Nested lists.
-    pub levels: u32,
-    /// Full collections over the structure.
-    pub collections: u32,
-}
-
-impl Params for GcTraversal {
-    fn preset(size: Size) -> Self {
-        match size {
-            Size::Default => GcTraversal {
-                levels: 1_000,
-                collections: 300,
-            },
-            Size::Small => GcTraversal {
-                levels: 100,
-                collections: 3,
-            },
-        }
-    }
-
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            (
-                "levels",
-                "nested lists; list n holds n references to list n-1",
-            ),
-            (
-                "collections",
-                "full collections that traverse the structure and free nothing",
-            ),
-        ]
-    }
-
-    fn validate(&self) -> Result<(), (&'static str, String)> {
-        if self.levels > Shape::MAX_FIELDS + 1 {
-            return Err(("levels", format!("at most {}", Shape::MAX_FIELDS + 1)));
-        }
-        Ok(())
+crate::workload! {
+    name: "gc-traversal",
+    description: "pyperformance gc_traversal: 1000 nested lists (~500k edges), collections that free \
+        nothing",
+    /// pyperformance `gc_traversal`: `levels` nested lists, list n holding n references to list
+    /// n - 1 (1000 levels: 499,500 edges), then `collections` full collections that free
+    /// nothing: pure traversal cost. The seed is unused.
+    ///
+    /// Ends with the outermost list (and so every list of levels 0..`levels`) still rooted.
+    pub struct GcTraversal {
+        /// Nested lists; list n holds n references to list n-1.
+        levels: u32 = 1_000, small 100, in ..=Shape::MAX_FIELDS + 1;
+        /// Full collections that traverse the structure and free nothing.
+        collections: u32 = 300, small 3;
     }
 }
 

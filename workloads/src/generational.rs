@@ -2,45 +2,48 @@
 
 use gc_core::{GcResult, Mutator, Shape, Slot};
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 
-use crate::params::{Params, Size};
-use crate::support::{check_fraction, clear_all, rng, selected, Table};
+use crate::support::{clear_all, rng, selected, Table};
 use crate::Expectations;
+use gc_core::params::Invalid;
 
-/// The generational hypothesis as a program. `types` immortal objects play the role of
-/// classes; each step allocates a young pair (an object pointing at a random type and at a
-/// fresh child), holds it for `lifetime` steps in a FIFO window, then either drops it or, for
-/// a `promote_fraction` of the pairs, stores it into a random place of a long-lived table of
-/// `old_size` pairs (an old-to-young store; the pair it replaces dies). A `cyclic_fraction`
-/// of the pairs that are never promoted also point back from child to parent, so they die as
-/// cyclic garbage. With `violate`, non-promoted pairs live `violated_lifetime` steps instead:
-/// most objects survive young collections and die middle-aged, which defeats generational
-/// collection. Which pairs are promoted or cyclic is a fixed hash of the step number; the
-/// seed picks types, payloads and table places.
-///
-/// Ends with the types, the long-lived table and the window still rooted.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Generational {
-    /// Young pairs allocated.
-    pub steps: u64,
-    /// Pairs in the long-lived table.
-    pub old_size: u64,
-    /// Fraction of young pairs promoted into the table when they leave the window.
-    pub promote_fraction: f64,
-    /// Steps a young pair stays referenced.
-    pub lifetime: u64,
-    /// Use `violated_lifetime` instead of `lifetime` (the hypothesis violated).
-    pub violate: bool,
-    /// Steps a young pair stays referenced with `violate`.
-    pub violated_lifetime: u64,
-    /// Fraction of never-promoted pairs that form a cycle.
-    pub cyclic_fraction: f64,
-    /// Immortal "type" objects the young objects point at.
-    pub types: u64,
-    /// Payload bytes per object.
-    pub payload: u32,
+crate::workload! {
+    name: "generational",
+    description: "a stream of short-lived objects, a few promoted into a long-lived table; \
+        violate=true makes them die middle-aged",
+    /// The generational hypothesis as a program. `types` immortal objects play the role of
+    /// classes; each step allocates a young pair (an object pointing at a random type and at a
+    /// fresh child), holds it for `lifetime` steps in a FIFO window, then either drops it or, for
+    /// a `promote_fraction` of the pairs, stores it into a random place of a long-lived table of
+    /// `old_size` pairs (an old-to-young store; the pair it replaces dies). A `cyclic_fraction`
+    /// of the pairs that are never promoted also point back from child to parent, so they die as
+    /// cyclic garbage. With `violate`, non-promoted pairs live `violated_lifetime` steps instead:
+    /// most objects survive young collections and die middle-aged, which defeats generational
+    /// collection. Which pairs are promoted or cyclic is a fixed hash of the step number; the
+    /// seed picks types, payloads and table places.
+    ///
+    /// Ends with the types, the long-lived table and the window still rooted.
+    pub struct Generational {
+        /// Young pairs allocated.
+        steps: u64 = 4_000_000, small 5_000;
+        /// Pairs in the long-lived table.
+        old_size: u64 = 50_000, small 200, in 1..=Table::MAX_LEN;
+        /// Fraction of young pairs promoted when they leave the window.
+        promote_fraction: f64 = 0.02, in 0.0..=1.0;
+        /// Steps a young pair stays referenced.
+        lifetime: u64 = 64, small 16, in 1..;
+        /// Young pairs live violated_lifetime steps instead (die middle-aged).
+        violate: bool = false;
+        /// Steps a young pair stays referenced with violate.
+        violated_lifetime: u64 = 50_000, small 500, in 1..;
+        /// Fraction of never-promoted pairs that form a cycle.
+        cyclic_fraction: f64 = 0.05, in 0.0..=1.0;
+        /// Immortal type objects young objects point at.
+        types: u64 = 64, small 8, in 1..=Table::MAX_LEN;
+        /// Payload bytes per object.
+        payload: u32 = 16, in ..=512;
+    }
+    check Generational::check_window;
 }
 
 const SALT_PROMOTE: u64 = 0x9e4e_0001;
@@ -49,83 +52,12 @@ const TYPE: usize = 0;
 const CHILD: usize = 1;
 const BACK: usize = 0;
 
-impl Params for Generational {
-    fn preset(size: Size) -> Self {
-        let base = Generational {
-            steps: 4_000_000,
-            old_size: 50_000,
-            promote_fraction: 0.02,
-            lifetime: 64,
-            violate: false,
-            violated_lifetime: 50_000,
-            cyclic_fraction: 0.05,
-            types: 64,
-            payload: 16,
-        };
-        match size {
-            Size::Default => base,
-            Size::Small => Generational {
-                steps: 5_000,
-                old_size: 200,
-                lifetime: 16,
-                violated_lifetime: 500,
-                types: 8,
-                ..base
-            },
-        }
-    }
-
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("steps", "young pairs allocated"),
-            ("old_size", "pairs in the long-lived table"),
-            (
-                "promote_fraction",
-                "fraction of young pairs promoted when they leave the window",
-            ),
-            ("lifetime", "steps a young pair stays referenced"),
-            (
-                "violate",
-                "young pairs live violated_lifetime steps instead (die middle-aged)",
-            ),
-            (
-                "violated_lifetime",
-                "steps a young pair stays referenced with violate",
-            ),
-            (
-                "cyclic_fraction",
-                "fraction of never-promoted pairs that form a cycle",
-            ),
-            ("types", "immortal type objects young objects point at"),
-            ("payload", "payload bytes per object"),
-        ]
-    }
-
-    fn validate(&self) -> Result<(), (&'static str, String)> {
-        check_fraction("promote_fraction", self.promote_fraction)?;
-        check_fraction("cyclic_fraction", self.cyclic_fraction)?;
-        if self.lifetime == 0 {
-            return Err(("lifetime", "must be at least 1".into()));
-        }
-        if self.violated_lifetime == 0 {
-            return Err(("violated_lifetime", "must be at least 1".into()));
-        }
-        if self.old_size == 0 {
-            return Err(("old_size", "must be at least 1".into()));
-        }
-        if self.types == 0 {
-            return Err(("types", "must be at least 1".into()));
-        }
-        if self.payload > 512 {
-            return Err(("payload", "at most 512 bytes".into()));
-        }
-        Table::check_len("old_size", self.old_size)?;
-        Table::check_len("types", self.types)?;
+impl Generational {
+    /// The window of young pairs fits a table.
+    fn check_window(&self) -> Result<(), Invalid> {
         Table::check_len("lifetime", self.window())
     }
-}
 
-impl Generational {
     fn window(&self) -> u64 {
         if self.violate {
             self.violated_lifetime

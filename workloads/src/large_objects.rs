@@ -2,87 +2,34 @@
 
 use gc_core::{GcResult, Mutator, Shape, Slot};
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 
-use crate::params::{Params, Size};
-use crate::support::{check_fraction, clear_all, rng, Table};
+use crate::support::{clear_all, rng, Table};
 use crate::Expectations;
 
-/// `steps` objects, each held for `window` steps in a FIFO window and then dropped. The seed
-/// makes a `large_fraction` of them large (payload between 513 and `max_large` bytes: the
-/// system-allocator path) and the rest small (8 to 256 bytes: the pools); a `field_fraction`
-/// of the large ones are arrays of references (up to `max_fields`), filled with the objects
-/// allocated after them (which die after them, so no lifetime grows). Sizes and fields do not change the counts.
-///
-/// Ends with the window (its last `window` objects) still rooted.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LargeObjects {
-    /// Objects allocated.
-    pub steps: u64,
-    /// Objects alive at once (FIFO).
-    pub window: u64,
-    /// Fraction of objects that are large.
-    pub large_fraction: f64,
-    /// Largest payload of a large object, in bytes.
-    pub max_large: u32,
-    /// Fraction of large objects that hold references.
-    pub field_fraction: f64,
-    /// Most reference fields in a large object.
-    pub max_fields: u32,
-}
-
-impl Params for LargeObjects {
-    fn preset(size: Size) -> Self {
-        let base = LargeObjects {
-            steps: 1_000_000,
-            window: 10_000,
-            large_fraction: 0.1,
-            max_large: 8 * 1024,
-            field_fraction: 0.25,
-            max_fields: 256,
-        };
-        match size {
-            Size::Default => base,
-            Size::Small => LargeObjects {
-                steps: 5_000,
-                window: 100,
-                max_large: 8 * 1024,
-                ..base
-            },
-        }
-    }
-
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("steps", "objects allocated"),
-            (
-                "window",
-                "objects alive at once (each dies window steps after birth)",
-            ),
-            ("large_fraction", "fraction of objects over 512 bytes"),
-            ("max_large", "largest payload of a large object, in bytes"),
-            (
-                "field_fraction",
-                "fraction of large objects that are arrays of references",
-            ),
-            ("max_fields", "most reference fields in a large object"),
-        ]
-    }
-
-    fn validate(&self) -> Result<(), (&'static str, String)> {
-        check_fraction("large_fraction", self.large_fraction)?;
-        check_fraction("field_fraction", self.field_fraction)?;
-        if self.window == 0 {
-            return Err(("window", "must be at least 1".into()));
-        }
-        if !(513..=1 << 30).contains(&self.max_large) {
-            return Err(("max_large", "must be in 513..=2^30".into()));
-        }
-        if self.max_fields > Shape::MAX_FIELDS {
-            return Err(("max_fields", format!("at most {}", Shape::MAX_FIELDS)));
-        }
-        Table::check_len("window", self.window)
+crate::workload! {
+    name: "large-objects",
+    description: "a mix of small objects and objects over 512 bytes (the system-allocator path), some \
+        large ones arrays of references",
+    /// `steps` objects, each held for `window` steps in a FIFO window and then dropped. The seed
+    /// makes a `large_fraction` of them large (payload between 513 and `max_large` bytes: the
+    /// system-allocator path) and the rest small (8 to 256 bytes: the pools); a `field_fraction`
+    /// of the large ones are arrays of references (up to `max_fields`), filled with the objects
+    /// allocated after them (which die after them, so no lifetime grows). Sizes and fields do not change the counts.
+    ///
+    /// Ends with the window (its last `window` objects) still rooted.
+    pub struct LargeObjects {
+        /// Objects allocated.
+        steps: u64 = 1_000_000, small 5_000;
+        /// Objects alive at once (each dies window steps after birth).
+        window: u64 = 10_000, small 100, in 1..=Table::MAX_LEN;
+        /// Fraction of objects over 512 bytes.
+        large_fraction: f64 = 0.1, in 0.0..=1.0;
+        /// Largest payload of a large object, in bytes.
+        max_large: u32 = 8 * 1024, in 513..=1 << 30;
+        /// Fraction of large objects that are arrays of references.
+        field_fraction: f64 = 0.25, in 0.0..=1.0;
+        /// Most reference fields in a large object.
+        max_fields: u32 = 256, in ..=Shape::MAX_FIELDS;
     }
 }
 

@@ -12,18 +12,24 @@
 //! an item's index, not by the seed; the seed picks everything else (edges, places, sizes,
 //! payloads, orders). Any run can be recorded as a [`trace`] and replayed on any collector.
 //!
-//! | name | parameters (defaults) | exercises | live at end / cyclic garbage |
-//! |---|---|---|---|
-//! | `seed-cycles` | pairs=1000000, payload=8, auto_collect=true, final_collect=true | pure two-object cyclic garbage (the seed text's example) | 0 / all |
-//! | `binary-trees` | stretch_depth=18, long_lived_depth=16, min_depth=4, max_depth=16, array_size=500000, payload=8, cyclic=false | GCBench: allocation rate, short-lived trees, a long-lived tree; `cyclic` adds parent pointers | long-lived tree + array / 0 (all dropped trees if `cyclic`) |
-//! | `dll-churn` | lists=20000, length=100, keep_every=10, keep_window=50, payload=8 | doubly linked lists: every list one cycle, some kept a while | ring + last 50 kept lists / every other list |
-//! | `random-graph` | nodes=500000, degree=4, group_size=16, core_fraction=0.25, mutation_rate=2.0, survival=0.5, cycle_fraction=0.5, cross_fraction=0.25, rewires=8, payload=8 | a large live cyclic graph mutated in place; whole groups die | core + groups / members of dead cyclic groups |
-//! | `generational` | steps=4000000, old_size=50000, promote_fraction=0.02, lifetime=64, violate=false, violated_lifetime=50000, cyclic_fraction=0.05, types=64, payload=16 | weak generational hypothesis (and its violation), old-to-young stores | types, old table, window / dead cyclic pairs |
-//! | `weak-cache` | capacity=4096, working_set=1024, lookups=5000000, churn_fraction=0.05, refresh_fraction=0.25, cyclic_values=false, payload=32 | weak references, callbacks, values dying while cached | cache + weakrefs + working set / dead values if `cyclic_values` |
-//! | `finalizers` | units=1000000, unit_size=4, phase_units=1000, cyclic_fraction=0.3, resurrect_fraction=0.1, payload=16 | finalizers, finalizable cycles, resurrection (once) | 0 / every cyclic unit |
-//! | `large-objects` | steps=1000000, window=10000, large_fraction=0.1, max_large=8192, field_fraction=0.25, max_fields=256 | the system-allocator path; large arrays of references | the window / 0 |
-//! | `gc-traversal` | levels=1000, collections=300 | pyperformance gc_traversal: full collections over ~500k live edges | all lists but the first / 0 |
-//! | `gc-collect` | loops=2000, cycles=100, links=20 | pyperformance gc_collect: 100 rings of 21 nodes freed per collection | 0 / every ring |
+//! Each workload is declared once with [`workload!`]: its name, description and parameters
+//! (doc, default, small preset, allowed range), from which the catalogue, `gclab list`, the
+//! README's table (`gclab list --markdown`), `--set` parsing and validation all come; a new
+//! workload is that declaration, `expectations` and `run` in its own module, and one line in
+//! `catalog.rs` (see the README's "Adding a workload").
+//!
+//! | name | exercises | live at end / cyclic garbage |
+//! |---|---|---|
+//! | `seed-cycles` | pure two-object cyclic garbage (the seed text's example) | 0 / all |
+//! | `binary-trees` | GCBench: allocation rate, short-lived trees, a long-lived tree; `cyclic` adds parent pointers | long-lived tree + array / 0 (all dropped trees if `cyclic`) |
+//! | `dll-churn` | doubly linked lists: every list one cycle, some kept a while | ring + last 50 kept lists / every other list |
+//! | `random-graph` | a large live cyclic graph mutated in place; whole groups die | core + groups / members of dead cyclic groups |
+//! | `generational` | weak generational hypothesis (and its violation), old-to-young stores | types, old table, window / dead cyclic pairs |
+//! | `weak-cache` | weak references, callbacks, values dying while cached | cache + weakrefs + working set / dead values if `cyclic_values` |
+//! | `finalizers` | finalizers, finalizable cycles, resurrection (once) | 0 / every cyclic unit |
+//! | `large-objects` | the system-allocator path; large arrays of references | the window / 0 |
+//! | `gc-traversal` | pyperformance gc_traversal: full collections over ~500k live edges | all lists but the first / 0 |
+//! | `gc-collect` | pyperformance gc_collect: 100 rings of 21 nodes freed per collection | 0 / every ring |
 //!
 //! `Size::Small` presets shrink every workload to a test (milliseconds). The harness runs
 //! a workload, then one full collection, and checks the heap's `objects_in_use` against
@@ -47,14 +53,14 @@ pub mod trace;
 mod weak_cache;
 
 pub use binary_trees::BinaryTrees;
-pub use catalog::{catalog, Workload};
+pub use catalog::{catalog, catalog_table, Workload};
 pub use dll_churn::DllChurn;
 pub use finalizers::Finalizers;
 pub use gc_collect::GcCollect;
 pub use gc_traversal::GcTraversal;
 pub use generational::Generational;
 pub use large_objects::LargeObjects;
-pub use params::{ParamInfo, Params, Size, WorkloadError, WorkloadInfo};
+pub use params::{Described, ParamInfo, Params, Size, WorkloadError, WorkloadInfo};
 pub use random_graph::RandomGraph;
 pub use seed_cycles::SeedCycles;
 pub use weak_cache::{WeakCache, WeakCacheCounts};

@@ -2,132 +2,65 @@
 
 use gc_core::{GcResult, Mutator, Shape, Slot};
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 
-use crate::params::{Params, Size};
-use crate::support::{check_fraction, clear_all, count_selected, rng, selected, Table};
+use crate::support::{clear_all, count_selected, rng, selected, Table};
 use crate::Expectations;
+use gc_core::params::Invalid;
 
-/// A live graph of about `nodes` objects with `degree` reference fields each: an immortal
-/// core (`core_fraction` of the nodes, edges between random core nodes, cycles everywhere)
-/// plus groups of `group_size` nodes behind a group header. Each node's field 0 links the
-/// group: a ring in cyclic groups, a chain in acyclic ones; its other fields point at a
-/// random core node (`cross_fraction` of edges) or at a group member (any member in a
-/// cyclic group, only a later one in an acyclic group, so those stay acyclic).
-///
-/// `mutation_rate` x groups steps follow. Each builds a new group; a `survival` fraction of
-/// new groups replace a random live group of the same kind (which dies), the others die at
-/// once; each step also rewires `rewires` random edges of live groups. So every step kills
-/// exactly one group, a `cycle_fraction` of them cyclic: whole groups die, nothing
-/// outside points into a dead group, and the counts follow from the parameters (which
-/// steps and places are cyclic and which new groups survive is a fixed hash of their index;
-/// the seed picks every edge, every replaced group and every rewiring).
-///
-/// Ends with the core and all live groups still rooted.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RandomGraph {
-    /// Nodes in the live graph: the core plus as many whole groups as fit in the rest
-    /// (group headers and table objects come on top).
-    pub nodes: u64,
-    /// Reference fields per node.
-    pub degree: u32,
-    /// Nodes per group (the unit that dies).
-    pub group_size: u32,
-    /// Fraction of the nodes in the immortal core.
-    pub core_fraction: f64,
-    /// Group replacements over the run, per live group.
-    pub mutation_rate: f64,
-    /// Fraction of new groups that enter the graph (the rest die at once).
-    pub survival: f64,
-    /// Fraction of groups whose edges close cycles.
-    pub cycle_fraction: f64,
-    /// Fraction of group edges that point into the core.
-    pub cross_fraction: f64,
-    /// Edges of live groups rewired per step.
-    pub rewires: u32,
-    /// Payload bytes per node.
-    pub payload: u32,
+crate::workload! {
+    name: "random-graph",
+    description: "a live random graph (immortal cyclic core plus groups) mutated in place: groups \
+        replaced, edges rewired, a fraction of dying groups cyclic",
+    /// A live graph of about `nodes` objects with `degree` reference fields each: an immortal
+    /// core (`core_fraction` of the nodes, edges between random core nodes, cycles everywhere)
+    /// plus groups of `group_size` nodes behind a group header. Each node's field 0 links the
+    /// group: a ring in cyclic groups, a chain in acyclic ones; its other fields point at a
+    /// random core node (`cross_fraction` of edges) or at a group member (any member in a
+    /// cyclic group, only a later one in an acyclic group, so those stay acyclic).
+    ///
+    /// `mutation_rate` x groups steps follow. Each builds a new group; a `survival` fraction of
+    /// new groups replace a random live group of the same kind (which dies), the others die at
+    /// once; each step also rewires `rewires` random edges of live groups. So every step kills
+    /// exactly one group, a `cycle_fraction` of them cyclic: whole groups die, nothing
+    /// outside points into a dead group, and the counts follow from the parameters (which
+    /// steps and places are cyclic and which new groups survive is a fixed hash of their index;
+    /// the seed picks every edge, every replaced group and every rewiring).
+    ///
+    /// Ends with the core and all live groups still rooted.
+    pub struct RandomGraph {
+        /// Objects in the live graph: the core plus as many whole groups as fit in the rest
+        /// (group headers and table objects come on top).
+        nodes: u64 = 500_000, small 2_000;
+        /// Reference fields per node.
+        degree: u32 = 4, in 1..=1024;
+        /// Nodes per group, the unit that dies.
+        group_size: u32 = 16, small 8, in 1..=Shape::MAX_FIELDS;
+        /// Fraction of nodes in the immortal, densely cyclic core.
+        core_fraction: f64 = 0.25, in 0.0..=1.0;
+        /// Group replacements over the run, per live group.
+        mutation_rate: f64 = 2.0, in 0.0..=1000.0;
+        /// Fraction of new groups that enter the graph (the rest die at once).
+        survival: f64 = 0.5, in 0.0..=1.0;
+        /// Fraction of groups whose edges close cycles.
+        cycle_fraction: f64 = 0.5, in 0.0..=1.0;
+        /// Fraction of group edges pointing into the core.
+        cross_fraction: f64 = 0.25, in 0.0..=1.0;
+        /// Edges of live groups rewired per step.
+        rewires: u32 = 8;
+        /// Payload bytes per node.
+        payload: u32 = 8, in ..=512;
+    }
+    check RandomGraph::check_layout;
 }
 
 const SALT_PLACE: u64 = 0x5eed_0001;
 const SALT_STEP: u64 = 0x5eed_0002;
 const SALT_SURVIVE: u64 = 0x5eed_0003;
 
-impl Params for RandomGraph {
-    fn preset(size: Size) -> Self {
-        let base = RandomGraph {
-            nodes: 500_000,
-            degree: 4,
-            group_size: 16,
-            core_fraction: 0.25,
-            mutation_rate: 2.0,
-            survival: 0.5,
-            cycle_fraction: 0.5,
-            cross_fraction: 0.25,
-            rewires: 8,
-            payload: 8,
-        };
-        match size {
-            Size::Default => base,
-            Size::Small => RandomGraph {
-                nodes: 2_000,
-                group_size: 8,
-                ..base
-            },
-        }
-    }
-
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("nodes", "objects in the live graph (core plus groups)"),
-            ("degree", "reference fields per node"),
-            ("group_size", "nodes per group, the unit that dies"),
-            (
-                "core_fraction",
-                "fraction of nodes in the immortal, densely cyclic core",
-            ),
-            (
-                "mutation_rate",
-                "group replacements over the run, per live group",
-            ),
-            (
-                "survival",
-                "fraction of new groups that enter the graph (the rest die at once)",
-            ),
-            (
-                "cycle_fraction",
-                "fraction of groups whose edges close cycles",
-            ),
-            (
-                "cross_fraction",
-                "fraction of group edges pointing into the core",
-            ),
-            ("rewires", "edges of live groups rewired per step"),
-            ("payload", "payload bytes per node"),
-        ]
-    }
-
-    fn validate(&self) -> Result<(), (&'static str, String)> {
-        check_fraction("core_fraction", self.core_fraction)?;
-        check_fraction("survival", self.survival)?;
-        check_fraction("cycle_fraction", self.cycle_fraction)?;
-        check_fraction("cross_fraction", self.cross_fraction)?;
-        if self.degree == 0 || self.degree > 1024 {
-            return Err(("degree", "must be in 1..=1024".into()));
-        }
-        if self.group_size == 0 || self.group_size > Shape::MAX_FIELDS {
-            return Err((
-                "group_size",
-                format!("must be in 1..={}", Shape::MAX_FIELDS),
-            ));
-        }
-        if !(0.0..=1000.0).contains(&self.mutation_rate) {
-            return Err(("mutation_rate", "must be in 0..=1000".into()));
-        }
-        if self.payload > 512 {
-            return Err(("payload", "at most 512 bytes".into()));
-        }
+impl RandomGraph {
+    /// (core nodes, groups).
+    /// The parameters leave a core and at least one group, each fitting a table.
+    fn check_layout(&self) -> Result<(), Invalid> {
         let (core, groups) = self.layout();
         if core == 0 {
             return Err((
@@ -140,10 +73,7 @@ impl Params for RandomGraph {
         }
         Table::check_len("nodes", core.max(groups))
     }
-}
 
-impl RandomGraph {
-    /// (core nodes, groups).
     fn layout(&self) -> (u64, u64) {
         let core = ((self.nodes as f64 * self.core_fraction).round() as u64).min(self.nodes);
         (core, (self.nodes - core) / self.group_size as u64)

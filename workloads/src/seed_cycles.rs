@@ -1,56 +1,24 @@
 //! `seed-cycles`: the example of the text gclab grew from, at scale.
 
 use gc_core::{GcResult, Mutator, Shape};
-use serde::{Deserialize, Serialize};
 
-use crate::params::{Params, Size};
 use crate::Expectations;
 
-/// N pairs of objects that reference each other (`obj1.ref = obj2; obj2.ref = obj1`), every
-/// outside reference dropped: pure cyclic garbage, which reference counting alone leaks.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedCycles {
-    /// Number of pairs.
-    pub pairs: u64,
-    /// Payload bytes per object (the example's `value`).
-    pub payload: u32,
-    /// Whether automatic collection is on while the pairs are built.
-    pub auto_collect: bool,
-    /// Whether the run ends with an explicit full collection (`gc.collect()`).
-    pub final_collect: bool,
-}
-
-impl Params for SeedCycles {
-    fn preset(size: Size) -> Self {
-        SeedCycles {
-            pairs: match size {
-                Size::Default => 1_000_000,
-                Size::Small => 2_000,
-            },
-            payload: 8,
-            auto_collect: true,
-            final_collect: true,
-        }
-    }
-
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            ("pairs", "number of two-object cycles built and dropped"),
-            ("payload", "payload bytes per object"),
-            ("auto_collect", "automatic collection on while building"),
-            ("final_collect", "end with one explicit full collection"),
-        ]
-    }
-
-    fn validate(&self) -> Result<(), (&'static str, String)> {
-        if self.pairs == 0 {
-            return Err(("pairs", "must be at least 1".into()));
-        }
-        if self.payload > 512 {
-            return Err(("payload", "at most 512 bytes".into()));
-        }
-        Ok(())
+crate::workload! {
+    name: "seed-cycles",
+    description: "N pairs of objects referencing each other, every outside reference dropped (the seed \
+        text's example at scale): pure cyclic garbage",
+    /// N pairs of objects that reference each other (`obj1.ref = obj2; obj2.ref = obj1`), every
+    /// outside reference dropped: pure cyclic garbage, which reference counting alone leaks.
+    pub struct SeedCycles {
+        /// Number of two-object cycles built and dropped.
+        pairs: u64 = 1_000_000, small 2_000, in 1..;
+        /// Payload bytes per object (the example's `value`).
+        payload: u32 = 8, in ..=512;
+        /// Automatic collection on while the pairs are built.
+        auto_collect: bool = true;
+        /// End with one explicit full collection (`gc.collect()`).
+        final_collect: bool = true;
     }
 }
 

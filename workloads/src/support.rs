@@ -37,15 +37,6 @@ fn splitmix64(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-/// Checks a fraction parameter lies in 0..=1.
-pub(crate) fn check_fraction(name: &'static str, value: f64) -> Result<(), (&'static str, String)> {
-    if (0.0..=1.0).contains(&value) {
-        Ok(())
-    } else {
-        Err((name, format!("{value} is not a fraction in 0..=1")))
-    }
-}
-
 /// A heap-resident array of references with more entries than one object can hold: a spine
 /// object whose fields point at chunk objects of [`Table::CHUNK`] fields each (small objects,
 /// like a CPython list's item array split into pool-sized pieces). The spine lives in a root

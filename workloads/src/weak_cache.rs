@@ -2,115 +2,51 @@
 
 use gc_core::{GcResult, Mutator, Notice, Shape, Slot};
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 
-use crate::params::{Params, Size};
-use crate::support::{check_fraction, clear_all, count_selected, rng, selected, Table};
+use crate::support::{clear_all, count_selected, rng, selected, Table};
 use crate::Expectations;
 
-/// A `WeakValueDictionary`-style cache: `capacity` entries, each a weak reference (with a
-/// callback) to a value, while only a working set of `working_set` values is held strongly.
-/// Each of `lookups` steps picks a key (skewed towards small keys) and upgrades its weak
-/// reference, whatever the result; a `churn_fraction` of steps replace a random working-set
-/// value with a new one (the old value is then reachable only weakly, and dies when the
-/// collector gets to it); a `refresh_fraction` of steps re-point the key's entry at a random
-/// working-set value through a new weak reference (the old weak reference object dies).
-///
-/// Nothing depends on what the collector did: an upgrade's result is dropped unused, and
-/// the weak callbacks ("prune this dead entry") are drained and counted but not acted on;
-/// the refresh policy plays the pruning's part. So a collector that frees values late sees
-/// more upgrades succeed than one that frees them promptly, while the operations stay the
-/// same. With `cyclic_values`, each value is a two-object cycle (value and a record pointing
-/// back), which reference counting never frees, so its weak references never clear.
-///
-/// Ends with the cache (all its weak reference objects) and the working set still rooted.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WeakCache {
-    /// Keys in the cache (weak reference objects held).
-    pub capacity: u64,
-    /// Values held strongly.
-    pub working_set: u64,
-    /// Lookups performed.
-    pub lookups: u64,
-    /// Fraction of lookups that replace a working-set value with a new one.
-    pub churn_fraction: f64,
-    /// Fraction of lookups that re-point the entry with a new weak reference.
-    pub refresh_fraction: f64,
-    /// Values are two-object cycles.
-    pub cyclic_values: bool,
-    /// Payload bytes per value.
-    pub payload: u32,
+crate::workload! {
+    name: "weak-cache",
+    description: "a WeakValueDictionary-style cache: values held only weakly, upgrades, callbacks, a \
+        churning strongly-held working set",
+    /// A `WeakValueDictionary`-style cache: `capacity` entries, each a weak reference (with a
+    /// callback) to a value, while only a working set of `working_set` values is held strongly.
+    /// Each of `lookups` steps picks a key (skewed towards small keys) and upgrades its weak
+    /// reference, whatever the result; a `churn_fraction` of steps replace a random working-set
+    /// value with a new one (the old value is then reachable only weakly, and dies when the
+    /// collector gets to it); a `refresh_fraction` of steps re-point the key's entry at a random
+    /// working-set value through a new weak reference (the old weak reference object dies).
+    ///
+    /// Nothing depends on what the collector did: an upgrade's result is dropped unused, and
+    /// the weak callbacks ("prune this dead entry") are drained and counted but not acted on;
+    /// the refresh policy plays the pruning's part. So a collector that frees values late sees
+    /// more upgrades succeed than one that frees them promptly, while the operations stay the
+    /// same. With `cyclic_values`, each value is a two-object cycle (value and a record pointing
+    /// back), which reference counting never frees, so its weak references never clear.
+    ///
+    /// Ends with the cache (all its weak reference objects) and the working set still rooted.
+    pub struct WeakCache {
+        /// Keys in the cache, each a weak reference with a callback (keys are callback tags,
+        /// so at most 2^32 - 1).
+        capacity: u64 = 4_096, small 256, in 1..=Table::MAX_LEN.min(u32::MAX as u64);
+        /// Values held strongly.
+        working_set: u64 = 1_024, small 64, in 1..=Table::MAX_LEN;
+        /// Lookups (weak upgrades) performed.
+        lookups: u64 = 5_000_000, small 5_000;
+        /// Fraction of lookups that replace a working-set value.
+        churn_fraction: f64 = 0.05, in 0.0..=1.0;
+        /// Fraction of lookups that re-point the entry via a new weakref.
+        refresh_fraction: f64 = 0.25, in 0.0..=1.0;
+        /// Each value is a two-object cycle.
+        cyclic_values: bool = false;
+        /// Payload bytes per value.
+        payload: u32 = 32, in ..=512;
+    }
 }
 
 const SALT_CHURN: u64 = 0x3eac_0001;
 const SALT_REFRESH: u64 = 0x3eac_0002;
-
-impl Params for WeakCache {
-    fn preset(size: Size) -> Self {
-        let base = WeakCache {
-            capacity: 4_096,
-            working_set: 1_024,
-            lookups: 5_000_000,
-            churn_fraction: 0.05,
-            refresh_fraction: 0.25,
-            cyclic_values: false,
-            payload: 32,
-        };
-        match size {
-            Size::Default => base,
-            Size::Small => WeakCache {
-                capacity: 256,
-                working_set: 64,
-                lookups: 5_000,
-                ..base
-            },
-        }
-    }
-
-    fn docs() -> &'static [(&'static str, &'static str)] {
-        &[
-            (
-                "capacity",
-                "keys in the cache, each a weak reference with a callback",
-            ),
-            ("working_set", "values held strongly"),
-            ("lookups", "lookups (weak upgrades) performed"),
-            (
-                "churn_fraction",
-                "fraction of lookups that replace a working-set value",
-            ),
-            (
-                "refresh_fraction",
-                "fraction of lookups that re-point the entry via a new weakref",
-            ),
-            ("cyclic_values", "each value is a two-object cycle"),
-            ("payload", "payload bytes per value"),
-        ]
-    }
-
-    fn validate(&self) -> Result<(), (&'static str, String)> {
-        check_fraction("churn_fraction", self.churn_fraction)?;
-        check_fraction("refresh_fraction", self.refresh_fraction)?;
-        if self.capacity == 0 {
-            return Err(("capacity", "must be at least 1".into()));
-        }
-        if self.working_set == 0 {
-            return Err(("working_set", "must be at least 1".into()));
-        }
-        if self.capacity > u32::MAX as u64 {
-            return Err((
-                "capacity",
-                "at most 2^32 - 1 (keys are callback tags)".into(),
-            ));
-        }
-        if self.payload > 512 {
-            return Err(("payload", "at most 512 bytes".into()));
-        }
-        Table::check_len("capacity", self.capacity)?;
-        Table::check_len("working_set", self.working_set)
-    }
-}
 
 impl WeakCache {
     fn value_objects(&self) -> u64 {

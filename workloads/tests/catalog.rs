@@ -111,3 +111,65 @@ fn bad_input_gets_a_one_line_error_naming_it() {
         assert!(!e.to_string().contains('\n'), "{e}");
     }
 }
+
+#[test]
+fn the_readme_workload_table_is_the_catalogue() {
+    let readme = include_str!("../../README.md");
+    let table = workloads::catalog_table();
+    assert!(
+        readme.contains(&table),
+        "README.md's workload table differs from the catalogue; replace it with \
+         `gclab list --markdown`:\n{table}"
+    );
+}
+
+#[test]
+fn out_of_range_values_name_the_parameter_and_the_range() {
+    let err = Workload::parse(
+        "binary-trees",
+        Size::Small,
+        &set(&[("stretch_depth", "30")]),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "bad value for binary-trees.stretch_depth: 30 is outside 1..=26"
+    );
+    let err = Workload::parse(
+        "seed-cycles",
+        Size::Small,
+        &set(&[("payload", "600"), ("pairs", "5")]),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "bad value for seed-cycles.payload: 600 is outside ..=512"
+    );
+    let err = Workload::parse(
+        "dll-churn",
+        Size::Small,
+        &set(&[("length", "many"), ("lists", "3")]),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("bad value for dll-churn.length: "),
+        "{err}"
+    );
+    let err =
+        Workload::parse("binary-trees", Size::Small, &set(&[("max_depth", "12")])).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "bad value for binary-trees.max_depth: 12 is outside min_depth..=stretch_depth (4..=10)"
+    );
+    let info = catalog();
+    let depth = info[1]
+        .params
+        .iter()
+        .find(|p| p.name == "stretch_depth")
+        .unwrap();
+    assert_eq!(
+        (depth.default.as_str(), depth.allowed.as_str()),
+        ("18", "1..=26")
+    );
+}

@@ -75,7 +75,7 @@ fn weak_cache_observes_collectors_without_following_them() {
     // The operations are the same either way (checked above); only observations differ.
     let w = workloads::WeakCache {
         lookups: 20_000,
-        ..<workloads::WeakCache as workloads::Params>::preset(Size::Small)
+        ..<workloads::WeakCache as workloads::Params>::small()
     };
     let observe = |rt: &mut dyn Mutator| w.run_counting(rt, 4).unwrap();
     let mut rc = Runtime::new(HeapConfig::verified(), gc_refcount::RefCount::default()).unwrap();

@@ -5,7 +5,7 @@ use gc_core::{GcResult, Mutator};
 use crate::params::{Described, Size, WorkloadError, WorkloadInfo};
 use crate::{
     BinaryTrees, DllChurn, Expectations, Finalizers, GcCollect, GcTraversal, Generational,
-    LargeObjects, RandomGraph, SeedCycles, WeakCache,
+    LargeObjects, RandomGraph, RequestChurn, SeedCycles, WeakCache,
 };
 
 /// Generates the enum, the catalogue and the dispatch from one list of parameter types
@@ -97,6 +97,7 @@ workloads! {
     LargeObjects,
     GcTraversal,
     GcCollect,
+    RequestChurn,
 }
 
 /// The catalogue as the README's markdown table: name, parameters with their defaults, and

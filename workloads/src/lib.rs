@@ -47,6 +47,7 @@ mod generational;
 mod large_objects;
 mod params;
 mod random_graph;
+mod request_churn;
 mod seed_cycles;
 mod support;
 pub mod trace;
@@ -62,6 +63,7 @@ pub use generational::Generational;
 pub use large_objects::LargeObjects;
 pub use params::{Described, ParamInfo, Params, Size, WorkloadError, WorkloadInfo};
 pub use random_graph::RandomGraph;
+pub use request_churn::RequestChurn;
 pub use seed_cycles::SeedCycles;
 pub use weak_cache::{WeakCache, WeakCacheCounts};
 

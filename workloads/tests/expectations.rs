@@ -195,6 +195,10 @@ macro_rules! collector_tests {
             fn gc_collect() {
                 run("gc-collect");
             }
+            #[test]
+            fn request_churn() {
+                run("request-churn");
+            }
         }
     };
 }
@@ -220,6 +224,7 @@ fn every_workload_has_a_test() {
         "large-objects",
         "gc-traversal",
         "gc-collect",
+        "request-churn",
     ];
     for info in catalog() {
         assert!(tested.contains(&info.name), "{} has no test", info.name);

@@ -14,6 +14,7 @@ const SEEDED: &[&str] = &[
     "weak-cache",
     "finalizers",
     "large-objects",
+    "request-churn",
 ];
 
 fn record<C: Collector + Default>(workload: &Workload, seed: u64) -> Vec<u8> {

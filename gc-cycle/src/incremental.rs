@@ -1,5 +1,6 @@
-//! `cycle-314`: CPython 3.14.0-3.14.4's incremental cycle collector (`Python/gc.c` of those
-//! releases), on [`CycleGc`]'s counting, lists and trial-deletion passes.
+//! `cycle-314`: CPython 3.14.0-3.14.4's incremental cycle collector (`Python/gc.c` of the 3.14
+//! branch, read at python/cpython ca21a0a), on [`CycleGc`]'s counting, lists and
+//! trial-deletion passes.
 //!
 //! Two generations: the young list and the old generation, which is two lists, CPython's
 //! `old[0]` and `old[1]` (here the lists of generations 1 and 2). `visited_space` says which
@@ -42,6 +43,8 @@ const SCAN_RATE_DIVISOR: u64 = 10;
 pub const THRESHOLDS_314: [u64; 3] = [2000, 10, 0];
 
 /// Whether the next increment marks from the roots or collects (CPython's `phase`).
+/// CPython counts a marking increment in no statistics; here it is a pause like any other
+/// (it takes time), labelled generation 1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     Mark,
@@ -55,8 +58,6 @@ pub struct IncrementalStats {
     pub marks: u64,
     /// Increments that collected a region.
     pub increments: u64,
-    /// Increments that found `work_to_do` negative and did nothing.
-    pub skipped: u64,
     /// Objects in all collected increments (young plus pending plus what they reached).
     pub increment_objects: u64,
     /// Objects in the largest increment.
@@ -81,7 +82,6 @@ impl IncrementalStats {
         vec![
             ("marks", self.marks),
             ("increments", self.increments),
-            ("skipped_increments", self.skipped),
             ("increment_objects", self.increment_objects),
             ("max_increment", self.max_increment),
             ("marked_from_roots", self.marked),
@@ -165,12 +165,18 @@ impl IncrementalCycleGc {
         self.gc.get_threshold_values()[1].max(2)
     }
 
+    /// The fraction of the heap an increment scans beyond the new objects: 1% with the
+    /// default old threshold.
+    fn heap_fraction(&self) -> u64 {
+        self.heap_size() / SCAN_RATE_DIVISOR / self.scale_factor()
+    }
+
     /// CPython's `assess_work_to_do`: the new objects since the last increment plus a
-    /// fraction of the heap, that fraction at most twice the new objects; count 0 restarts.
+    /// fraction of the heap, that fraction at most 1.5 times the new objects; count 0
+    /// restarts.
     fn assess_work_to_do(&mut self) -> i64 {
         let new_objects = std::mem::take(&mut self.gc.lists_mut().count[0]);
-        let heap_fraction = (self.heap_size() / SCAN_RATE_DIVISOR / self.scale_factor())
-            .min(new_objects.saturating_mul(2));
+        let heap_fraction = self.heap_fraction().min(new_objects * 3 / 2);
         (new_objects + heap_fraction) as i64
     }
 
@@ -246,10 +252,6 @@ impl IncrementalCycleGc {
         self.paused(heap, 1, |this, heap| {
             this.scavenge_increments += 1;
             this.work_to_do += this.assess_work_to_do();
-            if this.work_to_do < 0 {
-                this.stats.skipped += 1;
-                return Region::default();
-            }
             if this.phase == Phase::Mark {
                 // `mark_at_start` takes the marked objects off `work_to_do`, and so does its
                 // caller: 3.14 counts them twice.
@@ -275,6 +277,7 @@ impl IncrementalCycleGc {
                 size += this.take_with_closure(heap, first);
             }
             let region = this.gc.collect_region(heap, 0, this.visited(), 0);
+            this.work_to_do += this.heap_fraction() as i64;
             this.work_to_do -= size as i64;
             this.stats.increments += 1;
             this.stats.increment_objects += size;

@@ -46,7 +46,8 @@ fn gc_module_answers_as_314() {
 /// A cycle that became garbage in the old generation survives the increments of the
 /// scavenge it was visited in and is collected by an increment of the next one, without a
 /// full collection; the first increment of each scavenge only marks. Each increment is
-/// preceded by 50 young garbage pairs, the new objects that bring it work:
+/// preceded by 50 young garbage pairs, the new objects that bring it work (100, plus a heap
+/// fraction of 1% of the tracked objects):
 /// 1: marks (nothing is reachable); 2: work 203 (100 + 101 + heap fraction 2), young 200,
 /// pending (the other space) empty: collects 200, the scavenge completes and the spaces
 /// flip; 3: marks; 4: work 203 again, young 200 plus the pair, now pending: collects 202

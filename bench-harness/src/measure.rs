@@ -163,6 +163,13 @@ pub fn measure<C: Collector + Default>(
 
     let (pauses, curves) = record_timeline(&mut row, pauses, wall_ns);
     row.objects_scanned = Some(runtime.objects_scanned());
+    row.counters = runtime
+        .collector()
+        .counters()
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join(";");
 
     let expected = workload.expectations();
     let during = runtime.heap_stats();

@@ -410,6 +410,10 @@ impl Variant for IncrementalCycleGc {
         })
     }
 
+    fn mechanism_counters(&self) -> Vec<(&'static str, u64)> {
+        self.stats.pairs()
+    }
+
     /// `gc.get_count()`: young, then the visited and pending spaces' counts.
     fn counts(&self) -> Vec<u64> {
         vec![

@@ -39,6 +39,11 @@ pub(crate) trait Variant {
         self.cycle().capabilities().generations
     }
 
+    /// [`Collector::counters`].
+    fn mechanism_counters(&self) -> Vec<(&'static str, u64)> {
+        self.cycle().counters()
+    }
+
     /// `gc.get_count()`.
     fn counts(&self) -> Vec<u64> {
         self.cycle().get_count()
@@ -137,6 +142,10 @@ macro_rules! cycle_preset {
 
             fn objects_scanned(&self) -> u64 {
                 $crate::preset::Variant::cycle(self).objects_scanned()
+            }
+
+            fn counters(&self) -> Vec<(&'static str, u64)> {
+                $crate::preset::Variant::mechanism_counters(self)
             }
         }
 

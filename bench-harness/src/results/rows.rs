@@ -74,12 +74,25 @@ pub struct RunRow {
     /// Peak bytes held by unreachable objects over the run.
     #[serde(default)]
     pub unreachable_peak_bytes: Option<u64>,
+    /// The collector's own counters (`Collector::counters`) as `name=value` pairs joined
+    /// by `;` (empty for collectors without any).
+    #[serde(default)]
+    pub counters: String,
     /// Wall time over the lowest distilled cost (wall - GC) of any collector on the same
     /// workload, parameters, seed and heap multiple (lower-bound overhead, LBO).
     pub lbo: Option<f64>,
 }
 
 impl RunRow {
+    /// The collector counter `name`, if the run recorded it.
+    pub fn counter(&self, name: &str) -> Option<u64> {
+        self.counters
+            .split(';')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| v.parse().ok())
+    }
+
     /// Whether the run completed and passed its checks.
     pub fn is_ok(&self) -> bool {
         self.status == "ok"

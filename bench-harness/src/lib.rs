@@ -23,6 +23,7 @@ pub mod cli;
 pub mod compare;
 pub mod console;
 pub mod heap_search;
+pub mod incremental_report;
 pub mod lateness;
 pub mod measure;
 pub mod merge;

@@ -171,10 +171,10 @@ pub fn section(set: &ResultSet) -> String {
     let mut summary = String::new();
     for w in &workloads {
         let (a, b) = (runs(set, w, "cycle-314"), runs(set, w, "cycle"));
-        let _ = write!(
+        let _ = writeln!(
             summary,
             "- {w}: cycle-314's longest pause is {} of cycle's, its peak heap {}, its mean \
-             unreachable bytes {}.\n",
+             unreachable bytes {}.",
             ratio(med(&a, |x| x.pause_max_ns), med(&b, |x| x.pause_max_ns)),
             ratio(
                 med(&a, |x| x.peak_heap_bytes),

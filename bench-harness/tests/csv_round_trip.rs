@@ -39,6 +39,9 @@ fn rows_pauses_and_samples_round_trip() {
         peak_heap_held_bytes: Some(1 << 20),
         peak_rss_bytes: Some(5 << 20),
         objects_scanned: Some(40),
+        unreachable_mean_bytes: Some(96),
+        unreachable_peak_bytes: Some(320),
+        counters: "increments=3;max_increment=2001".into(),
         lbo: Some(1.2345678901234567),
     };
     let failed = RunRow {

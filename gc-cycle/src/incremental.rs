@@ -21,6 +21,15 @@
 //! for `gc.collect(0)`, 1 for increments (automatic collections and `gc.collect(1)`), 2 for
 //! full collections; only a full collection promises that every unreachable object is gone.
 //!
+//! Not modelled: `untrack_tuples` (gclab has no tuples of atoms to untrack; `cycle` does not
+//! model it either), immortal objects (none are made here, so the permanent-generation
+//! moves for them never happen), and the `frame->visited` shortcut of `mark_stacks`, which
+//! needs frames (every root slot is marked at every increment instead; already visited
+//! objects cost one test each). CPython counts a marking increment in no statistics; here
+//! it is a pause (it takes time) labelled generation 1. `gc.unfreeze()` puts the frozen
+//! objects in generation 2's list, which may be the pending space rather than the visited
+//! one: they are scanned one scavenge earlier, and nothing else differs.
+//!
 //! gclab has no interpreter stacks or global dictionaries: its roots are the root slots
 //! (and `gc.garbage`), which play both parts, so each increment marks from all of them.
 //! An object reachable from the roots at a mark waits in the visited space, even if it

@@ -28,6 +28,17 @@
 //! [`finish`] (the paths that end a collection, and CPython's `handle_weakrefs`,
 //! `finalize` and `delete_garbage`). [`plain`] is CPython's plain path with none of the
 //! fast ones, collector `cycle-plain`, against which the others are tested.
+//!
+//! CPython's other collectors are variants on the same counting, lists and passes (a
+//! variant forms a region in the lists and runs the trial deletion over it through
+//! `CycleGc::collect_region`; what it decides itself goes through one trait, `Variant`):
+//! [`IncrementalCycleGc`] (`cycle-314`), 3.14.0-3.14.4's incremental collector, and
+//! [`FreeThreadedCycleGc`] (`cycle-ft`), the free-threaded build's non-generational one.
+//! Their module docs say what of those builds is modelled and what is not: in short, the
+//! schedules, the regions and the order of work are CPython's; gclab's root slots play the
+//! part of the interpreter's stacks and global roots; biased and deferred reference counting,
+//! immortal objects, stopping the world and per-thread allocation counts are not modelled,
+//! being invisible to a single-threaded heap without immortal objects.
 #![forbid(unsafe_code)]
 
 mod bounded;

@@ -31,7 +31,7 @@ fn canonical(heap: &Heap) -> Graph {
         roots.push(ObjRef::from_raw(raw));
     }
     roots.extend(heap.garbage().iter().copied().map(Some));
-    let mut visit = |r: ObjRef, order: &mut Vec<ObjRef>, number: &mut HashMap<ObjRef, usize>| {
+    let visit = |r: ObjRef, order: &mut Vec<ObjRef>, number: &mut HashMap<ObjRef, usize>| {
         let n = number.len();
         *number.entry(r).or_insert_with(|| {
             order.push(r);

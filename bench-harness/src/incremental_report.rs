@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use crate::aggregate::median;
+use crate::aggregate::median_of as med;
 use crate::report::markdown_table;
 use crate::results::{ResultSet, RunRow};
 use crate::units::{count, duration_ns, mib, significant};
@@ -24,16 +24,6 @@ fn runs<'a>(set: &'a ResultSet, workload: &str, collector: &str) -> Vec<&'a RunR
                 && r.heap_multiple.is_none()
         })
         .collect()
-}
-
-/// Median of `metric` over `runs`.
-fn med(runs: &[&RunRow], metric: impl Fn(&RunRow) -> Option<u64>) -> Option<f64> {
-    let v: Vec<f64> = runs
-        .iter()
-        .filter_map(|r| metric(r))
-        .map(|x| x as f64)
-        .collect();
-    median(&v)
 }
 
 fn show(v: Option<f64>, f: impl Fn(f64) -> String) -> String {

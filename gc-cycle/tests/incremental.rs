@@ -1,6 +1,7 @@
 //! `cycle-314`: the gc module as CPython 3.14 answers it, and increments that reach old
 //! garbage only after a mark, asserted with exact counts.
 
+use gc_core::fixtures::cycle_pairs;
 use gc_core::{GcControl, HeapConfig, Mutator, Runtime, Shape};
 use gc_cycle::IncrementalCycleGc;
 
@@ -10,20 +11,14 @@ fn runtime() -> Runtime<IncrementalCycleGc> {
     rt
 }
 
-fn pair<M: Mutator>(m: &mut M, a: usize, b: usize) {
-    m.alloc(a, Shape::new(1, 8)).unwrap();
-    m.alloc(b, Shape::new(1, 8)).unwrap();
-    m.store(a, 0, Some(b)).unwrap();
-    m.store(b, 0, Some(a)).unwrap();
-}
-
 /// `get_objects(1)` is always empty (3.14 has no generation 1); `collect(0)` moves the
 /// young survivors into the old generation and counts a young collection.
 #[test]
 fn gc_module_answers_as_314() {
     let mut m = runtime();
-    pair(&mut m, 0, 1);
-    pair(&mut m, 2, 3);
+    for slot in 0..4 {
+        m.alloc(slot, Shape::new(1, 8)).unwrap();
+    }
     assert_eq!(m.get_objects(Some(0)).len(), 4);
     assert!(m.get_objects(Some(1)).is_empty());
     assert_eq!(m.get_count(), vec![4, 0, 0]);
@@ -35,11 +30,10 @@ fn gc_module_answers_as_314() {
     assert_eq!(m.get_count(), vec![0, 1, 0]);
     assert_eq!(m.get_stats()[0].collections, 1);
     // A full collection clears the old counts and leaves every object pending.
-    m.clear(0).unwrap();
-    m.clear(1).unwrap();
+    cycle_pairs(&mut m, 4, 5, 1).unwrap();
     assert_eq!(m.collect(None).unwrap(), 2);
     assert_eq!(m.get_count(), vec![0, 0, 0]);
-    assert_eq!(m.get_objects(Some(2)).len(), 2);
+    assert_eq!(m.get_objects(Some(2)).len(), 4);
     assert_eq!(m.get_stats()[2].collections, 1);
 }
 
@@ -55,17 +49,16 @@ fn gc_module_answers_as_314() {
 #[test]
 fn old_garbage_waits_for_the_next_scavenge() {
     let mut m = runtime();
-    pair(&mut m, 0, 1);
+    m.alloc(0, Shape::new(1, 8)).unwrap();
+    m.alloc(1, Shape::new(1, 8)).unwrap();
+    m.store(0, 0, Some(1)).unwrap();
+    m.store(1, 0, Some(0)).unwrap();
     m.collect(Some(0)).unwrap();
     m.clear(0).unwrap();
     m.clear(1).unwrap();
     let mut left = Vec::new();
     for _ in 0..4 {
-        for _ in 0..50 {
-            pair(&mut m, 10, 11);
-            m.clear(10).unwrap();
-            m.clear(11).unwrap();
-        }
+        cycle_pairs(&mut m, 10, 11, 50).unwrap();
         m.collect(Some(1)).unwrap();
         left.push(m.heap_stats().objects_in_use);
     }

@@ -5,7 +5,7 @@
 use plotters::chart::SeriesLabelPosition;
 
 use super::{base_runs, format_ms, heap_chart, Chart, LineChart, Scale, Series};
-use crate::aggregate::median;
+use crate::aggregate::median_of;
 use crate::results::{ResultSet, RunRow};
 
 /// The collectors the paired heap chart sets side by side: `cycle` (3.12 and 3.14.5's
@@ -15,16 +15,6 @@ pub const PAIRED: [&str; 2] = ["cycle", "cycle-314"];
 /// The workload the paired heap chart is drawn for: the one that got 3.14's collector
 /// reverted.
 pub const PAIRED_WORKLOAD: &str = "request-churn";
-
-/// Median of `metric` over `runs`.
-fn median_of(runs: &[&RunRow], metric: impl Fn(&RunRow) -> Option<u64>) -> Option<f64> {
-    let values: Vec<f64> = runs
-        .iter()
-        .filter_map(|r| metric(r))
-        .map(|v| v as f64)
-        .collect();
-    median(&values)
-}
 
 /// One point per collector: its longest pause (the median over repeats of each run's
 /// maximum, log scale) against its peak heap (median, MiB).

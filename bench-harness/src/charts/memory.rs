@@ -37,13 +37,15 @@ pub fn pause_against_memory(set: &ResultSet, workload: &str) -> Chart {
             points: vec![(pause / 1e6, peak / (1024.0 * 1024.0))],
         });
     }
+    // Headroom above the highest point keeps the legend off the points.
+    let top = series.iter().map(|s| s.points[0].1).fold(0.0, f64::max);
     Chart::Line(LineChart {
         title: format!("{workload}: longest pause against peak heap (one point per collector)"),
         x_desc: "longest pause (median of runs)".into(),
         y_desc: "peak heap in use (MiB)".into(),
         x_scale: Scale::Log,
         x_format: format_ms,
-        y_range: None,
+        y_range: Some((0.0, if top > 0.0 { top * 1.5 } else { 1.0 })),
         legend: SeriesLabelPosition::UpperRight,
         stroke: 2,
         series,

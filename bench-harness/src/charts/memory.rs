@@ -6,7 +6,7 @@ use plotters::chart::SeriesLabelPosition;
 
 use super::{base_runs, format_ms, heap_chart, Chart, LineChart, Scale, Series};
 use crate::aggregate::median_of;
-use crate::results::{ResultSet, RunRow};
+use crate::results::ResultSet;
 
 /// The collectors the paired heap chart sets side by side: `cycle` (3.12 and 3.14.5's
 /// generational collector) and `cycle-314` (3.14.0's incremental one).

@@ -5,6 +5,16 @@ use std::collections::BTreeMap;
 
 use crate::results::RunRow;
 
+/// Median of an integer `metric` over `runs` (runs without it left out).
+pub fn median_of(runs: &[&RunRow], metric: impl Fn(&RunRow) -> Option<u64>) -> Option<f64> {
+    let values: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| metric(r))
+        .map(|v| v as f64)
+        .collect();
+    median(&values)
+}
+
 /// Median of the values (mean of the middle two for an even count); `None` if empty.
 pub fn median(values: &[f64]) -> Option<f64> {
     if values.is_empty() {

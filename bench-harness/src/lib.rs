@@ -23,6 +23,8 @@ pub mod cli;
 pub mod compare;
 pub mod console;
 pub mod heap_search;
+pub mod incremental_report;
+pub mod lateness;
 pub mod listing;
 pub mod measure;
 pub mod merge;

@@ -108,14 +108,16 @@ pub fn record_timeline(
     (pauses, curves)
 }
 
-/// Runs `workload` with `seed` on `collector`, fresh (heap limited to `heap_limit` bytes if
-/// given), and measures it. Never panics on a failed run: failures are the row's status.
+/// Runs `workload` with `seed` on a collector `make` builds, fresh (heap limited to
+/// `heap_limit` bytes if given), and measures it; `make` builds a second one for the untimed
+/// lateness replay. Never panics on a failed run: failures are the row's status.
 pub fn measure<C: Collector>(
-    collector: C,
+    make: impl Fn() -> C,
     workload: &Workload,
     seed: u64,
     heap_limit: Option<u64>,
 ) -> RunOutcome {
+    let collector = make();
     let mut row = RunRow {
         collector: collector.name().to_string(),
         workload: workload.name().to_string(),
@@ -164,6 +166,13 @@ pub fn measure<C: Collector>(
 
     let (pauses, curves) = record_timeline(&mut row, pauses, wall_ns);
     row.objects_scanned = Some(runtime.objects_scanned());
+    row.counters = runtime
+        .collector()
+        .counters()
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join(";");
 
     let expected = workload.expectations();
     let during = runtime.heap_stats();
@@ -196,6 +205,13 @@ pub fn measure<C: Collector>(
         Err(e) => row.fail(format_args!("oracle: {e}")),
     }
     row.peak_rss_bytes = peak_rss_bytes();
+    // Untimed, after everything the clock saw (the replay's memory is not in the RSS).
+    if row.is_ok() {
+        if let Some(l) = crate::lateness::measure(make(), workload, seed, heap_limit) {
+            row.unreachable_mean_bytes = Some(l.mean_bytes);
+            row.unreachable_peak_bytes = Some(l.peak_bytes);
+        }
+    }
     RunOutcome {
         row,
         pauses,
@@ -212,7 +228,7 @@ mod tests {
     #[test]
     fn nogc_run_counts_match_and_it_leaks_everything() {
         let w = Workload::parse("seed-cycles", Size::Small, &[]).unwrap();
-        let out = measure(gc_core::NoGc, &w, 1, None);
+        let out = measure(|| gc_core::NoGc, &w, 1, None);
         let expected = w.expectations();
         assert_eq!(out.row.status, "ok");
         assert_eq!(out.row.objects_allocated, Some(expected.allocated));
@@ -247,7 +263,7 @@ mod tests {
     #[test]
     fn out_of_heap_is_a_failed_row() {
         let w = Workload::parse("seed-cycles", Size::Small, &[]).unwrap();
-        let out = measure(gc_core::NoGc, &w, 1, Some(4096));
+        let out = measure(|| gc_core::NoGc, &w, 1, Some(4096));
         assert!(
             out.row.status.starts_with("failed: out of memory"),
             "{}",

@@ -148,7 +148,7 @@ fn measure_with<B: Build>(
     seed: u64,
     heap_limit: Option<u64>,
 ) -> RunOutcome {
-    measure::measure(B::build(params), workload, seed, heap_limit)
+    measure::measure(|| B::build(params), workload, seed, heap_limit)
 }
 
 fn run_bare<B: Build>(params: &serde_json::Value, workload: &Workload, seed: u64) -> GcResult<u64> {
@@ -241,6 +241,8 @@ pub fn registry() -> Registry {
     reg.add_preset::<gc_cycle::CycleGc>("cycle-plain", &[("plain", "true")]);
     reg.add_configured::<gc_refcount::BoundedRefCount>();
     reg.add_preset::<gc_cycle::CycleGc>("cycle-bounded", &[("cascade_budget", "1000")]);
+    reg.add::<gc_cycle::IncrementalCycleGc>();
+    reg.add::<gc_cycle::FreeThreadedCycleGc>();
     reg.add::<gc_refcount::RcBacon>();
     reg.add_configured::<gc_tracing::MarkSweep>();
     reg.add::<gc_tracing::MarkSweepGen>();

@@ -430,6 +430,7 @@ pub fn readme(
          bytes in use then (pymalloc keeps an arena while any object in it lives).\n\n",
     );
     out.push_str(&summary_table(set));
+    out.push_str(&crate::incremental_report::section(set));
     out.push_str(&peers_section(set, runs_json, dir));
     let failed = failures(set);
     if !failed.is_empty() {
@@ -443,6 +444,12 @@ pub fn readme(
     }
     if let Some(stem) = &charts.throughput {
         let _ = write!(out, "\n## Throughput\n\n![throughput]({stem}.png)\n");
+    }
+    if let Some(stem) = &charts.lateness {
+        let _ = write!(
+            out,
+            "\n## Memory lateness\n\n![memory lateness]({stem}.png)\n"
+        );
     }
     for (workload, drawn) in &charts.per_workload {
         let _ = write!(out, "\n## {workload}\n\n");

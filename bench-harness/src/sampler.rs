@@ -1,5 +1,6 @@
 //! A mutator wrapper that samples heap size every few thousand allocations, so heap-over-time
-//! charts show growth between pauses (and for NoGC, which never pauses).
+//! charts show growth between pauses (and for NoGC, which never pauses); in the untimed
+//! lateness run it also measures the bytes unreachable objects hold (see [`crate::lateness`]).
 
 use std::time::Instant;
 
@@ -17,6 +18,14 @@ pub struct Sampled<'r, C: Collector> {
     interval: u32,
     countdown: u32,
     samples: Vec<HeapSample>,
+    probe: Option<Probe>,
+}
+
+/// Every `interval` allocations, the bytes held by unreachable objects (the oracle's walk).
+struct Probe {
+    interval: u64,
+    countdown: u64,
+    unreachable: Vec<u64>,
 }
 
 impl<'r, C: Collector> Sampled<'r, C> {
@@ -28,6 +37,7 @@ impl<'r, C: Collector> Sampled<'r, C> {
             interval: 1024,
             countdown: 1024,
             samples: Vec::new(),
+            probe: None,
         };
         sampled.sample();
         sampled
@@ -49,6 +59,17 @@ impl<'r, C: Collector> Sampled<'r, C> {
         }
     }
 
+    /// Also measures the bytes unreachable objects hold every `interval` allocations (an
+    /// oracle walk each: for untimed runs only).
+    pub fn with_unreachable_probe(mut self, interval: u64) -> Self {
+        self.probe = Some(Probe {
+            interval: interval.max(1),
+            countdown: interval.max(1),
+            unreachable: Vec::new(),
+        });
+        self
+    }
+
     /// Counts one allocation; every `interval` allocations, takes a sample.
     #[inline]
     fn tick(&mut self) {
@@ -57,6 +78,23 @@ impl<'r, C: Collector> Sampled<'r, C> {
             self.countdown = self.interval;
             self.sample();
         }
+        if let Some(probe) = &mut self.probe {
+            probe.countdown -= 1;
+            if probe.countdown == 0 {
+                probe.countdown = probe.interval;
+                probe
+                    .unreachable
+                    .push(crate::lateness::unreachable_bytes(self.runtime.heap()));
+            }
+        }
+    }
+
+    /// The unreachable bytes measured by the probe, one per interval, in order.
+    pub fn unreachable_samples(&mut self) -> Vec<u64> {
+        self.probe
+            .as_mut()
+            .map(|p| std::mem::take(&mut p.unreachable))
+            .unwrap_or_default()
     }
 
     /// Takes a last sample and returns them all.

@@ -264,6 +264,12 @@ pub trait Collector: GcModule {
     fn objects_scanned(&self) -> u64 {
         0
     }
+
+    /// Counters of the collector's own mechanism, by name (for example an incremental
+    /// collector's increment sizes): the harness records them with each run.
+    fn counters(&self) -> Vec<(&'static str, u64)> {
+        Vec::new()
+    }
 }
 
 /// The `gc` module's answers that depend on the collector. Every method has a default, so

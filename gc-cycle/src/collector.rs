@@ -17,6 +17,27 @@ use crate::{dense, mark, plain, region};
 
 const GENERATIONS: usize = 3;
 
+/// An open collection ([`CycleGc::begin_collection`]).
+#[derive(Debug)]
+pub(crate) struct Bracket {
+    start: gc_core::events::PauseStart,
+    budget: u64,
+    bytes_before: usize,
+}
+
+/// What one trial deletion over a region did: the pause's counts and the survivors.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Region {
+    /// Objects in the region.
+    pub(crate) candidates: u64,
+    /// Objects scanned (the region, plus the garbage again after a resurrection).
+    pub(crate) scanned: u64,
+    /// Objects that survived into the older list.
+    pub(crate) survivors: u64,
+    /// Objects collected.
+    pub(crate) collected: u64,
+}
+
 /// Reference counting plus CPython's generational cycle collector.
 ///
 /// The engine is the bounded one with no budget (`u64::MAX`) unless
@@ -136,20 +157,11 @@ impl CycleGc {
     }
 
     /// Collects generation `generation` and the younger ones: CPython's `gc_collect_main`.
-    /// The steps every collection shares (counts, merging the younger generations, the
-    /// pause, `long_lived_pending`/`long_lived_total`) are here; the trial deletion and the
-    /// end of the collection are [`CycleGc::collect_fast`]'s or [`plain::collect`]'s.
+    /// The steps every collection of `cycle` shares (counts, merging the younger
+    /// generations, `long_lived_pending`/`long_lived_total`) are here; the pause is
+    /// [`CycleGc::begin_collection`]'s and the trial deletion [`CycleGc::collect_region`]'s.
     fn collect_generation(&mut self, heap: &mut Heap, generation: usize) -> CollectOutcome {
-        self.collecting = true;
-        // Bounded: the dead waiting on the to-free list are freed first (their own cascade
-        // pause), and nothing waits during the collection, whose candidates must not include
-        // the dead.
-        let budget = self.counting.cascade_budget();
-        self.counting.set_cascade_budget(u64::MAX);
-        self.counting.drain(heap);
-        let start = heap.begin_pause(PauseKind::Collection, Some(generation as u8));
-        let bytes_before = heap.bytes_in_use();
-        let mut scratch = std::mem::take(&mut self.scratch);
+        let bracket = self.begin_collection(heap, generation as u8);
         let lists = self.counting.hooks_mut();
         if generation + 1 < GENERATIONS {
             lists.count[generation + 1] += 1;
@@ -169,56 +181,142 @@ impl CycleGc {
         for g in 0..generation {
             lists.merge(heap, Generation::of(g), young);
         }
-        let candidates = lists.len(young);
+        let region = self.collect_region(heap, generation, old, settled);
+        if generation == GENERATIONS - 2 {
+            self.long_lived_pending += region.survivors;
+        } else if generation == GENERATIONS - 1 {
+            self.long_lived_pending = 0;
+            self.long_lived_total = region.survivors;
+        }
+        self.end_collection(heap, bracket, region)
+    }
 
+    /// Opens one collection as a pause labelled `label`: the to-free list is drained first
+    /// (its own cascade pause). Every variant's collections (generational, incremental,
+    /// free-threaded) open with this and close with [`CycleGc::end_collection`].
+    pub(crate) fn begin_collection(&mut self, heap: &mut Heap, label: u8) -> Bracket {
+        self.collecting = true;
+        // Bounded: the dead waiting on the to-free list are freed first (their own cascade
+        // pause), and nothing waits during the collection, whose candidates must not include
+        // the dead.
+        let budget = self.counting.cascade_budget();
+        self.counting.set_cascade_budget(u64::MAX);
+        self.counting.drain(heap);
+        let start = heap.begin_pause(PauseKind::Collection, Some(label));
+        Bracket {
+            start,
+            budget,
+            bytes_before: heap.bytes_in_use(),
+        }
+    }
+
+    /// Closes the collection `bracket` opened: the pools are flushed and the pause ends
+    /// with `region`'s counts.
+    pub(crate) fn end_collection(
+        &mut self,
+        heap: &mut Heap,
+        bracket: Bracket,
+        region: Region,
+    ) -> CollectOutcome {
+        self.scanned += region.scanned;
+        heap.flush_pools();
+        heap.end_pause(
+            bracket.start,
+            PauseCounts {
+                candidates: region.candidates,
+                scanned: region.scanned,
+                freed: region.collected,
+                bytes_freed: bracket.bytes_before.saturating_sub(heap.bytes_in_use()) as u64,
+                uncollectable: 0,
+            },
+        );
+        self.counting.set_cascade_budget(bracket.budget);
+        self.collecting = false;
+        CollectOutcome {
+            collected: region.collected,
+            uncollectable: 0,
+        }
+    }
+
+    /// Trial deletion over the list of generation `generation` (younger lists already
+    /// merged into it, every member's state within [`header::in_collection`] of
+    /// `generation`): CPython's `gc_collect_region`, by this collector's passes. Survivors
+    /// are linked at the end of `old`; when `old` is the collected list itself, its first
+    /// `settled` objects already have `old`'s state. Runs inside a collection
+    /// ([`CycleGc::begin_collection`]); the variants form their regions and call this.
+    pub(crate) fn collect_region(
+        &mut self,
+        heap: &mut Heap,
+        generation: usize,
+        old: Generation,
+        settled: usize,
+    ) -> Region {
+        let young = Generation::of(generation);
+        let candidates = self.counting.hooks().len(young);
+        let mut scratch = std::mem::take(&mut self.scratch);
         let (survivors, collected, scanned) = match self.passes {
-            Passes::Fast => self.collect_fast(heap, &mut scratch, generation, settled),
+            Passes::Fast => self.collect_fast(heap, &mut scratch, generation, old, settled),
             Passes::Plain => {
                 self.paths.record_plain();
                 plain::collect(&mut self.counting, heap, &mut scratch, young, old)
             }
         };
-
-        if generation == GENERATIONS - 2 {
-            self.long_lived_pending += survivors;
-        } else if generation == GENERATIONS - 1 {
-            self.long_lived_pending = 0;
-            self.long_lived_total = survivors;
-        }
         self.scratch = scratch;
-        self.scanned += scanned;
-        heap.flush_pools();
-        heap.end_pause(
-            start,
-            PauseCounts {
-                candidates,
-                scanned,
-                freed: collected,
-                bytes_freed: bytes_before.saturating_sub(heap.bytes_in_use()) as u64,
-                uncollectable: 0,
-            },
-        );
-        self.counting.set_cascade_budget(budget);
-        self.collecting = false;
-        CollectOutcome {
+        Region {
+            candidates,
+            scanned,
+            survivors,
             collected,
-            uncollectable: 0,
         }
     }
 
+    /// The part of CPython's `gc_alloc` every variant shares: a tracked allocation bumps
+    /// count 0; returns whether a collection is due (count 0 past threshold 0, automatic
+    /// collection on, none running). Also a drain point of the to-free list.
+    #[inline]
+    pub(crate) fn count_allocation(&mut self, heap: &mut Heap, request: AllocRequest) -> bool {
+        // A drain point of the to-free list (compiled away without a budget).
+        self.counting.drain(heap);
+        if !tracked_request(request) {
+            return false;
+        }
+        let count = &mut self.counting.hooks_mut().count[0];
+        *count += 1;
+        *count > self.thresholds[0]
+            && self.thresholds[0] != 0
+            && heap.is_enabled()
+            && !self.collecting
+    }
+
+    /// Whether a collection is running (a variant's trigger must not start another).
+    pub(crate) fn is_collecting(&self) -> bool {
+        self.collecting
+    }
+
+    /// The generation lists and counts (for the variants that schedule differently).
+    pub(crate) fn lists(&self) -> &Lists {
+        self.counting.hooks()
+    }
+
+    /// The generation lists and counts, to move objects between them.
+    pub(crate) fn lists_mut(&mut self) -> &mut Lists {
+        self.counting.hooks_mut()
+    }
+
     /// The trial deletion and end of a collection by the path [`policy`] chooses, over
-    /// the list of generation `generation` (the younger ones merged in; its first
-    /// `settled` objects already have the state of the generation survivors go to).
+    /// the list of generation `generation` (the younger ones merged in; survivors go to
+    /// `old`, and when that is the same list its first `settled` objects already have its
+    /// state).
     /// Returns the survivors, the objects collected and the objects scanned.
     fn collect_fast(
         &mut self,
         heap: &mut Heap,
         scratch: &mut Scratch,
         generation: usize,
+        old: Generation,
         settled: usize,
     ) -> (u64, u64, u64) {
         let young = Generation::of(generation);
-        let old = Generation::of((generation + 1).min(GENERATIONS - 1));
         let lists = self.counting.hooks_mut();
         scratch.candidates.clear();
         let set_len = lists.len(young) as usize;
@@ -379,6 +477,13 @@ fn trial_deletion_in_table(
     }
 }
 
+/// Whether an allocation makes a tracked object: one with reference fields, or a weak
+/// reference.
+#[inline]
+pub(crate) fn tracked_request(request: AllocRequest) -> bool {
+    request.shape.fields != 0 || request.flags & FLAG_IS_WEAKREF != 0
+}
+
 /// The engine with no budget.
 fn unbounded(mut counting: Counting<Lists, true>) -> Counting<Lists, true> {
     counting.set_cascade_budget(u64::MAX);
@@ -411,18 +516,7 @@ impl Collector for CycleGc {
     /// collection reset it is not counted either, exactly as in CPython 3.11).
     #[inline]
     fn before_alloc(&mut self, heap: &mut Heap, request: AllocRequest) -> GcResult<()> {
-        // A drain point of the to-free list (compiled away without a budget).
-        self.counting.drain(heap);
-        if request.shape.fields == 0 && request.flags & FLAG_IS_WEAKREF == 0 {
-            return Ok(());
-        }
-        let count = &mut self.counting.hooks_mut().count[0];
-        *count += 1;
-        if *count > self.thresholds[0]
-            && self.thresholds[0] != 0
-            && heap.is_enabled()
-            && !self.collecting
-        {
+        if self.count_allocation(heap, request) {
             if let Some(g) = self.select_generation() {
                 self.collect_generation(heap, g);
             }

@@ -32,13 +32,26 @@
 //! Its parameters ([`CycleParams`]: the thresholds, a cascade budget and whether to take only
 //! the plain path) are declared once; the harness's `cycle-313` (threshold 0 = 2000),
 //! `cycle-bounded` (budget 1000) and `cycle-plain` (plain) are presets of them.
+//!
+//! CPython's other collectors are variants on the same counting, lists and passes (a
+//! variant forms a region in the lists and runs the trial deletion over it through
+//! `CycleGc::collect_region`; what it decides itself goes through one trait, `Variant`, in `variant.rs`):
+//! [`IncrementalCycleGc`] (`cycle-314`), 3.14.0-3.14.4's incremental collector, and
+//! [`FreeThreadedCycleGc`] (`cycle-ft`), the free-threaded build's non-generational one.
+//! Their module docs say what of those builds is modelled and what is not: in short, the
+//! schedules, the regions and the order of work are CPython's; gclab's root slots play the
+//! part of the interpreter's stacks and global roots; biased and deferred reference counting,
+//! immortal objects, stopping the world and per-thread allocation counts are not modelled,
+//! being invisible to a single-threaded heap without immortal objects.
 #![forbid(unsafe_code)]
 
 mod collector;
 pub mod dense;
 pub mod fields;
 pub mod finish;
+mod free_threaded;
 mod header;
+mod incremental;
 mod lists;
 pub mod mark;
 mod params;
@@ -46,9 +59,12 @@ pub mod plain;
 pub mod policy;
 pub mod region;
 pub mod subtract;
+mod variant;
 pub mod walk;
 
 pub use collector::CycleGc;
+pub use free_threaded::FreeThreadedCycleGc;
+pub use incremental::{IncrementalCycleGc, IncrementalStats, THRESHOLDS_314};
 pub use lists::Generation;
 pub use params::CycleParams;
 pub use policy::{Gather, Marking, Passes, Path, PathCounts};

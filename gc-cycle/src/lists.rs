@@ -141,6 +141,16 @@ impl Lists {
         ObjRef::from_raw(head)
     }
 
+    /// Moves `obj` from the list its state names to the end of `list` (CPython's
+    /// `gc_list_move`), restating it.
+    pub(crate) fn move_to(&mut self, heap: &mut Heap, obj: ObjRef, list: Generation) {
+        let s = header::state(heap.words(obj)[0]);
+        debug_assert!(header::is_linked(s), "only a listed object moves");
+        self.unlink(heap, obj);
+        self.len[(s - header::LINKED_YOUNG) as usize] -= 1;
+        self.append(heap, list, obj);
+    }
+
     /// Unlinks `obj` from whichever list holds it.
     #[inline]
     fn unlink(&mut self, heap: &mut Heap, obj: ObjRef) {

@@ -6,7 +6,7 @@ use crate::params::{Described, Size, WorkloadError, WorkloadInfo};
 use crate::trace_workload::{TraceWorkload, TRACE_PREFIX};
 use crate::{
     BinaryTrees, DllChurn, Expectations, Finalizers, Fragmentation, GcCollect, GcTraversal,
-    Generational, LargeObjects, RandomGraph, SeedCycles, WeakCache,
+    Generational, LargeObjects, RandomGraph, RequestChurn, SeedCycles, WeakCache,
 };
 
 /// Generates the enum, the catalogue and the dispatch from one list of parameter types
@@ -115,6 +115,7 @@ workloads! {
     GcTraversal,
     GcCollect,
     Fragmentation,
+    RequestChurn,
 }
 
 /// The catalogue as the README's markdown table: name, parameters with their defaults, and

@@ -199,6 +199,10 @@ macro_rules! collector_tests {
             fn fragmentation() {
                 run("fragmentation");
             }
+            #[test]
+            fn request_churn() {
+                run("request-churn");
+            }
         }
     };
 }
@@ -206,6 +210,8 @@ macro_rules! collector_tests {
 collector_tests!(nogc, NoGc);
 collector_tests!(refcount, gc_refcount::RefCount);
 collector_tests!(cycle, gc_cycle::CycleGc);
+collector_tests!(cycle_314, gc_cycle::IncrementalCycleGc);
+collector_tests!(cycle_ft, gc_cycle::FreeThreadedCycleGc);
 collector_tests!(mark_sweep, gc_tracing::MarkSweep);
 collector_tests!(compact, gc_tracing::Compact);
 
@@ -224,6 +230,7 @@ fn every_workload_has_a_test() {
         "gc-traversal",
         "gc-collect",
         "fragmentation",
+        "request-churn",
     ];
     for info in catalog() {
         assert!(tested.contains(&info.name), "{} has no test", info.name);

@@ -106,6 +106,17 @@ fn overrides(name: &str, rng: &mut ChaCha8Rng) -> Vec<(String, String)> {
             ("churn", int(rng, 0, 1500)),
             ("window", int(rng, 1, 70)),
         ],
+        "request-churn" => vec![
+            ("requests", int(rng, 0, 120)),
+            ("in_flight", int(rng, 1, 9)),
+            ("connections", int(rng, 0, 4)),
+            ("callbacks", int(rng, 0, 4)),
+            ("buffer_bytes", int(rng, 0, 3000)),
+            ("temporaries", int(rng, 0, 6)),
+            ("live_objects", int(rng, 1, 200)),
+            ("replacements", int(rng, 0, 3)),
+            ("payload", int(rng, 0, 80)),
+        ],
         other => panic!("no parameter generator for {other}"),
     };
     // Sometimes keep a preset value, so combinations with the defaults are covered too.

@@ -15,6 +15,7 @@ const SEEDED: &[&str] = &[
     "finalizers",
     "large-objects",
     "fragmentation",
+    "request-churn",
 ];
 
 fn record<C: Collector + Default>(workload: &Workload, seed: u64) -> Vec<u8> {

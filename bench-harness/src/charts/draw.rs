@@ -254,6 +254,12 @@ fn draw_lines<DB: DrawingBackend>(
         x_lo -= 0.5;
         x_hi += 0.5;
     }
+    if c.series.iter().all(|s| s.points.len() == 1) {
+        // A scatter (one point per series): keep the points off the frame.
+        let pad = 0.08 * (x_hi - x_lo);
+        x_lo -= pad;
+        x_hi += pad;
+    }
     if c.x_scale == Scale::Linear && x_lo > 0.0 && x_lo < 0.05 * (x_hi - x_lo) {
         // Time axes start at zero: keep the origin (and its tick).
         x_lo = 0.0;

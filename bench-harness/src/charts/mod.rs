@@ -1,10 +1,12 @@
-//! The charts of a result set: per workload a pause-time CDF, MMU curves and heap size over
-//! time; across workloads throughput normalised to the best collector; with heap-size sweeps,
-//! time against heap multiple; with a parameter sweep, GC time, max pause and peak heap
-//! against the swept value ([`param_sweep`]). Everything is computed from the CSV tables
-//! alone.
+//! The charts of a result set: per workload a pause-time CDF, MMU curves, heap size over
+//! time and longest pause against peak heap; across workloads throughput normalised to the
+//! best collector and memory lateness; on request-churn the heap of `cycle` beside
+//! `cycle-314`; with heap-size sweeps, time against heap multiple; with a parameter sweep,
+//! GC time, max pause and peak heap against the swept value ([`param_sweep`]). Everything is
+//! computed from the CSV tables alone.
 
 mod draw;
+mod memory;
 pub mod param_sweep;
 
 use plotters::chart::SeriesLabelPosition;
@@ -60,6 +62,8 @@ fn thin_envelope(points: &[(u64, u64)]) -> Vec<(u64, u64)> {
 pub struct ChartIndex {
     /// Throughput across workloads.
     pub throughput: Option<String>,
+    /// Memory lateness across workloads.
+    pub lateness: Option<String>,
     /// Per workload: (workload, [(chart title, stem)]).
     pub per_workload: Vec<(String, Vec<(String, String)>)>,
 }
@@ -246,9 +250,13 @@ fn mmu_chart(set: &ResultSet, workload: &str) -> Chart {
     })
 }
 
-fn heap_chart(set: &ResultSet, workload: &str) -> Chart {
+/// Heap over time of the first run of each collector `keep` accepts.
+fn heap_chart(set: &ResultSet, workload: &str, keep: impl Fn(&str) -> bool) -> Chart {
     let mut series = Vec::new();
     for (color, collector, runs) in base_runs(set, workload) {
+        if !keep(&collector) {
+            continue;
+        }
         let Some(run) = runs.first() else { continue };
         let Some(curves) = set.curves.get(&run.run_id) else {
             continue;
@@ -381,6 +389,29 @@ fn sweep_chart(set: &ResultSet, workload: &str) -> Option<Chart> {
 }
 
 fn throughput_chart(set: &ResultSet) -> Option<Chart> {
+    let chart = per_cell_bars(
+        set,
+        "Throughput relative to the fastest collector per workload",
+        "throughput (fastest = 1, median wall time)",
+        |r| r.wall_ns.map(|v| v as f64),
+        |walls| {
+            let best = walls.iter().flatten().copied().fold(f64::MAX, f64::min);
+            walls.iter().map(|w| w.map(|w| best / w)).collect()
+        },
+    )?;
+    Some(chart)
+}
+
+/// Grouped bars of the median of `metric` per (workload, collector) at the default heap,
+/// each workload's values passed through `per_workload` (for example normalised to the
+/// best); `None` when nothing ran.
+fn per_cell_bars(
+    set: &ResultSet,
+    title: &str,
+    y_desc: &str,
+    metric: impl Fn(&RunRow) -> Option<f64> + Copy,
+    per_workload: impl Fn(&[Option<f64>]) -> Vec<Option<f64>>,
+) -> Option<Chart> {
     let base: Vec<RunRow> = set
         .runs
         .iter()
@@ -396,21 +427,20 @@ fn throughput_chart(set: &ResultSet) -> Option<Chart> {
     let values = workloads
         .iter()
         .map(|w| {
-            let walls: Vec<Option<f64>> = collectors
+            let medians: Vec<Option<f64>> = collectors
                 .iter()
                 .map(|c| {
                     all.iter()
                         .find(|cell| &cell.key.workload == w && &cell.key.collector == c)
-                        .and_then(|cell| cell.median(|r| r.wall_ns.map(|v| v as f64)))
+                        .and_then(|cell| cell.median(metric))
                 })
                 .collect();
-            let best = walls.iter().flatten().copied().fold(f64::MAX, f64::min);
-            walls.iter().map(|w| w.map(|w| best / w)).collect()
+            per_workload(&medians)
         })
         .collect();
     Some(Chart::Bar(BarChart {
-        title: "Throughput relative to the fastest collector per workload".into(),
-        y_desc: "throughput (fastest = 1, median wall time)".into(),
+        title: title.into(),
+        y_desc: y_desc.into(),
         groups: workloads,
         series: collectors
             .into_iter()
@@ -439,14 +469,34 @@ pub fn render_all(set: &ResultSet) -> Result<(ChartIndex, Vec<ChartFile>), Strin
         save(&chart, "throughput")?;
         index.throughput = Some("charts/throughput".into());
     }
+    if let Some(chart) = memory::lateness(set) {
+        save(&chart, "lateness")?;
+        index.lateness = Some("charts/lateness".into());
+    }
     let workloads = in_order_of_appearance(set.runs.iter().map(|r| r.workload.as_str()));
     for workload in workloads {
         let mut drawn = Vec::new();
         let mut charts = vec![
             ("pause-time CDF", "pauses", pause_cdf(set, &workload)),
             ("MMU", "mmu", mmu_chart(set, &workload)),
-            ("heap over time", "heap", heap_chart(set, &workload)),
+            (
+                "heap over time",
+                "heap",
+                heap_chart(set, &workload, |_| true),
+            ),
+            (
+                "longest pause against peak heap",
+                "pause-memory",
+                memory::pause_against_memory(set, &workload),
+            ),
         ];
+        if workload == memory::PAIRED_WORKLOAD && memory::has_pair(set) {
+            charts.push((
+                "heap over time: cycle against cycle-314",
+                "heap-cycle-314",
+                memory::paired_heap(set),
+            ));
+        }
         if let Some(chart) = sweep_chart(set, &workload) {
             charts.push(("time against heap size", "heap-sweep", chart));
         }

@@ -75,6 +75,17 @@ pub struct RunRow {
     pub peak_rss_bytes: Option<u64>,
     /// Objects the collector scanned: a noise-free work count.
     pub objects_scanned: Option<u64>,
+    /// Mean bytes held by unreachable objects (heap in use minus live bytes) over the run,
+    /// measured in an untimed replay (see `lateness`).
+    #[serde(default)]
+    pub unreachable_mean_bytes: Option<u64>,
+    /// Peak bytes held by unreachable objects over the run.
+    #[serde(default)]
+    pub unreachable_peak_bytes: Option<u64>,
+    /// The collector's own counters (`Collector::counters`) as `name=value` pairs joined
+    /// by `;` (empty for collectors without any).
+    #[serde(default)]
+    pub counters: String,
     /// Wall time over the lowest distilled cost (wall - GC) of any collector on the same
     /// workload, parameters, seed and heap multiple (lower-bound overhead, LBO).
     pub lbo: Option<f64>,
@@ -101,6 +112,15 @@ impl RunRow {
 }
 
 impl RunRow {
+    /// The collector counter `name`, if the run recorded it.
+    pub fn counter(&self, name: &str) -> Option<u64> {
+        self.counters
+            .split(';')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| v.parse().ok())
+    }
+
     /// Whether the run completed and passed its checks.
     pub fn is_ok(&self) -> bool {
         self.status == "ok"

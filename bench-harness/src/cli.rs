@@ -150,6 +150,9 @@ enum Command {
     },
     /// One run in this process (what `run` starts in each child).
     RunOne(RunOneArgs),
+    /// Replay workloads on `cycle` and on a CPython interpreter and compare their
+    /// collection sequences: (generation, collected) per collection (needs `--features peers`).
+    Fidelity(crate::fidelity::FidelityArgs),
     /// Redraw every chart and rewrite README.md of a result directory from its CSV files.
     Plot {
         /// Result directory.
@@ -745,6 +748,10 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> Result<(), CliE
                 PlotError::Failed(m) => CliError::Failure(m),
             })?;
             out(&summary_table(&set));
+            Ok(())
+        }
+        Command::Fidelity(args) => {
+            out(&crate::fidelity::run(&args).map_err(CliError::Usage)?);
             Ok(())
         }
         Command::NewCollector { name, root } => new_collector(&registry, &name, root),

@@ -283,6 +283,15 @@ impl<M: Mutator> Mutator for Recorder<M> {
     }
 }
 
+/// Records `workload` run with `seed` as a trace, against gc-core's `NoGc` runtime (a
+/// workload never branches on what its collector did, so any recording is the same program).
+pub fn record_workload(workload: &crate::Workload, seed: u64) -> GcResult<Vec<u8>> {
+    let runtime = gc_core::Runtime::new(gc_core::HeapConfig::default(), gc_core::NoGc)?;
+    let mut recorder = Recorder::new(runtime);
+    workload.run(&mut recorder, seed)?;
+    Ok(recorder.finish().1)
+}
+
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     loop {
         let byte = (v & 0x7F) as u8;

@@ -214,6 +214,11 @@ struct RunOptions {
     /// Small workload presets and one repeat: a smoke run of under a minute.
     #[arg(long)]
     quick: bool,
+    /// Start every gclab collector's heap with N long-lived tracked objects, as an
+    /// interpreter's start-up leaves them (CPython 3.11 here: about 8,600; see
+    /// `gclab fidelity`); built before the clock starts, outside the workload's counts.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    baseline_objects: u64,
     /// Output directory: written as one transaction; a gclab set there is replaced whole.
     #[arg(long, default_value = "results")]
     out: PathBuf,
@@ -260,6 +265,9 @@ pub struct RunOneArgs {
     /// Heap limit in bytes.
     #[arg(long)]
     pub heap_limit: Option<u64>,
+    /// Start the heap with N long-lived tracked objects (as `run --baseline-objects`).
+    #[arg(long, value_name = "N", default_value_t = 0, conflicts_with = "peer")]
+    pub baseline_objects: u64,
     /// Start from the workload's small preset.
     #[arg(long)]
     pub small: bool,
@@ -357,7 +365,9 @@ fn run_one(registry: &Registry, args: &RunOneArgs) -> Result<(), CliError> {
     let workload = Workload::parse(&args.workload, size, &overrides)
         .map_err(|e| CliError::Usage(e.to_string()))?;
     let outcome = match (entry, &args.peer) {
-        (Some(entry), _) => (entry.measure)(&workload, args.seed, args.heap_limit),
+        (Some(entry), _) => {
+            (entry.measure)(&workload, args.seed, args.heap_limit, args.baseline_objects)
+        }
         (None, Some(peer)) => measure_peer(peer, args.python.as_deref(), &workload, args.seed)?,
         (None, None) => {
             return Err(CliError::Usage(
@@ -487,6 +497,7 @@ impl RunOptions {
             repeat: self.repeat.unwrap_or(if self.quick { 1 } else { 3 }),
             small: self.quick,
             heap_multiples: self.heap_multiples.clone(),
+            baseline_objects: self.baseline_objects,
             timeout_secs: self.timeout.unwrap_or(if self.quick { 20.0 } else { 60.0 }),
             memory_budget: self.memory_budget_mib.saturating_mul(1024 * 1024),
             out: self.out.clone(),
@@ -524,6 +535,12 @@ impl RunOptions {
         }
         if plan.small {
             args.push("--quick".into());
+        }
+        if plan.baseline_objects > 0 {
+            args.extend([
+                "--baseline-objects".to_string(),
+                plan.baseline_objects.to_string(),
+            ]);
         }
         args.extend([
             "--timeout".to_string(),

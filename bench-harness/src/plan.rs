@@ -76,6 +76,9 @@ pub struct Plan {
     pub small: bool,
     /// Heap multiples to sweep; empty for none.
     pub heap_multiples: Vec<f64>,
+    /// Long-lived objects every gclab run's heap starts with (`--baseline-objects`).
+    #[serde(default)]
+    pub baseline_objects: u64,
     /// Per-run time limit, seconds.
     pub timeout_secs: f64,
     /// Heap limit for runs without one, bytes: a run that needs more fails (NoGC mostly).
@@ -109,6 +112,8 @@ pub struct PlanRequest {
     pub small: bool,
     /// Heap multiples.
     pub heap_multiples: Vec<f64>,
+    /// Baseline objects.
+    pub baseline_objects: u64,
     /// Per-run time limit, seconds.
     pub timeout_secs: f64,
     /// Memory budget, bytes.
@@ -290,6 +295,7 @@ impl Plan {
             repeat: request.repeat,
             small: request.small,
             heap_multiples: request.heap_multiples,
+            baseline_objects: request.baseline_objects,
             timeout_secs: request.timeout_secs,
             memory_budget: request.memory_budget,
             out: request.out,
@@ -326,7 +332,13 @@ impl Plan {
             small: bool,
             timeout_secs: f64,
             memory_budget: u64,
+            // Absent when 0, so sets measured before the option keep their fingerprints.
+            #[serde(skip_serializing_if = "is_zero")]
+            baseline_objects: u64,
             cells: Vec<CellId<'a>>,
+        }
+        fn is_zero(n: &u64) -> bool {
+            *n == 0
         }
         let cells = crate::runner::cells(self, &[]);
         let identity = Identity {
@@ -335,6 +347,7 @@ impl Plan {
             small: self.small,
             timeout_secs: self.timeout_secs,
             memory_budget: self.memory_budget,
+            baseline_objects: self.baseline_objects,
             cells: cells
                 .iter()
                 .map(|c| {

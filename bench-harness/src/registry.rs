@@ -14,8 +14,9 @@ pub struct CollectorEntry {
     pub name: &'static str,
     /// What it promises (shown by `gclab list`, used by the count checks).
     pub capabilities: Capabilities,
-    /// The measured run: pauses, counts, checks.
-    pub measure: fn(&Workload, u64, Option<u64>) -> RunOutcome,
+    /// The measured run (workload, seed, heap limit, baseline objects): pauses, counts,
+    /// checks.
+    pub measure: fn(&Workload, u64, Option<u64>, u64) -> RunOutcome,
     /// A bare run for criterion: the workload and nothing else; returns objects allocated.
     pub run_bare: fn(&Workload, u64) -> GcResult<u64>,
     /// Its parameters as a fresh instance's `gc.get_threshold()` gives them (the type's docs

@@ -92,6 +92,7 @@ fn request(
         sets: plan.sets_for(workload),
         seed,
         heap_limit: limit.or(Some(plan.memory_budget)),
+        baseline_objects: plan.baseline_objects,
         python: None,
     }
 }
@@ -234,6 +235,7 @@ pub fn run_plan(plan: &Plan, interrupts: &Interrupts) -> Result<RunData, Interru
         row.repeat = cell.repeat;
         row.heap_multiple = cell.heap_multiple;
         row.heap_limit = cell.request.heap_limit;
+        row.baseline_objects = (!cell.request.peer).then_some(cell.request.baseline_objects);
         if let Some(params) = plan.workload_params.get(&cell.request.workload) {
             row.params = params.to_string();
         }

@@ -5,7 +5,7 @@ use gc_core::{GcResult, Mutator};
 use crate::params::{apply_overrides, param_info, Params, Size, WorkloadError, WorkloadInfo};
 use crate::{
     BinaryTrees, DllChurn, Expectations, Finalizers, GcCollect, GcTraversal, Generational,
-    LargeObjects, RandomGraph, SeedCycles, WeakCache,
+    LargeObjects, RandomGraph, SeedCycles, SnapshotMarkdown, SnapshotStdlib, WeakCache,
 };
 
 /// Generates the enum, the catalogue and the dispatch from one list, so adding a workload
@@ -117,4 +117,10 @@ workloads! {
          nothing";
     GcCollect(GcCollect) = "gc-collect":
         "pyperformance gc_collect: 100 rings of 21 nodes per round, freed by one collection";
+    SnapshotStdlib(SnapshotStdlib) = "snapshot-stdlib":
+        "a real CPython heap (a program exercising much of the standard library, 20,000 \
+         tracked objects) rebuilt, cut, collected and dropped";
+    SnapshotMarkdown(SnapshotMarkdown) = "snapshot-markdown":
+        "a real CPython heap (Python-Markdown from PyPI rendering this repository's docs, \
+         18,771 tracked objects) rebuilt, cut, collected and dropped";
 }

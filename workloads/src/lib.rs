@@ -42,6 +42,7 @@ mod large_objects;
 mod params;
 mod random_graph;
 mod seed_cycles;
+mod snapshot;
 mod support;
 pub mod trace;
 mod weak_cache;
@@ -57,6 +58,7 @@ pub use large_objects::LargeObjects;
 pub use params::{ParamInfo, Params, Size, WorkloadError, WorkloadInfo};
 pub use random_graph::RandomGraph;
 pub use seed_cycles::SeedCycles;
+pub use snapshot::{SnapshotMarkdown, SnapshotStdlib};
 pub use weak_cache::{WeakCache, WeakCacheCounts};
 
 /// What a workload promises about any run of it, derived from its parameters alone.

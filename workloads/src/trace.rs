@@ -620,6 +620,59 @@ pub fn check_against_heap_with_limit(
     replay_with_stats(bytes, &mut runtime).map_err(|e| e.to_string())
 }
 
+/// What any run of the trace must produce, from replaying it once on a heap that never
+/// frees (`NoGc`, limited to `heap_limit` bytes) and reading the end state with gc-core's
+/// oracle: every object allocated; the ones reachable at the end are live; of the rest,
+/// the ones plain reference counting cannot free are those on a cycle of garbage or held
+/// (through garbage) by one: what remains of the garbage after repeatedly removing every
+/// garbage object no other garbage object refers to. (Live objects never refer to garbage,
+/// and an object freed mid-run is never written to again, so the end state decides.)
+pub fn expectations(bytes: &[u8], heap_limit: usize) -> Result<crate::Expectations, String> {
+    let config = gc_core::HeapConfig::default().with_limit(heap_limit);
+    let mut runtime = gc_core::Runtime::new(config, gc_core::NoGc)
+        .map_err(|e| format!("cannot make the checking heap: {e}"))?;
+    replay(bytes, &mut runtime).map_err(|e| e.to_string())?;
+    let heap = runtime.heap();
+    let live = gc_core::oracle::reachable(heap).map_err(|e| e.to_string())?;
+    let mut garbage: Vec<ObjRef> = Vec::new();
+    heap.for_each_object(|r| {
+        if !live.contains(r) {
+            garbage.push(r);
+        }
+    });
+    let mut referrers: std::collections::HashMap<ObjRef, u64> = std::collections::HashMap::new();
+    for &r in &garbage {
+        for &raw in heap.fields(r) {
+            if let Some(child) = ObjRef::from_raw(raw) {
+                *referrers.entry(child).or_default() += 1;
+            }
+        }
+    }
+    let mut freeable: Vec<ObjRef> = garbage
+        .iter()
+        .copied()
+        .filter(|r| !referrers.contains_key(r))
+        .collect();
+    let mut freed = 0u64;
+    while let Some(r) = freeable.pop() {
+        freed += 1;
+        for &raw in heap.fields(r) {
+            if let Some(child) = ObjRef::from_raw(raw) {
+                let count = referrers.get_mut(&child).expect("counted above");
+                *count -= 1;
+                if *count == 0 {
+                    freeable.push(child);
+                }
+            }
+        }
+    }
+    Ok(crate::Expectations {
+        allocated: heap.alloc_stats().total_allocated,
+        live_at_end: live.len() as u64,
+        cyclic_garbage: garbage.len() as u64 - freed,
+    })
+}
+
 /// Reads a trace file's bytes (validated when replayed).
 pub fn read_trace_file(path: &Path) -> Result<Vec<u8>, TraceError> {
     std::fs::read(path).map_err(|e| TraceError::Io {

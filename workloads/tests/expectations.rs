@@ -195,6 +195,14 @@ macro_rules! collector_tests {
             fn gc_collect() {
                 run("gc-collect");
             }
+            #[test]
+            fn snapshot_stdlib() {
+                run("snapshot-stdlib");
+            }
+            #[test]
+            fn snapshot_markdown() {
+                run("snapshot-markdown");
+            }
         }
     };
 }
@@ -218,6 +226,8 @@ fn every_workload_has_a_test() {
         "large-objects",
         "gc-traversal",
         "gc-collect",
+        "snapshot-stdlib",
+        "snapshot-markdown",
     ];
     for info in catalog() {
         assert!(tested.contains(&info.name), "{} has no test", info.name);

@@ -98,6 +98,7 @@ fn overrides(name: &str, rng: &mut ChaCha8Rng) -> Vec<(String, String)> {
             ("cycles", int(rng, 0, 20)),
             ("links", int(rng, 0, 6)),
         ],
+        "snapshot-stdlib" | "snapshot-markdown" => vec![("rounds", int(rng, 1, 2))],
         other => panic!("no parameter generator for {other}"),
     };
     // Sometimes keep a preset value, so combinations with the defaults are covered too.

@@ -65,6 +65,15 @@ impl Comparison {
     }
 }
 
+/// Whether the peer named `python` (`cpython-3.13`) defers a due collection to the
+/// eval breaker (3.12 and later) instead of collecting inside the allocation (3.11).
+fn deferred_collections(python: &str) -> bool {
+    python
+        .strip_prefix("cpython-3.")
+        .and_then(|minor| minor.parse::<u32>().ok())
+        .is_some_and(|minor| minor >= 12)
+}
+
 /// Full collections in a sequence.
 fn full_collections(seq: &[Collection]) -> usize {
     seq.iter().filter(|c| c.generation == 2).count()
@@ -215,6 +224,13 @@ impl WorkloadFidelity {
                     show(d.cycle),
                     d.reason
                 );
+                if deferred_collections(&self.python) {
+                    out.push_str(
+                        "  note: CPython 3.12 and later run a due collection at the next \
+                         eval-breaker check, a few allocations after the one that crossed \
+                         threshold 0; cycle collects inside that allocation, as 3.11 does\n",
+                    );
+                }
             }
         }
         out
@@ -377,6 +393,14 @@ mod tests {
             generation,
             collected,
         }
+    }
+
+    #[test]
+    fn only_312_and_later_defer_collections() {
+        assert!(!deferred_collections("cpython-3.11"));
+        assert!(deferred_collections("cpython-3.12"));
+        assert!(deferred_collections("cpython-3.14"));
+        assert!(!deferred_collections("cpython"));
     }
 
     #[test]

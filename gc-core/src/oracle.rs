@@ -92,7 +92,8 @@ pub fn leaks(heap: &Heap) -> GcResult<LeakReport> {
 }
 
 /// Checks that every allocated object's reference count (as `count_of` reports it) equals
-/// the number of references to it from slots, `gc.garbage` and fields of allocated objects.
+/// the number of references to it from the roots (slots, `gc.garbage`, permanent roots) and
+/// fields of allocated objects.
 /// Objects for which `count_of` gives `None` are skipped.
 pub fn verify_refcounts(heap: &Heap, count_of: impl Fn(ObjRef) -> Option<u32>) -> GcResult<()> {
     let mut expected: HashMap<ObjRef, u64> = HashMap::new();

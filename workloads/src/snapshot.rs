@@ -7,6 +7,12 @@
 //! collects again. A run replays it `rounds` times. The expectations come from replaying it
 //! on a heap that never frees and reading the end state with the oracle
 //! ([`crate::trace::expectations`]), so they are exact for every collector.
+//!
+//! To add one: write a program that leaves its data referenced from its globals, run
+//! `python3 scripts/snapshot-heap.py --out workloads/snapshots/NAME.gctrace PROGRAM.py [ARGS]`
+//! (`--objects N` bounds the size: about 24 bytes of trace per object), keep the program under
+//! `scripts/snapshot-programs/`, then add a `snapshot_workload!` here and a line to the
+//! catalogue (`catalog.rs`) and to the tests that list every workload.
 
 use gc_core::{GcResult, Mutator};
 use serde::{Deserialize, Serialize};

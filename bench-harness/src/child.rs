@@ -56,6 +56,8 @@ pub struct ChildRequest {
     pub seed: u64,
     /// Heap limit in bytes.
     pub heap_limit: Option<u64>,
+    /// Baseline objects the heap starts with (0: none; not passed to peers).
+    pub baseline_objects: u64,
     /// The interpreter of a CPython peer (`run-one --python`).
     pub python: Option<PathBuf>,
 }
@@ -87,6 +89,10 @@ impl ChildRequest {
         if let Some(limit) = self.heap_limit {
             args.push("--heap-limit".into());
             args.push(limit.to_string());
+        }
+        if self.baseline_objects > 0 && !self.peer {
+            args.push("--baseline-objects".into());
+            args.push(self.baseline_objects.to_string());
         }
         if let Some(python) = &self.python {
             args.push("--python".into());
@@ -252,11 +258,12 @@ mod tests {
             collector_sets: Vec::new(),
             seed: 7,
             heap_limit: Some(4096),
+            baseline_objects: 300,
             python: None,
         };
         assert_eq!(
             request.args().join(" "),
-            "run-one --collector nogc --workload seed-cycles --seed 7 --json --small --set seed-cycles.pairs=10 --heap-limit 4096"
+            "run-one --collector nogc --workload seed-cycles --seed 7 --json --small --set seed-cycles.pairs=10 --heap-limit 4096 --baseline-objects 300"
         );
         let peer = ChildRequest {
             collector: "rust-gc".into(),

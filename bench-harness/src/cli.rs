@@ -154,6 +154,9 @@ enum Command {
     },
     /// One run in this process (what `run` starts in each child).
     RunOne(RunOneArgs),
+    /// Replay workloads on `cycle` and on a CPython interpreter and compare their
+    /// collection sequences: (generation, collected) per collection (needs `--features peers`).
+    Fidelity(crate::fidelity::FidelityArgs),
     /// Redraw every chart and rewrite README.md of a result directory from its CSV files.
     Plot {
         /// Result directory.
@@ -248,6 +251,11 @@ struct RunOptions {
     /// Small workload presets and one repeat: a smoke run of under a minute.
     #[arg(long)]
     quick: bool,
+    /// Start every gclab collector's heap with N long-lived tracked objects, as an
+    /// interpreter's start-up leaves them (CPython 3.11 here: about 8,600; see
+    /// `gclab fidelity`); built before the clock starts, outside the workload's counts.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    baseline_objects: u64,
     /// Output directory: written as one transaction; a gclab set there is replaced whole.
     #[arg(long, default_value = "results")]
     out: PathBuf,
@@ -294,6 +302,9 @@ pub struct RunOneArgs {
     /// Heap limit in bytes.
     #[arg(long)]
     pub heap_limit: Option<u64>,
+    /// Start the heap with N long-lived tracked objects (as `run --baseline-objects`).
+    #[arg(long, value_name = "N", default_value_t = 0, conflicts_with = "peer")]
+    pub baseline_objects: u64,
     /// Start from the workload's small preset.
     #[arg(long)]
     pub small: bool,
@@ -361,7 +372,13 @@ fn run_one(registry: &Registry, args: &RunOneArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::Usage(e.to_string()))?;
     let outcome = match (entry, &args.peer) {
         (Some(entry), _) => entry
-            .measure(&collector_overrides, &workload, args.seed, args.heap_limit)
+            .measure(
+                &collector_overrides,
+                &workload,
+                args.seed,
+                args.heap_limit,
+                args.baseline_objects,
+            )
             .map_err(CliError::Usage)?,
         (None, Some(peer)) => measure_peer(peer, args.python.as_deref(), &workload, args.seed)?,
         (None, None) => {
@@ -497,6 +514,7 @@ impl RunOptions {
             small: self.quick,
             heap_multiples: self.heap_multiples.clone(),
             sweep: self.sweep.clone(),
+            baseline_objects: self.baseline_objects,
             timeout_secs: self.timeout.unwrap_or(if self.quick { 20.0 } else { 60.0 }),
             memory_budget: self.memory_budget_mib.saturating_mul(1024 * 1024),
             out: self.out.clone(),
@@ -537,6 +555,12 @@ impl RunOptions {
         }
         if plan.small {
             args.push("--quick".into());
+        }
+        if plan.baseline_objects > 0 {
+            args.extend([
+                "--baseline-objects".to_string(),
+                plan.baseline_objects.to_string(),
+            ]);
         }
         args.extend([
             "--timeout".to_string(),
@@ -765,6 +789,10 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> Result<(), CliE
                 PlotError::Failed(m) => CliError::Failure(m),
             })?;
             out(&summary_table(&set));
+            Ok(())
+        }
+        Command::Fidelity(args) => {
+            out(&crate::fidelity::run(&args).map_err(CliError::Usage)?);
             Ok(())
         }
         Command::NewCollector { name, root } => new_collector(&registry, &name, root),

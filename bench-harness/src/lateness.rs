@@ -44,19 +44,22 @@ pub fn unreachable_bytes(heap: &Heap) -> u64 {
     bytes
 }
 
-/// Replays `workload` with `seed` on `collector`, fresh (same heap limit), untimed, measuring
-/// the lateness at [`POINTS`] points. `None` if the replay fails.
+/// Replays `workload` with `seed` on `collector`, fresh (same heap limit and baseline
+/// objects as the timed run), untimed, measuring the lateness at [`POINTS`] points. `None`
+/// if the replay fails.
 pub fn measure<C: Collector>(
     collector: C,
     workload: &Workload,
     seed: u64,
     heap_limit: Option<u64>,
+    baseline_objects: u64,
 ) -> Option<Lateness> {
     let config = HeapConfig {
         heap_limit: heap_limit.map(|b| b as usize),
         ..HeapConfig::default()
     };
     let mut runtime = Runtime::new(config, collector).ok()?;
+    runtime.add_baseline(baseline_objects).ok()?;
     let interval = (workload.expectations().allocated / POINTS).max(1);
     let mut sampled =
         Sampled::new(&mut runtime, std::time::Instant::now()).with_unreachable_probe(interval);

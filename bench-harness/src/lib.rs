@@ -22,6 +22,7 @@ pub mod child;
 pub mod cli;
 pub mod compare;
 pub mod console;
+pub mod fidelity;
 pub mod heap_search;
 pub mod incremental_report;
 pub mod lateness;

@@ -109,13 +109,20 @@ pub fn record_timeline(
 }
 
 /// Runs `workload` with `seed` on a collector `make` builds, fresh (heap limited to
-/// `heap_limit` bytes if given), and measures it; `make` builds a second one for the untimed
+/// `heap_limit` bytes if given, started with `baseline_objects` long-lived objects:
+/// [`Runtime::add_baseline`]), and measures it; `make` builds a second one for the untimed
 /// lateness replay. Never panics on a failed run: failures are the row's status.
+///
+/// The baseline is built before the clock starts and before pauses are recorded; the
+/// row's object and byte counts and its scanned count are the workload's (the baseline's
+/// allocations and its one collection subtracted), so they stay comparable with its
+/// expectations. The baseline's memory is live throughout, so it is in the heap figures.
 pub fn measure<C: Collector>(
     make: impl Fn() -> C,
     workload: &Workload,
     seed: u64,
     heap_limit: Option<u64>,
+    baseline_objects: u64,
 ) -> RunOutcome {
     let collector = make();
     let mut row = RunRow {
@@ -124,6 +131,7 @@ pub fn measure<C: Collector>(
         seed,
         params: workload.params_json().to_string(),
         heap_limit,
+        baseline_objects: Some(baseline_objects),
         status: "ok".to_string(),
         ..RunRow::default()
     };
@@ -141,6 +149,15 @@ pub fn measure<C: Collector>(
             };
         }
     };
+    if let Err(e) = runtime.add_baseline(baseline_objects) {
+        row.fail(format_args!("baseline objects: {e}"));
+        return RunOutcome {
+            row,
+            ..RunOutcome::default()
+        };
+    }
+    let baseline = runtime.heap_stats();
+    let baseline_scanned = runtime.objects_scanned();
     let origin = Instant::now();
     let log = Rc::new(RefCell::new(PauseLog {
         origin,
@@ -165,7 +182,7 @@ pub fn measure<C: Collector>(
     }
 
     let (pauses, curves) = record_timeline(&mut row, pauses, wall_ns);
-    row.objects_scanned = Some(runtime.objects_scanned());
+    row.objects_scanned = Some(runtime.objects_scanned().saturating_sub(baseline_scanned));
     row.counters = runtime
         .collector()
         .counters()
@@ -176,12 +193,13 @@ pub fn measure<C: Collector>(
 
     let expected = workload.expectations();
     let during = runtime.heap_stats();
-    row.objects_allocated = Some(during.total_allocated);
-    row.bytes_allocated = Some(during.total_bytes_allocated);
-    if row.is_ok() && during.total_allocated != expected.allocated {
+    let allocated = during.total_allocated - baseline.total_allocated;
+    row.objects_allocated = Some(allocated);
+    row.bytes_allocated = Some(during.total_bytes_allocated - baseline.total_bytes_allocated);
+    if row.is_ok() && allocated != expected.allocated {
         row.fail(format_args!(
-            "allocated {} objects, the workload expects {}",
-            during.total_allocated, expected.allocated
+            "allocated {allocated} objects, the workload expects {}",
+            expected.allocated
         ));
     }
     // The check collection runs after the clock stopped: it is verification, not workload.
@@ -194,10 +212,12 @@ pub fn measure<C: Collector>(
     row.peak_heap_held_bytes = Some(after.peak_bytes_held);
     row.set_reserved(after.bytes_held, after.bytes_in_use);
     let should_remain = expected.allocated_after_full_collection(runtime.capabilities().reclaims);
-    if row.is_ok() && after.objects_in_use != should_remain {
+    // A collector that freed baseline objects shows as too few in use, not as a panic.
+    let in_use = after.objects_in_use.saturating_sub(baseline_objects);
+    if row.is_ok() && in_use != should_remain {
         row.fail(format_args!(
-            "{} objects in use after a full collection, expected {should_remain}",
-            after.objects_in_use
+            "{in_use} objects in use after a full collection (baseline objects excluded), \
+             expected {should_remain}"
         ));
     }
     match runtime.leak_report() {
@@ -207,7 +227,9 @@ pub fn measure<C: Collector>(
     row.peak_rss_bytes = peak_rss_bytes();
     // Untimed, after everything the clock saw (the replay's memory is not in the RSS).
     if row.is_ok() {
-        if let Some(l) = crate::lateness::measure(make(), workload, seed, heap_limit) {
+        if let Some(l) =
+            crate::lateness::measure(make(), workload, seed, heap_limit, baseline_objects)
+        {
             row.unreachable_mean_bytes = Some(l.mean_bytes);
             row.unreachable_peak_bytes = Some(l.peak_bytes);
         }
@@ -228,7 +250,7 @@ mod tests {
     #[test]
     fn nogc_run_counts_match_and_it_leaks_everything() {
         let w = Workload::parse("seed-cycles", Size::Small, &[]).unwrap();
-        let out = measure(|| gc_core::NoGc, &w, 1, None);
+        let out = measure(|| gc_core::NoGc, &w, 1, None, 0);
         let expected = w.expectations();
         assert_eq!(out.row.status, "ok");
         assert_eq!(out.row.objects_allocated, Some(expected.allocated));
@@ -236,6 +258,34 @@ mod tests {
         assert_eq!(out.row.objects_leaked, Some(expected.allocated));
         assert!(out.pauses.iter().all(|p| p.freed == 0));
         assert!(out.heap_samples.len() >= 2);
+    }
+
+    #[test]
+    fn every_collector_keeps_exact_counts_beside_baseline_objects() {
+        // The baseline is outside the workload's counts for every collector: allocated,
+        // freed and scanned are the workload's, and every check passes.
+        let w = Workload::parse("dll-churn", Size::Small, &[]).unwrap();
+        for entry in crate::registry::registry().entries() {
+            let plain = entry.measure(&[], &w, 3, None, 0).unwrap().row;
+            let based = entry.measure(&[], &w, 3, None, 5_000).unwrap().row;
+            assert_eq!(based.status, "ok", "{}", entry.name);
+            assert_eq!(based.baseline_objects, Some(5_000));
+            assert_eq!(based.objects_allocated, Some(w.expectations().allocated));
+            assert_eq!(
+                (
+                    based.objects_freed,
+                    based.objects_leaked,
+                    based.bytes_allocated
+                ),
+                (
+                    plain.objects_freed,
+                    plain.objects_leaked,
+                    plain.bytes_allocated
+                ),
+                "{}",
+                entry.name
+            );
+        }
     }
 
     #[test]
@@ -263,7 +313,7 @@ mod tests {
     #[test]
     fn out_of_heap_is_a_failed_row() {
         let w = Workload::parse("seed-cycles", Size::Small, &[]).unwrap();
-        let out = measure(|| gc_core::NoGc, &w, 1, Some(4096));
+        let out = measure(|| gc_core::NoGc, &w, 1, Some(4096), 0);
         assert!(
             out.row.status.starts_with("failed: out of memory"),
             "{}",

@@ -144,7 +144,7 @@ fn as_pause(pause: &PeerPause) -> Pause {
         start_ns: pause.start_ns,
         end_ns: pause.end_ns,
         kind: PauseKindName::Collection,
-        generation: None,
+        generation: pause.generation,
         heap_before: 0,
         heap_after: 0,
         freed: pause.freed,

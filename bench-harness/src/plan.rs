@@ -84,6 +84,9 @@ pub struct Plan {
     /// A parameter swept over values (`--sweep`); every cell runs once per value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sweep: Option<Sweep>,
+    /// Long-lived objects every gclab run's heap starts with (`--baseline-objects`).
+    #[serde(default)]
+    pub baseline_objects: u64,
     /// Per-run time limit, seconds.
     pub timeout_secs: f64,
     /// Heap limit for runs without one, bytes: a run that needs more fails (NoGC mostly).
@@ -119,6 +122,8 @@ pub struct PlanRequest {
     pub heap_multiples: Vec<f64>,
     /// `--sweep owner.param=v1,v2,...`.
     pub sweep: Option<String>,
+    /// Baseline objects.
+    pub baseline_objects: u64,
     /// Per-run time limit, seconds.
     pub timeout_secs: f64,
     /// Memory budget, bytes.
@@ -391,6 +396,7 @@ impl Plan {
             small: request.small,
             heap_multiples: request.heap_multiples,
             sweep,
+            baseline_objects: request.baseline_objects,
             timeout_secs: request.timeout_secs,
             memory_budget: request.memory_budget,
             out: request.out,
@@ -430,7 +436,13 @@ impl Plan {
             small: bool,
             timeout_secs: f64,
             memory_budget: u64,
+            // Absent when 0, so sets measured before the option keep their fingerprints.
+            #[serde(skip_serializing_if = "is_zero")]
+            baseline_objects: u64,
             cells: Vec<CellId<'a>>,
+        }
+        fn is_zero(n: &u64) -> bool {
+            *n == 0
         }
         let cells = crate::runner::cells(self, &[]);
         let identity = Identity {
@@ -441,6 +453,7 @@ impl Plan {
             small: self.small,
             timeout_secs: self.timeout_secs,
             memory_budget: self.memory_budget,
+            baseline_objects: self.baseline_objects,
             cells: cells
                 .iter()
                 .map(|c| {

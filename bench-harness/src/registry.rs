@@ -30,8 +30,9 @@ pub struct CollectorEntry {
     /// The effective parameters after `overrides` (applied after the preset's values), as
     /// JSON, or a one-line error naming the parameter.
     resolve: fn(&'static str, &Overrides) -> Result<serde_json::Value, String>,
-    /// The measured run with resolved parameters: pauses, counts, checks.
-    measure: fn(&serde_json::Value, &Workload, u64, Option<u64>) -> RunOutcome,
+    /// The measured run with resolved parameters (workload, seed, heap limit, baseline
+    /// objects): pauses, counts, checks.
+    measure: fn(&serde_json::Value, &Workload, u64, Option<u64>, u64) -> RunOutcome,
     /// A bare run with resolved parameters, for criterion: returns objects allocated.
     run_bare: fn(&serde_json::Value, &Workload, u64) -> GcResult<u64>,
     /// `gc.get_threshold()` of an instance with resolved parameters.
@@ -69,9 +70,10 @@ impl CollectorEntry {
         workload: &Workload,
         seed: u64,
         heap_limit: Option<u64>,
+        baseline_objects: u64,
     ) -> Result<RunOutcome, String> {
         let params = self.resolve(overrides)?;
-        let mut outcome = (self.measure)(&params, workload, seed, heap_limit);
+        let mut outcome = (self.measure)(&params, workload, seed, heap_limit, baseline_objects);
         outcome.row.collector = self.name.to_string();
         outcome.row.collector_params = params.to_string();
         Ok(outcome)
@@ -147,8 +149,15 @@ fn measure_with<B: Build>(
     workload: &Workload,
     seed: u64,
     heap_limit: Option<u64>,
+    baseline_objects: u64,
 ) -> RunOutcome {
-    measure::measure(|| B::build(params), workload, seed, heap_limit)
+    measure::measure(
+        || B::build(params),
+        workload,
+        seed,
+        heap_limit,
+        baseline_objects,
+    )
 }
 
 fn run_bare<B: Build>(params: &serde_json::Value, workload: &Workload, seed: u64) -> GcResult<u64> {

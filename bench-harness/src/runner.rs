@@ -99,6 +99,7 @@ fn request(
             .unwrap_or_default(),
         seed,
         heap_limit: limit.or(Some(plan.memory_budget)),
+        baseline_objects: plan.baseline_objects,
         python: None,
     }
 }
@@ -278,6 +279,7 @@ pub fn run_plan(plan: &Plan, interrupts: &Interrupts) -> Result<RunData, Interru
         row.repeat = cell.repeat;
         row.heap_multiple = cell.heap_multiple;
         row.heap_limit = cell.request.heap_limit;
+        row.baseline_objects = (!cell.request.peer).then_some(cell.request.baseline_objects);
         // The plan's parameters for rows a child could not fill (a swept value's are the
         // child's own).
         if let Some(params) = plan.workload_params.get(&cell.request.workload) {

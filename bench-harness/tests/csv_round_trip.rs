@@ -20,6 +20,7 @@ fn rows_pauses_and_samples_round_trip() {
         sweep: "cycle.threshold0=2000".into(),
         heap_limit: Some(1 << 30),
         heap_multiple: Some(1.5),
+        baseline_objects: Some(8_590),
         status: "ok".into(),
         wall_ns: Some(123_456_789),
         gc_ns: Some(23_456_789),

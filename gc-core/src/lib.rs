@@ -25,6 +25,7 @@
 compile_error!("gclab's heap needs a 64-bit target");
 
 pub mod alloc;
+mod baseline;
 mod collector;
 mod control;
 mod error;
@@ -48,6 +49,7 @@ pub mod conformance;
 pub mod fixtures;
 
 pub use alloc::{AllocStats, Geometry};
+pub use baseline::BASELINE_SHAPE;
 pub use collector::{AllocRequest, Capabilities, CollectOutcome, Collector, GcModule, Reclaims};
 pub use control::GcControl;
 pub use error::{GcError, GcResult};

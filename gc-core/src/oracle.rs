@@ -30,19 +30,9 @@ pub struct LeakReport {
 pub fn reachable(heap: &Heap) -> GcResult<ObjSet> {
     let mut live = ObjSet::with_bounds(heap.reference_bounds());
     let mut stack: Vec<ObjRef> = Vec::new();
-    for (slot, &raw) in heap.slots().iter().enumerate() {
-        if let Some(r) = ObjRef::from_raw(raw) {
-            if !heap.is_allocated(r) {
-                return Err(freed_but_reachable(heap, Holder::Slot(slot), r));
-            }
-            if live.insert(r) {
-                stack.push(r);
-            }
-        }
-    }
-    for (index, &r) in heap.garbage().iter().enumerate() {
+    for (holder, r) in root_holders(heap) {
         if !heap.is_allocated(r) {
-            return Err(freed_but_reachable(heap, Holder::Garbage(index), r));
+            return Err(freed_but_reachable(heap, holder, r));
         }
         if live.insert(r) {
             stack.push(r);
@@ -143,7 +133,8 @@ pub fn cyclic_garbage(heap: &Heap) -> GcResult<u64> {
 }
 
 /// Checks that every allocated object's reference count (as `count_of` reports it) equals
-/// the number of references to it from slots, `gc.garbage` and fields of allocated objects.
+/// the number of references to it from the roots (slots, `gc.garbage`, permanent roots) and
+/// fields of allocated objects.
 /// Objects for which `count_of` gives `None` are skipped.
 pub fn verify_refcounts(heap: &Heap, count_of: impl Fn(ObjRef) -> Option<u32>) -> GcResult<()> {
     let mut expected: HashMap<ObjRef, u64> = HashMap::new();
@@ -235,6 +226,8 @@ enum Holder {
     Slot(usize),
     /// An entry of `gc.garbage`.
     Garbage(usize),
+    /// A permanent root ([`Heap::pinned`]).
+    Pinned(usize),
     /// A reference field of an object.
     Field(ObjRef, usize),
 }
@@ -244,25 +237,41 @@ impl std::fmt::Display for Holder {
         match self {
             Holder::Slot(slot) => write!(f, "slot {slot}"),
             Holder::Garbage(index) => write!(f, "gc.garbage[{index}]"),
+            Holder::Pinned(index) => write!(f, "permanent root {index}"),
             Holder::Field(obj, field) => write!(f, "field {field} of {obj}"),
         }
     }
+}
+
+/// Every root with the place holding it: slots, then `gc.garbage`, then permanent roots.
+fn root_holders(heap: &Heap) -> impl Iterator<Item = (Holder, ObjRef)> + '_ {
+    let slots = heap
+        .slots()
+        .iter()
+        .enumerate()
+        .filter_map(|(slot, &raw)| ObjRef::from_raw(raw).map(|r| (Holder::Slot(slot), r)));
+    let garbage = heap
+        .garbage()
+        .iter()
+        .enumerate()
+        .map(|(index, &r)| (Holder::Garbage(index), r));
+    let pinned = heap
+        .pinned()
+        .iter()
+        .enumerate()
+        .map(|(index, &r)| (Holder::Pinned(index), r));
+    slots.chain(garbage).chain(pinned)
 }
 
 /// Every place holding a reference to `target`: slots, `gc.garbage` entries and fields of
 /// allocated objects, in that order.
 fn holders_of(heap: &Heap, target: ObjRef) -> Vec<Holder> {
     let mut holders = Vec::new();
-    for (slot, &raw) in heap.slots().iter().enumerate() {
-        if raw == target.raw() {
-            holders.push(Holder::Slot(slot));
-        }
-    }
-    for (index, &r) in heap.garbage().iter().enumerate() {
-        if r == target {
-            holders.push(Holder::Garbage(index));
-        }
-    }
+    holders.extend(
+        root_holders(heap)
+            .filter(|&(_, r)| r == target)
+            .map(|(holder, _)| holder),
+    );
     heap.for_each_object(|r| {
         for (field, &raw) in heap.fields(r).iter().enumerate() {
             if raw == target.raw() {
@@ -318,17 +327,7 @@ fn path_from_root(heap: &Heap, target: ObjRef) -> Vec<String> {
     let mut parent: HashMap<ObjRef, Holder> = HashMap::new();
     let mut queue = VecDeque::new();
     let mut found = false;
-    let roots = heap
-        .slots()
-        .iter()
-        .enumerate()
-        .filter_map(|(slot, &raw)| ObjRef::from_raw(raw).map(|r| (Holder::Slot(slot), r)))
-        .chain(
-            heap.garbage()
-                .iter()
-                .enumerate()
-                .map(|(index, &r)| (Holder::Garbage(index), r)),
-        );
+    let roots = root_holders(heap);
     for (holder, r) in roots {
         if heap.is_allocated(r) && !parent.contains_key(&r) {
             parent.insert(r, holder);
@@ -402,7 +401,7 @@ fn unreachable_survivors(
             .into_iter()
             .filter_map(|h| match h {
                 Holder::Field(obj, _) => Some(obj),
-                Holder::Slot(_) | Holder::Garbage(_) => None,
+                Holder::Slot(_) | Holder::Garbage(_) | Holder::Pinned(_) => None,
             })
             .collect();
         let why = if referrers.is_empty() {

@@ -1050,3 +1050,38 @@ fn scattered_garbage_beside_frozen_objects() {
     assert_eq!(live(&m), frozen);
     m.verify_now().unwrap();
 }
+
+/// `Runtime::add_baseline` gives the long-lived heap an interpreter starts with, the way
+/// gclab's CPython peer leaves it (collected once, then frozen): the long-lived total is the
+/// baseline, nothing of it is in the slots, the oracle sees it reachable, and the million
+/// pairs then make exactly the collections of the CPython model with that total (8,590:
+/// what the CPython 3.11 driver froze here), with no full collection.
+#[test]
+fn a_baseline_is_frozen_long_lived_and_outside_the_slots() {
+    const PAIRS: u64 = 1_000_000;
+    const BASELINE: u64 = 8_590;
+    let mut m = runtime(CycleGc::default(), HeapConfig::default());
+    m.add_baseline(BASELINE).unwrap();
+    assert_eq!(m.collector().long_lived_total(), BASELINE);
+    assert_eq!(m.get_freeze_count(), BASELINE);
+    assert_eq!(live(&m), BASELINE);
+    assert!(m.heap().slots().iter().all(|&s| s == gc_core::NULL));
+    assert_eq!(m.heap().pinned().len(), 1);
+    assert_eq!(m.leak_report().unwrap().objects, 0);
+    assert_eq!(m.get_count(), vec![0, 0, 0]);
+    let before: Vec<u64> = m.get_stats().iter().map(|s| s.collections).collect();
+    for _ in 0..PAIRS {
+        pair(&mut m, 0, 1);
+        m.clear(0).unwrap();
+        m.clear(1).unwrap();
+    }
+    let model = cpython_model(PAIRS, [700, 10, 10], BASELINE);
+    assert_eq!(model.collections[2], 0);
+    let after: Vec<u64> = m.get_stats().iter().map(|s| s.collections).collect();
+    let made: Vec<u64> = (0..3).map(|g| after[g] - before[g]).collect();
+    assert_eq!(made, model.collections.to_vec());
+    let left: u64 = model.population.iter().sum();
+    assert_eq!(m.collect(None).unwrap(), left);
+    assert_eq!(live(&m), BASELINE, "the baseline outlives every collection");
+    assert_eq!(m.leak_report().unwrap().objects, 0);
+}

@@ -17,8 +17,9 @@ collection 1.5x slower); weak references are weakref.ref subclass instances with
 finalizers are __del__ (the object's class is switched to a subclass that has one), and
 resurrection stores the object into its root slot, as PEP 442 allows once. Every
 collection, automatic or explicit, is timed through gc.callbacks with time.perf_counter_ns
-and its collected count summed. After the replay one gc.collect() runs (the check
-collection) and a census counts the live node and weak reference objects through
+and recorded with its generation, collected and uncollectable counts (the "stop" info), so
+gclab can compare collection sequences (`gclab fidelity`). After the replay one gc.collect()
+runs (the check collection) and a census counts the live node and weak reference objects through
 gc.get_objects(). One JSON object with the same fields as the Rust peers' PeerRunResult goes
 to stdout. Standard library only.
 """
@@ -35,6 +36,9 @@ import weakref
 PROGRAM_MAGIC = b"GCPYPROG 1\n"
 HEADER_KEYS = ("source_bytes", "calls", "payload_bytes", "payload_writes", "tags",
                "allocated", "functions", "operations")
+
+
+PAUSE_FIELDS = ("start_ns", "end_ns", "automatic", "freed", "generation", "uncollectable")
 
 
 class ProgramError(Exception):
@@ -113,6 +117,16 @@ def _finalizer(self):
 UNRAISABLE = []
 
 
+class Spare:
+    """A tracked object with no free list: releasing one takes it back out of count 0."""
+    __slots__ = ("unused",)
+
+
+# Released one per object the observer itself left counted in generation 0 (see on_gc).
+SPARES = []
+SPARE_COUNT = 256
+
+
 def on_unraisable(unraisable):
     """An exception inside __del__ or a weak-reference callback, which CPython would only
     print and ignore: recorded, so the run fails with one line instead of passing."""
@@ -129,7 +143,6 @@ def node_class(fields):
     if cls is None:
         cls = type(f"Node{fields}", (NodeBase,),
                    {"__slots__": tuple(f"f{i}" for i in range(fields))})
-        cls.__init__ = node_init(fields)
         NODE_CLASSES[fields] = cls
         FIN_CLASSES[fields] = type(f"FinNode{fields}", (cls,),
                                    {"__slots__": (), "__del__": _finalizer})
@@ -144,21 +157,36 @@ def weak_callback(wr):
     STATE["callbacks"] += 1
 
 
-def node_init(fields):
-    """An __init__ for a class with `fields` slots: fields None, a zeroed payload."""
-    body = "".join(f"    self.f{i} = None\n" for i in range(fields))
-    src = f"def __init__(self, size):\n{body}    self.payload = bytes(size) if size else None\n"
-    namespace = {}
+# Zeroed payloads are slices of this (a slice of bytes is a new, untracked bytes object).
+ZEROS = bytes(1 << 16)
+
+
+def node_factory(fields):
+    """`N{fields}(size)`: a new node with its fields None and a zeroed payload. A factory
+    rather than the class's __init__: calling a class with an argument makes a temporary
+    argument tuple, a tracked object that would count in generation 0 at the node's own
+    allocation and fire CPython's collections one allocation earlier than the trace's counts
+    (see `gclab fidelity`); `cls()` with no argument and slicing ZEROS allocate nothing
+    tracked but the node."""
+    body = "".join(f"    o.f{i} = None\n" for i in range(fields))
+    src = (f"def N{fields}(size):\n    o = cls()\n{body}"
+           f"    o.payload = (ZEROS[:size] if size <= {len(ZEROS)} else bytes(size)) "
+           f"if size else None\n    return o\n")
+    namespace = {"cls": node_class(fields), "ZEROS": ZEROS}
     exec(src, namespace)
-    return namespace["__init__"]
+    return namespace[f"N{fields}"]
 
 
 def payload_stream(payload, lengths):
     """The `nxt` of a program: each call returns the next payload value as a fresh bytes
     object (a slice copies), as a program computing the value would make one."""
+    # The iterator is made here, not when the replay first calls `nxt`: an iterator made
+    # during the replay would be a tracked object the trace does not have.
+    each = iter(lengths)
+
     def values():
         at = 0
-        for length in lengths:
+        for length in each:
             yield payload[at:at + length]
             at += length
     return values().__next__
@@ -177,8 +205,10 @@ def run_program(program, flags):
         counts["explicit"] += 1
 
     def reserve(slots, count):
-        if count > len(slots):
-            slots.extend([None] * (count - len(slots)))
+        # Appending one by one allocates nothing tracked; `[None] * n` would be a list that
+        # CPython's free list keeps on release, so count 0 would keep its increment.
+        while len(slots) < count:
+            slots.append(None)
 
     def upgrade(wr):
         if not isinstance(wr, WeakNode):
@@ -197,19 +227,23 @@ def run_program(program, flags):
            "set_finalizer": set_finalizer, "nxt": payload_stream(payload, lengths),
            "tag": iter(tags).__next__}
     for fields in sorted({int(m) for m in NODE_NAME.findall(source)}):
-        env[f"N{fields}"] = node_class(fields)
+        env[f"N{fields}"] = node_factory(fields)
     try:
         exec(compile(source, "<gclab replay program>", "exec"), env)
         functions = [env[f"f{i}"] for i in range(header["functions"])]
     except (SyntaxError, KeyError) as e:
         raise ProgramError(f"bad program source: {e}") from None
-    replay = [functions[i] for i in calls]
+    # The iterator exists before the freeze below resets count 0: nothing the driver makes
+    # during the replay stays alive, so CPython's counts are the trace's alone.
+    replay = iter([functions[i] for i in calls])
     del calls
     slots = []
     STATE["slots"] = slots
+    SPARES.extend(Spare() for _ in range(SPARE_COUNT))
     # The program and the driver's own objects must not weigh on the measured gc.
     gc.collect()
     gc.freeze()
+    flags["frozen"] = gc.get_freeze_count()
     flags["recording"] = True
     flags["origin"] = time.perf_counter_ns()
     for f in replay:
@@ -243,8 +277,11 @@ def main(argv):
             print(f"gclab_cpython: bad --threshold {args.threshold!r}: {e}", file=sys.stderr)
             return 2
 
-    pauses = []
-    flags = {"explicit": False, "recording": False, "start": 0, "collected": 0, "origin": 0}
+    # Flat rows of PAUSE_FIELDS in an array: a dict per collection would be a tracked
+    # object the replay did not make, shifting CPython's count 0 by one per collection.
+    records = array.array("q")
+    flags = {"explicit": False, "recording": False, "start": 0, "collected": 0, "origin": 0,
+             "frozen": 0, "compensated": 0}
 
     def on_gc(phase, info):
         now = time.perf_counter_ns()
@@ -256,8 +293,26 @@ def main(argv):
             freed = info["collected"] + info["uncollectable"]
             flags["collected"] += freed
             origin = flags["origin"]
-            pauses.append({"start_ns": flags["start"] - origin, "end_ns": now - origin,
-                           "automatic": not flags["explicit"], "freed": freed})
+            # One append per value: a tuple here would be the first of its size, allocated
+            # fresh but released to CPython's free list, leaving count 0 one higher.
+            records.append(flags["start"] - origin)
+            records.append(now - origin)
+            records.append(not flags["explicit"])
+            records.append(freed)
+            records.append(info["generation"])
+            records.append(info["uncollectable"])
+            # A collection leaves count 0 at 0, but observing it can leave it higher: a full
+            # collection empties CPython's free lists, so the info dict and argument tuple
+            # made for this callback are new allocations, counted, and their release goes
+            # back to a free list without uncounting them. The program unobserved would not
+            # have them, so as many spare tracked objects are released, each uncounting one.
+            # (The first get_count() warms the tuple free list so the second adds nothing.)
+            gc.get_count()
+            excess = gc.get_count()[0]
+            while excess > 0 and SPARES:
+                SPARES.pop()
+                excess -= 1
+                flags["compensated"] += 1
 
     gc.callbacks.append(on_gc)
     sys.unraisablehook = on_unraisable
@@ -288,6 +343,10 @@ def main(argv):
     gc.collect()
     leaked = census()
     gc.callbacks.remove(on_gc)
+    pauses = [dict(zip(PAUSE_FIELDS, records[i:i + len(PAUSE_FIELDS)]))
+              for i in range(0, len(records), len(PAUSE_FIELDS))]
+    for p in pauses:
+        p["automatic"] = bool(p["automatic"])
     if UNRAISABLE:
         print(f"gclab_cpython: replay failed: {len(UNRAISABLE)} exception(s) inside finalizers "
               f"or weak-reference callbacks, the first: {UNRAISABLE[0]}", file=sys.stderr)
@@ -310,6 +369,8 @@ def main(argv):
         "finalizers_run": STATE["finalized"],
         "weak_callbacks": STATE["callbacks"],
         "threshold": list(gc.get_threshold()),
+        "frozen": flags["frozen"],
+        "observer_compensated": flags["compensated"],
     }
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")

@@ -82,6 +82,8 @@ impl<H: PeerHeap> Adapter<H> {
             end_ns: ns(end),
             automatic,
             freed,
+            generation: None,
+            uncollectable: 0,
         });
         if automatic {
             self.automatic_collections += 1;

@@ -27,8 +27,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use gc_core::{HeapConfig, NoGc, Runtime};
-use workloads::trace::Recorder;
 use workloads::Workload;
 
 use crate::interpreter::{self, Interpreter};
@@ -81,15 +79,10 @@ pub fn driver_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("python/gclab_cpython.py")
 }
 
-/// Records `workload` with `seed` as a trace (operations against a `NoGc` runtime).
+/// Records `workload` with `seed` as a trace ([`workloads::trace::record_workload`]).
 pub fn record_trace(workload: &Workload, seed: u64) -> Result<Vec<u8>, PeerError> {
-    let runtime = Runtime::new(HeapConfig::default(), NoGc)
-        .map_err(|e| PeerError::Driver(format!("cannot make the recording heap: {e}")))?;
-    let mut recorder = Recorder::new(runtime);
-    workload
-        .run(&mut recorder, seed)
-        .map_err(|e| PeerError::Driver(format!("recording {}: {e}", workload.name())))?;
-    Ok(recorder.finish().1)
+    workloads::trace::record_workload(workload, seed)
+        .map_err(|e| PeerError::Driver(format!("recording {}: {e}", workload.name())))
 }
 
 /// Runs `workload` with `seed` in CPython.

@@ -76,6 +76,14 @@ pub struct PeerPause {
     pub automatic: bool,
     /// Objects freed during it.
     pub freed: u64,
+    /// The generation collected, where the peer reports one (CPython's `gc.callbacks` info;
+    /// `None` for the Rust peers).
+    #[serde(default)]
+    pub generation: Option<u8>,
+    /// Of `freed`, the objects the collector reported uncollectable (CPython's
+    /// `gc.callbacks` info; 0 for the Rust peers).
+    #[serde(default)]
+    pub uncollectable: u64,
 }
 
 impl PeerPause {
@@ -113,6 +121,12 @@ pub struct PeerRunResult {
     /// Objects still allocated after every root was dropped and one more collection ran:
     /// what the peer leaks for good (cycles, for `rc`).
     pub leaked_at_exit: u64,
+    /// Tracked objects the peer held frozen before the workload started: for CPython the
+    /// interpreter's and driver's own objects (`gc.get_freeze_count()` after the driver's
+    /// `gc.freeze()`), which are also the long-lived total its full-collection rule compares
+    /// with; 0 for the Rust peers.
+    #[serde(default)]
+    pub frozen: u64,
 }
 
 impl PeerRunResult {

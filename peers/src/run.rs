@@ -92,5 +92,6 @@ pub(crate) fn run_here<H: PeerHeap>(
         final_collect_ns,
         alive_after_final_collect,
         leaked_at_exit,
+        frozen: 0,
     })
 }

@@ -43,6 +43,36 @@ fn seed_cycles_counts_are_exact_and_the_final_collect_frees_every_pair() {
     assert!(!last.automatic);
     assert_eq!(last.freed, 4_000);
     assert_eq!(result.freed_during_run, 4_000);
+    // The gc.callbacks "stop" info: the explicit gc.collect() is a full collection.
+    assert_eq!((last.generation, last.uncollectable), (Some(2), 0));
+    assert!(result.frozen > 0, "the driver's own objects were frozen");
+}
+
+#[test]
+fn every_collection_carries_its_generation() {
+    // 2,000 pairs with automatic collection: on CPython 3.11 (which collects inside the
+    // allocation that crosses threshold 0) 5 generation-0 collections of 700 nodes each,
+    // as the driver allocates nothing tracked that would shift count 0; then the final
+    // explicit one.
+    let Some(result) = run("seed-cycles", &[]) else {
+        return;
+    };
+    let pairs: Vec<(Option<u8>, u64)> = result
+        .pauses
+        .iter()
+        .map(|p| (p.generation, p.freed))
+        .collect();
+    let threshold = result.pauses.len() - 1;
+    assert!(
+        pairs[..threshold].iter().all(|&p| p.0 == Some(0)),
+        "{pairs:?}"
+    );
+    if result.peer == "cpython-3.11" {
+        assert_eq!(pairs[..threshold], [(Some(0), 700); 5]);
+    }
+    assert_eq!(pairs.last().unwrap().0, Some(2));
+    let freed: u64 = pairs.iter().map(|p| p.1).sum();
+    assert_eq!(freed, 4_000);
 }
 
 #[test]

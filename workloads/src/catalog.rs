@@ -6,7 +6,8 @@ use crate::params::{Described, Size, WorkloadError, WorkloadInfo};
 use crate::trace_workload::{TraceWorkload, TRACE_PREFIX};
 use crate::{
     BinaryTrees, DllChurn, Expectations, Finalizers, Fragmentation, GcCollect, GcTraversal,
-    Generational, LargeObjects, RandomGraph, RequestChurn, SeedCycles, WeakCache,
+    Generational, LargeObjects, RandomGraph, RequestChurn, SeedCycles, SnapshotMarkdown,
+    SnapshotStdlib, WeakCache,
 };
 
 /// Generates the enum, the catalogue and the dispatch from one list of parameter types
@@ -116,6 +117,8 @@ workloads! {
     GcCollect,
     Fragmentation,
     RequestChurn,
+    SnapshotStdlib,
+    SnapshotMarkdown,
 }
 
 /// The catalogue as the README's markdown table: name, parameters with their defaults, and

@@ -52,6 +52,7 @@ mod params;
 mod random_graph;
 mod request_churn;
 mod seed_cycles;
+mod snapshot;
 mod support;
 pub mod trace;
 mod trace_workload;
@@ -70,6 +71,7 @@ pub use params::{Described, ParamInfo, Params, Size, WorkloadError, WorkloadInfo
 pub use random_graph::RandomGraph;
 pub use request_churn::RequestChurn;
 pub use seed_cycles::SeedCycles;
+pub use snapshot::{SnapshotMarkdown, SnapshotStdlib};
 pub use trace_workload::{TraceWorkload, TRACE_PREFIX};
 pub use weak_cache::{WeakCache, WeakCacheCounts};
 

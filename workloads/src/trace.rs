@@ -283,6 +283,15 @@ impl<M: Mutator> Mutator for Recorder<M> {
     }
 }
 
+/// Records `workload` run with `seed` as a trace, against gc-core's `NoGc` runtime (a
+/// workload never branches on what its collector did, so any recording is the same program).
+pub fn record_workload(workload: &crate::Workload, seed: u64) -> GcResult<Vec<u8>> {
+    let runtime = gc_core::Runtime::new(gc_core::HeapConfig::default(), gc_core::NoGc)?;
+    let mut recorder = Recorder::new(runtime);
+    workload.run(&mut recorder, seed)?;
+    Ok(recorder.finish().1)
+}
+
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     loop {
         let byte = (v & 0x7F) as u8;
@@ -609,6 +618,32 @@ pub fn check_against_heap_with_limit(
     let mut runtime = gc_core::Runtime::new(config, gc_core::NoGc)
         .map_err(|e| format!("cannot make the checking heap: {e}"))?;
     replay_with_stats(bytes, &mut runtime).map_err(|e| e.to_string())
+}
+
+/// What any run of the trace must produce, and its operation count, from replaying it once
+/// on a heap that never frees (`NoGc`, limited to `heap_limit` bytes) and reading the end
+/// state with gc-core's oracle: every object allocated; the ones reachable at the end are
+/// live; of the rest, the ones plain reference counting cannot free
+/// ([`gc_core::oracle::cyclic_garbage`]). Live objects never refer to garbage, and an
+/// object freed mid-run is never written to again, so the end state decides. Trace files
+/// (`trace:PATH`) and the embedded snapshots both get their expectations here.
+pub fn expectations(
+    bytes: &[u8],
+    heap_limit: usize,
+) -> Result<(crate::Expectations, ReplayStats), String> {
+    let config = gc_core::HeapConfig::default().with_limit(heap_limit);
+    let mut runtime = gc_core::Runtime::new(config, gc_core::NoGc)
+        .map_err(|e| format!("cannot make the checking heap: {e}"))?;
+    let stats = replay_with_stats(bytes, &mut runtime).map_err(|e| e.to_string())?;
+    let heap = runtime.heap();
+    let live = gc_core::oracle::reachable(heap).map_err(|e| e.to_string())?;
+    let cyclic = gc_core::oracle::cyclic_garbage(heap).map_err(|e| e.to_string())?;
+    let expectations = crate::Expectations {
+        allocated: heap.alloc_stats().total_allocated,
+        live_at_end: live.len() as u64,
+        cyclic_garbage: cyclic,
+    };
+    Ok((expectations, stats))
 }
 
 /// Reads a trace file's bytes (validated when replayed).

@@ -4,9 +4,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use gc_core::{oracle, GcControl, GcError, GcResult, HeapConfig, Mutator, NoGc, Runtime};
+use gc_core::{GcError, GcResult, Mutator};
 
-use crate::trace::{read_trace_file, replay, replay_with_stats};
+use crate::trace::{expectations, read_trace_file, replay};
 use crate::{Expectations, WorkloadError};
 
 /// How a workload name names a trace file.
@@ -40,23 +40,14 @@ impl TraceWorkload {
             reason,
         };
         let bytes = read_trace_file(Path::new(path)).map_err(|e| bad(e.to_string()))?;
-        let config = HeapConfig::default().with_limit(TRACE_CHECK_HEAP_LIMIT);
-        let mut runtime = Runtime::new(config, NoGc).map_err(|e| bad(e.to_string()))?;
-        let stats = replay_with_stats(&bytes, &mut runtime).map_err(|e| bad(e.to_string()))?;
-        let heap = runtime.heap();
-        let live = oracle::reachable(heap).map_err(|e| bad(e.to_string()))?;
-        let cyclic = oracle::cyclic_garbage(heap).map_err(|e| bad(e.to_string()))?;
+        let (expectations, stats) = expectations(&bytes, TRACE_CHECK_HEAP_LIMIT).map_err(bad)?;
         // One trace per process: its name lives as long as the workload names it is listed
         // beside, which are static.
         let name: &'static str = Box::leak(format!("{TRACE_PREFIX}{path}").into_boxed_str());
         Ok(TraceWorkload {
             name,
             bytes: bytes.into(),
-            expectations: Expectations {
-                allocated: runtime.heap_stats().total_allocated,
-                live_at_end: live.len() as u64,
-                cyclic_garbage: cyclic,
-            },
+            expectations,
             operations: stats.operations,
         })
     }

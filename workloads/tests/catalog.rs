@@ -12,7 +12,7 @@ fn set(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 #[test]
 fn every_workload_parses_at_both_sizes_with_documented_parameters() {
     let infos = catalog();
-    assert_eq!(infos.len(), 11);
+    assert_eq!(infos.len(), 14);
     for info in &infos {
         for size in [Size::Default, Size::Small] {
             let w = Workload::parse(info.name, size, &[]).unwrap();

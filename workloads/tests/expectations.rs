@@ -203,6 +203,14 @@ macro_rules! collector_tests {
             fn request_churn() {
                 run("request-churn");
             }
+            #[test]
+            fn snapshot_stdlib() {
+                run("snapshot-stdlib");
+            }
+            #[test]
+            fn snapshot_markdown() {
+                run("snapshot-markdown");
+            }
         }
     };
 }
@@ -231,6 +239,8 @@ fn every_workload_has_a_test() {
         "gc-collect",
         "fragmentation",
         "request-churn",
+        "snapshot-stdlib",
+        "snapshot-markdown",
     ];
     for info in catalog() {
         assert!(tested.contains(&info.name), "{} has no test", info.name);

@@ -117,6 +117,7 @@ fn overrides(name: &str, rng: &mut ChaCha8Rng) -> Vec<(String, String)> {
             ("replacements", int(rng, 0, 3)),
             ("payload", int(rng, 0, 80)),
         ],
+        "snapshot-stdlib" | "snapshot-markdown" => vec![("rounds", int(rng, 1, 2))],
         other => panic!("no parameter generator for {other}"),
     };
     // Sometimes keep a preset value, so combinations with the defaults are covered too.

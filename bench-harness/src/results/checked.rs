@@ -31,8 +31,9 @@ fn runs_header() -> String {
 /// Columns added to `runs.csv` after result sets were first committed. A set written before
 /// them lacks them and reads with them empty, so an older committed set (results/peers, say)
 /// still plots and compares; every other column must be there.
-const ADDED_COLUMNS: [&str; 8] = [
+const ADDED_COLUMNS: [&str; 9] = [
     "collector_params",
+    "baseline_objects",
     "sweep",
     "unreachable_mean_bytes",
     "unreachable_peak_bytes",

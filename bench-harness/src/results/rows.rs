@@ -32,6 +32,9 @@ pub struct RunRow {
     pub heap_limit: Option<u64>,
     /// The heap limit as a multiple of the minimum heap (heap-size sweeps only).
     pub heap_multiple: Option<f64>,
+    /// Long-lived objects the heap started with (`--baseline-objects`), outside the
+    /// workload's counts; empty for peers.
+    pub baseline_objects: Option<u64>,
     /// `ok`, `failed: <reason>`, or `skipped: <reason>` (a peer missing on this machine).
     pub status: String,
     /// Wall-clock time of the workload, ns.

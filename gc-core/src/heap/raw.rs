@@ -264,11 +264,12 @@ impl Heap {
         &self.slots
     }
 
-    /// Every root: non-null slots, then `gc.garbage`.
+    /// Every root: non-null slots, then `gc.garbage`, then the permanent roots.
     pub fn roots(&self) -> impl Iterator<Item = ObjRef> + '_ {
         self.slots
             .iter()
             .filter_map(|&raw| ObjRef::from_raw(raw))
             .chain(self.garbage.iter().copied())
+            .chain(self.pinned.iter().copied())
     }
 }

@@ -1,4 +1,4 @@
-//! Roots beyond the slots and the side tables: `gc.garbage`, weak references, finalizers
+//! Roots beyond the slots and the side tables: `gc.garbage`, permanent roots, weak references, finalizers
 //! and the notices they queue for the mutator. Rule 5 of [`crate::Collector`] says in what
 //! order a collection uses them; [`crate::reclaim::Reclaimer`] does it.
 
@@ -18,6 +18,19 @@ impl Heap {
     /// Empties `gc.garbage`, returning what it held (the caller drops those references).
     pub fn take_garbage(&mut self) -> Vec<ObjRef> {
         std::mem::take(&mut self.garbage)
+    }
+
+    /// Permanent roots: references the runtime holds for the whole run outside the slots,
+    /// as an interpreter's own state holds its start-up objects (see
+    /// [`crate::Runtime::add_baseline`]). They are roots like the slots.
+    pub fn pinned(&self) -> &[ObjRef] {
+        &self.pinned
+    }
+
+    /// Adds a permanent root; the reference (counted by a reference-counting collector) moves
+    /// here from wherever the caller held it.
+    pub fn pin(&mut self, r: ObjRef) {
+        self.pinned.push(r);
     }
 
     /// Registers `weak` (allocated with [`crate::layout::FLAG_IS_WEAKREF`]) as a weak

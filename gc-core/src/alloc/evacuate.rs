@@ -129,6 +129,23 @@ impl SmallSpace {
         }
     }
 
+    /// [`SmallSpace::forwarded`] for a holder that may name objects already freed (a queued
+    /// notice names the object a finalizer ran for, which may have died since): a reference
+    /// to a cell that was not moved stays as it is, dangling as it was (after the release
+    /// of its arena, reading through it is a use-after-free error, as before).
+    pub(crate) fn forwarded_if_moved(&self, raw: u32) -> u32 {
+        let evacuating = self
+            .evacuating
+            .get((raw >> self.shift) as usize)
+            .copied()
+            .unwrap_or(false);
+        if evacuating && (self.words[Self::word_of(raw)] >> 16) as u16 & FLAG_FORWARDED != 0 {
+            self.words[Self::word_of(raw) + 1]
+        } else {
+            raw
+        }
+    }
+
     /// Rewrites the reference fields of every allocated object outside the evacuated
     /// arenas (the copies included) through [`SmallSpace::forwarded`]; fields start at word
     /// `fields_at` of an object.

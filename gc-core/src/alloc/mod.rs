@@ -376,6 +376,12 @@ impl Space {
         self.small.forwarded(raw)
     }
 
+    /// [`Space::forwarded`] for a holder that may name freed objects: only a moved object's
+    /// reference is rewritten.
+    pub(crate) fn forwarded_if_moved(&self, raw: u32) -> u32 {
+        self.small.forwarded_if_moved(raw)
+    }
+
     /// Rewrites every allocated object's reference fields during an evacuation (objects'
     /// fields start at word `fields_at`).
     pub(crate) fn rewrite_fields(&mut self, fields_at: usize) {

@@ -77,10 +77,16 @@ impl Heap {
                 .collect();
         }
         self.identities.forward(forward);
+        for r in &mut self.pinned {
+            *r = forward(*r);
+        }
+        // A notice may name an object that died after it was queued (a finalizer ran, then
+        // the object was freed): only moved objects are rewritten there.
+        let forward_if_moved = |r: ObjRef| ObjRef(space.forwarded_if_moved(r.0));
         for notice in &mut self.notices {
             match notice {
-                Notice::Finalized { obj, .. } => *obj = forward(*obj),
-                Notice::WeakCallback { weak, .. } => *weak = forward(*weak),
+                Notice::Finalized { obj, .. } => *obj = forward_if_moved(*obj),
+                Notice::WeakCallback { weak, .. } => *weak = forward_if_moved(*weak),
             }
         }
         let arenas_released = self.space.end_evacuation();

@@ -250,12 +250,12 @@ pub fn registry() -> Registry {
     reg.add_preset::<gc_cycle::CycleGc>("cycle-plain", &[("plain", "true")]);
     reg.add_configured::<gc_refcount::BoundedRefCount>();
     reg.add_preset::<gc_cycle::CycleGc>("cycle-bounded", &[("cascade_budget", "1000")]);
-    reg.add::<gc_cycle::IncrementalCycleGc>();
-    reg.add::<gc_cycle::FreeThreadedCycleGc>();
-    reg.add::<gc_refcount::RcBacon>();
+    reg.add_configured::<gc_cycle::IncrementalCycleGc>();
+    reg.add_configured::<gc_cycle::FreeThreadedCycleGc>();
+    reg.add_configured::<gc_refcount::RcBacon>();
     reg.add_configured::<gc_tracing::MarkSweep>();
-    reg.add::<gc_tracing::MarkSweepGen>();
-    reg.add::<gc_tracing::MarkSweepIncr>();
-    reg.add::<gc_tracing::Compact>();
+    reg.add_configured::<gc_tracing::MarkSweepGen>();
+    reg.add_configured::<gc_tracing::MarkSweepIncr>();
+    reg.add_configured::<gc_tracing::Compact>();
     reg
 }

@@ -323,7 +323,7 @@ mod tests {
         let add = registry.find("reg.add::<gc_my_gc::MyGc>();").unwrap();
         assert!(
             add > registry
-                .find("reg.add::<gc_tracing::MarkSweepIncr>();")
+                .find("reg.add_configured::<gc_tracing::MarkSweepIncr>();")
                 .unwrap()
         );
         assert!(text("gc-my-gc/src/lib.rs").contains("pub struct MyGc"));

@@ -403,6 +403,107 @@ fn collector_parameters_are_set_validated_and_recorded() {
     assert!(text.contains("preset: threshold0=2000"), "{text}");
 }
 
+/// `run-one marksweep-incr` on small binary-trees with `sets`: its row.
+fn incr_row(sets: &[&str]) -> serde_json::Value {
+    let mut args = vec![
+        "--collector",
+        "marksweep-incr",
+        "--workload",
+        "binary-trees",
+        "--small",
+    ];
+    for set in sets {
+        args.extend(["--set", set]);
+    }
+    run_one_json(&args)["row"].clone()
+}
+
+#[test]
+fn every_configurable_collector_lists_takes_and_checks_its_parameters() {
+    let listing = gclab(&["list"]);
+    let text = String::from_utf8_lossy(&listing.stdout);
+    for line in [
+        "nursery_bytes      = 4194304",
+        "step_bytes         = 65536",
+        "window_percent     = 25",
+        "occupancy          = 0.8",
+        "threshold          = 10000",
+        "adaptive           = true",
+        "threshold0         = 2000",
+    ] {
+        assert!(text.contains(line), "{line:?} not in {text}");
+    }
+
+    // A floor low enough that small binary-trees runs cycles; a smaller step then means
+    // more steps, each a pause, over the same operation stream.
+    let floor = "marksweep-incr.floor_bytes=100000";
+    let default_step = incr_row(&[floor]);
+    let small_step = incr_row(&[floor, "marksweep-incr.step_bytes=4096"]);
+    let params = |row: &serde_json::Value| -> serde_json::Value {
+        serde_json::from_str(row["collector_params"].as_str().unwrap()).unwrap()
+    };
+    assert_eq!(params(&default_step)["step_bytes"], 65536);
+    assert_eq!(params(&small_step)["step_bytes"], 4096);
+    assert_eq!(params(&small_step)["floor_bytes"], 100000);
+    assert_eq!(params(&small_step)["window_percent"], 25);
+    for row in [&default_step, &small_step] {
+        assert_eq!(row["status"], "ok");
+    }
+    assert_eq!(
+        default_step["objects_freed"], small_step["objects_freed"],
+        "the same garbage is freed"
+    );
+    let pauses = |row: &serde_json::Value| row["pauses"].as_u64().unwrap();
+    assert!(pauses(&default_step) > 0, "{default_step}");
+    assert!(
+        pauses(&small_step) > pauses(&default_step),
+        "{} pauses with 4 KiB steps, {} with 64 KiB",
+        pauses(&small_step),
+        pauses(&default_step)
+    );
+
+    for (collector, set, fragment) in [
+        (
+            "marksweep-incr",
+            "marksweep-incr.step_bytes=0",
+            "bad value for marksweep-incr.step_bytes: 0 is outside 1..",
+        ),
+        (
+            "compact",
+            "compact.occupancy=1.5",
+            "bad value for compact.occupancy: 1.5 is outside 0..=1",
+        ),
+        (
+            "marksweep-gen",
+            "marksweep-gen.growth=0",
+            "bad value for marksweep-gen.growth: 0 is outside 0.01..=1000",
+        ),
+        (
+            "rc-bacon",
+            "rc-bacon.adaptive=maybe",
+            "bad value for rc-bacon.adaptive",
+        ),
+        (
+            "cycle-ft",
+            "cycle-ft.threshold2=1",
+            "collector 'cycle-ft' has no parameter 'threshold2' (valid: threshold0, threshold1)",
+        ),
+    ] {
+        assert_usage_error(
+            &[
+                "run-one",
+                "--collector",
+                collector,
+                "--workload",
+                "seed-cycles",
+                "--set",
+                set,
+            ],
+            &[fragment],
+        );
+    }
+}
+
 #[test]
 fn a_sweep_runs_every_value_and_charts_it() {
     let dir = scratch("sweep");

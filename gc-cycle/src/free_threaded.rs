@@ -37,14 +37,20 @@ pub struct FreeThreadedCycleGc {
 impl Default for FreeThreadedCycleGc {
     /// The free-threaded build's thresholds, those of 3.14: (2000, 10, 0).
     fn default() -> Self {
-        FreeThreadedCycleGc {
-            gc: CycleGc::with_thresholds(THRESHOLDS_314),
-            long_lived_total: 0,
-        }
+        FreeThreadedCycleGc::with_thresholds(THRESHOLDS_314)
     }
 }
 
 impl FreeThreadedCycleGc {
+    /// A collector with the given thresholds: threshold 0, an old threshold whose only
+    /// effect is that 0 collects as soon as threshold 0 is passed, and a third it ignores.
+    pub fn with_thresholds(thresholds: [u64; 3]) -> Self {
+        FreeThreadedCycleGc {
+            gc: CycleGc::with_thresholds(thresholds),
+            long_lived_total: 0,
+        }
+    }
+
     /// Objects that survived the last collection.
     pub fn long_lived_total(&self) -> u64 {
         self.long_lived_total

@@ -121,8 +121,16 @@ pub struct IncrementalCycleGc {
 
 impl Default for IncrementalCycleGc {
     fn default() -> Self {
+        IncrementalCycleGc::with_thresholds(THRESHOLDS_314)
+    }
+}
+
+impl IncrementalCycleGc {
+    /// A collector with the given thresholds: young, old (the heap fraction's scale
+    /// factor), and a third that 3.14 ignores.
+    pub fn with_thresholds(thresholds: [u64; 3]) -> Self {
         IncrementalCycleGc {
-            gc: CycleGc::with_thresholds(THRESHOLDS_314),
+            gc: CycleGc::with_thresholds(thresholds),
             visited_space: 0,
             phase: Phase::Mark,
             work_to_do: 0,
@@ -133,9 +141,7 @@ impl Default for IncrementalCycleGc {
             scavenge_allocations: 0,
         }
     }
-}
 
-impl IncrementalCycleGc {
     /// What the collector did so far.
     pub fn stats(&self) -> &IncrementalStats {
         &self.stats

@@ -66,5 +66,5 @@ pub use collector::CycleGc;
 pub use free_threaded::FreeThreadedCycleGc;
 pub use incremental::{IncrementalCycleGc, IncrementalStats, THRESHOLDS_314};
 pub use lists::Generation;
-pub use params::CycleParams;
+pub use params::{CycleParams, Thresholds314};
 pub use policy::{Gather, Marking, Passes, Path, PathCounts};

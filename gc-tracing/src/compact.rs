@@ -43,6 +43,16 @@ impl Compact {
     /// A compacting collector that evacuates arenas filled less than `occupancy` (a fraction
     /// in 0..=1; 0 never moves anything), with marksweep's default growth policy.
     pub fn with_occupancy(occupancy: f64) -> GcResult<Compact> {
+        Compact::with_policy(
+            crate::pacing::Pacer::DEFAULT_GROWTH_FACTOR,
+            crate::pacing::Pacer::DEFAULT_FLOOR_BYTES,
+            occupancy,
+        )
+    }
+
+    /// A compacting collector with marksweep's growth policy (`growth_factor`, `floor_bytes`:
+    /// [`MarkSweep::with_growth`]) that evacuates arenas filled less than `occupancy`.
+    pub fn with_policy(growth_factor: f64, floor_bytes: u64, occupancy: f64) -> GcResult<Compact> {
         if !(0.0..=1.0).contains(&occupancy) {
             return Err(GcError::BadConfig(format!(
                 "occupancy threshold {occupancy} is not a fraction in 0..=1"
@@ -50,7 +60,7 @@ impl Compact {
         }
         Ok(Compact(MarkSweep {
             evacuate_below: Some(occupancy),
-            ..MarkSweep::default()
+            ..MarkSweep::with_growth(growth_factor, floor_bytes)?
         }))
     }
 

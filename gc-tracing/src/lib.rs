@@ -48,7 +48,7 @@ pub mod sweep;
 pub use compact::Compact;
 pub use generational::MarkSweepGen;
 pub use incremental::MarkSweepIncr;
-pub use params::MarkSweepParams;
+pub use params::{CompactParams, MarkSweepGenParams, MarkSweepIncrParams, MarkSweepParams};
 
 use gc_core::{
     AllocRequest, Capabilities, CollectOutcome, Collector, Evacuation, GcError, GcModule, GcResult,

@@ -38,6 +38,7 @@
 //! every buffered root and so leaves no unreachable object (the verified heap checks this
 //! after every collection, and the conformance kit's random operations exercise it).
 
+mod params;
 mod roots;
 mod trial;
 
@@ -49,6 +50,7 @@ use gc_core::{
 };
 
 use crate::counting::{CountHooks, Counting, SATURATED};
+pub use params::BaconParams;
 pub use roots::Roots;
 use roots::GARBAGE;
 
@@ -107,11 +109,22 @@ impl RcBacon {
     /// A collector that collects whenever `threshold` roots are buffered, never adapting
     /// it (0 disables automatic collection).
     pub fn with_fixed_threshold(threshold: u64) -> RcBacon {
+        RcBacon::with_threshold(threshold, false)
+    }
+
+    /// A collector that first collects when `threshold` roots are buffered (0 disables
+    /// automatic collection), adapting the threshold as PHP does if `adaptive`.
+    pub fn with_threshold(threshold: u64, adaptive: bool) -> RcBacon {
         RcBacon {
             threshold,
-            adaptive: false,
+            adaptive,
             ..RcBacon::default()
         }
+    }
+
+    /// Whether the threshold adapts after each automatic collection.
+    pub fn is_adaptive(&self) -> bool {
+        self.adaptive
     }
 
     /// The current threshold, in buffered roots.

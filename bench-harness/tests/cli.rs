@@ -1,25 +1,9 @@
 //! The `gclab` binary end to end: bad input, a quick run, and `plot --from`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
-fn gclab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gclab"))
-        .args(args)
-        .output()
-        .expect("gclab runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gclab-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod support;
+use support::{gclab, scratch, stderr};
 
 /// The JSON `run-one --json` prints, after checking it succeeded.
 fn run_one_json(args: &[&str]) -> serde_json::Value {

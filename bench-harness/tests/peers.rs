@@ -1,25 +1,13 @@
 //! `gclab run --peers` end to end (cargo feature `peers`): peer rows beside gclab's
 //! collectors, with exact counts, in the same files, pauses and README.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use bench_harness::results::{read_results, RunRow};
 use workloads::{Size, Workload};
 
-fn gclab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gclab"))
-        .args(args)
-        .output()
-        .expect("gclab runs")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gclab-peers-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod support;
+use support::{gclab, scratch};
 
 /// The rows of `peer` or collector (CPython's names carry the interpreter's version,
 /// `cpython-3.11`, as `peer_names` gives them; `cpython` when python3 is missing).

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -14,23 +14,15 @@ use bench_harness::results::transaction::{ManifestHead, SetTransaction};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
+mod support;
+use support::{scratch, stderr};
+
 fn gclab() -> Command {
     Command::new(env!("CARGO_BIN_EXE_gclab"))
 }
 
 fn output(args: &[&str]) -> Output {
     gclab().args(args).output().expect("gclab runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gclab-rel-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// Exit code 2 and exactly one line that contains every fragment.

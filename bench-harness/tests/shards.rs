@@ -3,7 +3,10 @@
 //! or foreign shard is refused with one line.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
+
+mod support;
+use support::{gclab, scratch, stderr};
 
 const PLAN: &[&str] = &[
     "--quick",
@@ -37,24 +40,6 @@ const COUNT_COLUMNS: &[&str] = &[
     "peak_heap_held_bytes",
     "objects_scanned",
 ];
-
-fn gclab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gclab"))
-        .args(args)
-        .output()
-        .expect("gclab runs")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("gclab-shards-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

@@ -81,14 +81,18 @@ impl Resurrections {
 pub struct Unreachable {
     objects: Vec<ObjRef>,
     special: Vec<ObjRef>,
+    /// Whether pushes read each object's flags: not when the heap has no weak reference
+    /// and no finalizer ([`Heap::may_need_settling`]), so that finding garbage in a list
+    /// (a minor collection's young objects) leaves its memory untouched until it is freed.
+    watch_flags: bool,
 }
 
 impl Unreachable {
     /// Adds `r`, an allocated object not reachable from the roots.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, heap: &Heap, r: ObjRef) {
         self.objects.push(r);
-        if heap.flags(r) & SPECIAL != 0 {
+        if self.watch_flags && heap.flags(r) & SPECIAL != 0 {
             self.special.push(r);
         }
     }
@@ -196,8 +200,13 @@ impl Reclaimer {
         let mut found = std::mem::take(&mut self.unreachable);
         loop {
             found.clear();
+            // Finalizers run only in the settle below, after the search: nothing attaches
+            // one or creates a weak reference during it.
+            found.watch_flags = heap.may_need_settling();
             counts.scanned += marks.mark_and_find(heap, &mut found);
-            let Unreachable { objects, special } = &mut found;
+            let Unreachable {
+                objects, special, ..
+            } = &mut found;
             self.settle_with(heap, objects, special, &mut Unmarked(marks));
             counts.scanned += self.resurrections.scanned;
             if self.resurrections.overwritten.is_empty() {
@@ -394,9 +403,6 @@ pub fn free_or_save(heap: &mut Heap, garbage: &[ObjRef]) -> (u64, u64) {
         }
         return (garbage.len() as u64, 0);
     }
-    let mut bytes = 0u64;
-    for &r in garbage {
-        bytes += heap.free(r) as u64;
-    }
+    let bytes = heap.free_all(garbage) as u64;
     (garbage.len() as u64, bytes)
 }

@@ -132,4 +132,9 @@ impl WeakTable {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+
+    /// Whether no weak reference points at anything.
+    pub fn has_no_referents(&self) -> bool {
+        self.by_referent.is_empty()
+    }
 }

@@ -365,10 +365,11 @@ fn heap_free_all_matches_freeing_one_by_one_with_side_tables() {
         .filter(|i| i % 4 != 1)
         .map(|i| objs[i])
         .collect();
+    let mut bytes_one = 0;
     for &r in &victims {
-        one.free(r);
+        bytes_one += one.free(r);
     }
-    all.free_all(&victims);
+    assert_eq!(all.free_all(&victims), bytes_one, "free_all's bytes");
     assert_eq!(one.alloc_stats(), all.alloc_stats());
     assert_eq!(one.weakref_count(), all.weakref_count());
     for &r in &objs {
@@ -470,7 +471,9 @@ fn a_pool_taken_by_another_class_reads_free_at_every_granule() {
 fn free_in_runs(s: &mut Space, victims: &[ObjRef], refuse_bits: u32) {
     let mut rest = victims;
     while !rest.is_empty() {
-        let freed = s.free_small_runs_unless(rest, refuse_bits);
+        let in_use = s.bytes_in_use();
+        let (freed, bytes) = s.free_small_runs_unless(rest, refuse_bits);
+        assert_eq!(in_use - s.bytes_in_use(), bytes, "the bytes a run freed");
         match rest.get(freed) {
             Some(&stopped_at) => {
                 s.free(stopped_at);
@@ -603,7 +606,10 @@ fn freeing_in_runs_stops_at_a_refused_cell_and_a_large_object() {
         .collect();
     let refuse = 1 << 20;
     s.words_mut(refs[4])[0] |= refuse;
-    assert_eq!(s.free_small_runs_unless(&refs, refuse), 4);
+    let in_use = s.bytes_in_use();
+    let (freed, bytes) = s.free_small_runs_unless(&refs, refuse);
+    assert_eq!(freed, 4);
+    assert_eq!(bytes, in_use - s.bytes_in_use(), "the four cells' bytes");
     assert_ne!(
         s.words_mut(refs[4])[0] & refuse,
         0,
@@ -611,12 +617,12 @@ fn freeing_in_runs_stops_at_a_refused_cell_and_a_large_object() {
     );
     assert_eq!(s.stats().objects_in_use, 6, "the first four are freed");
     assert_eq!(
-        s.free_small_runs_unless(&refs[5..], refuse),
+        s.free_small_runs_unless(&refs[5..], refuse).0,
         2,
         "stops at the large one"
     );
     assert_eq!(s.stats().objects_in_use, 4);
-    assert_eq!(s.free_small_runs_unless(&[], refuse), 0);
+    assert_eq!(s.free_small_runs_unless(&[], refuse), (0, 0));
 }
 
 /// The head view is the object's first eight words where it has one: never for a large

@@ -141,3 +141,29 @@ fn a_resurrected_weak_reference_is_cleared() {
         }]
     );
 }
+
+/// `Heap::may_need_settling` says false exactly while no weak reference points anywhere and
+/// no object has a finalizer: the promise that lets the reclaimer skip reading each dying
+/// object's flags.
+#[test]
+fn settling_is_needed_only_while_weak_referents_or_finalizers_exist() {
+    let mut m = runtime();
+    let referent = object(&mut m, 0, 0, false);
+    m.new_weak(1, 0, None).unwrap();
+    let (heap, _) = m.parts_mut();
+    assert!(
+        heap.may_need_settling(),
+        "a weak reference points at slot 0's object"
+    );
+    heap.clear_weakrefs(referent, |_, _| false);
+    assert!(
+        !heap.may_need_settling(),
+        "a cleared weak reference points at nothing"
+    );
+    let finalized = object(&mut m, 2, 0, true);
+    let (heap, _) = m.parts_mut();
+    heap.set_finalizer(finalized, Finalizer::report(7));
+    assert!(heap.may_need_settling(), "an object has a finalizer");
+    heap.free(finalized);
+    assert!(!heap.may_need_settling(), "freeing it forgot the finalizer");
+}

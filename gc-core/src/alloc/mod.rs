@@ -206,11 +206,12 @@ impl Space {
 
     /// Frees the allocated objects `refs` in order, as [`Space::free`] on each would, until
     /// one is large or its shape word has any of `refuse_bits`; returns how many it freed.
-    /// Runs of cells sharing a pool update the pool's bookkeeping once per run.
-    pub fn free_small_runs_unless(&mut self, refs: &[ObjRef], refuse_bits: u32) -> usize {
+    /// Runs of cells sharing a pool update the pool's bookkeeping once per run. Returns how
+    /// many it freed and their bytes.
+    pub fn free_small_runs_unless(&mut self, refs: &[ObjRef], refuse_bits: u32) -> (usize, usize) {
         let (freed, bytes) = self.small.free_runs_unless(refs, refuse_bits);
         self.bytes_freed += bytes;
-        freed
+        (freed, bytes)
     }
 
     /// Returns kept empty pools to their arenas (releasing arenas that become empty).

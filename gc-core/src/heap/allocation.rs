@@ -141,20 +141,24 @@ impl Heap {
     /// [`Heap::free`] on each in turn would. Small objects with no weak reference or
     /// finalizer to forget are freed in runs that share a pool, with one update of the
     /// pool's bookkeeping per run: for a collector that frees a whole garbage set at once.
-    pub fn free_all(&mut self, objs: &[ObjRef]) {
+    /// Returns the bytes freed.
+    pub fn free_all(&mut self, objs: &[ObjRef]) -> usize {
         let mut rest = objs;
+        let mut bytes = 0;
         while !rest.is_empty() {
-            let freed = self
+            let (freed, run_bytes) = self
                 .space
                 .free_small_runs_unless(rest, (SIDE_TABLES as u32) << 16);
+            bytes += run_bytes;
             // It stopped at a large object or one with side-table entries, or at the end.
             if let Some(&other) = rest.get(freed) {
-                self.free(other);
+                bytes += self.free(other);
                 rest = &rest[freed + 1..];
             } else {
                 rest = &[];
             }
         }
+        bytes
     }
 
     /// Returns the pools that freeing emptied, and that the allocator keeps for quick reuse,

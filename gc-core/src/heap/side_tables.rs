@@ -96,6 +96,15 @@ impl Heap {
         self.weak.len()
     }
 
+    /// Whether a dying object may need more than freeing: false when no weak reference
+    /// points at anything and no object has a finalizer, so the end of a collection has
+    /// nothing to clear or run and need not read each dying object's flags to find out.
+    /// (A referent whose weak references were all freed may keep its flag; it names none.)
+    #[inline]
+    pub fn may_need_settling(&self) -> bool {
+        !(self.finalizers.is_empty() && self.weak.has_no_referents())
+    }
+
     /// Attaches a finalizer (replacing any earlier one). It runs at most once in the object's
     /// life: if the object was already finalized, it never runs.
     pub fn set_finalizer(&mut self, r: ObjRef, f: Finalizer) {

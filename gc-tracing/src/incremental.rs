@@ -5,9 +5,11 @@
 //! short pause clears the mark bits and shades the roots (the root slots and `gc.garbage`:
 //! a few thousand references at most) and runs a first marking step. From then on, every
 //! [`MarkSweepIncr::STEP_BYTES`] of allocation (or less, see below) runs one step, each its
-//! own [`gc_core::PauseKind::Increment`] pause: a marking step scans a budget of grey
-//! objects, at most [`MarkSweepIncr::MAX_MARK_STEP`], with the same loop marksweep uses
-//! ([`crate::marking::mark_queued`]).
+//! own [`gc_core::PauseKind::Increment`] pause: a marking step scans grey objects up to a
+//! budget of work, at most [`MarkSweepIncr::MAX_MARK_WORK`], with the same loop marksweep
+//! uses ([`crate::marking::mark_queued`]). Work counts fields as well as objects
+//! ([`crate::marking::OBJECT_WORK`] per object, one per field), so a step over arrays of
+//! references is as short as a step over small nodes.
 //!
 //! **The end of marking runs in chunks.** Once the queue is empty, the steps settle rule 5
 //! on the unmarked objects, a bounded chunk per step, with the phase still
@@ -30,13 +32,16 @@
 //!
 //! Sweeping steps then visit the pools (and large-object indices) that existed when marking
 //! ended, in address order, freeing the unmarked objects, at most
-//! [`MarkSweepIncr::MAX_SWEEP_POOLS`] pools and [`MarkSweepIncr::MAX_SWEEP_OBJECTS`]
-//! objects per step (an object with side-table entries, a weak reference object above all,
-//! counts [`crate::sweep::SIDE_TABLE_WEIGHT`]): a sweep paced by allocation, the "sweep in
-//! increments" form of lazy sweeping, which needs no hook in gc-core's allocation paths.
+//! [`MarkSweepIncr::MAX_SWEEP_POOLS`] pools and [`MarkSweepIncr::MAX_SWEEP_WORK`] units of
+//! work per step (a marked object passed over counts 1, a freed one
+//! [`crate::sweep::GARBAGE_WEIGHT`], one with side-table entries, a weak reference object
+//! above all, [`crate::sweep::SIDE_TABLE_WEIGHT`]): a sweep paced by allocation, the
+//! "sweep in increments" form of lazy sweeping, which needs no hook in gc-core's
+//! allocation paths.
 //!
-//! What bounds a pause: every step's work is capped in objects (marking, settling,
-//! finalizing, sweeping), so a step's time is the time of that much work; the probe
+//! What bounds a pause: every step's work is capped (marking and sweeping in units weighed
+//! by what they cost, settling and finalizing in objects), so a step's time is the time of
+//! that much work; the probe
 //! ([`crate::probe`]) records each pause's work beside its CPU and wall time, and
 //! results/LOG.md keeps what it measured. Not bounded: root
 //! shading (one pass over the slots), listing the special objects (a walk of the side tables
@@ -75,10 +80,10 @@ use gc_core::{
 use gc_core::reclaim::free_or_save;
 
 use crate::collection::{Marking, Tracer};
-use crate::marking::{mark_queued, shade};
+use crate::marking::{mark_queued, shade, OBJECT_WORK};
 use crate::pacing::Pacer;
 use crate::probe::{PauseProbe, PauseWork};
-use crate::sweep::{SweepCursor, SIDE_TABLE_WEIGHT};
+use crate::sweep::{expected_sweep_work, SweepCursor};
 
 /// Where an incremental cycle is.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -115,7 +120,7 @@ enum Settle {
 /// sweeping are each paced to finish within an allocation of window percent of the bytes
 /// the last cycle found live (at least 256 KiB): each marking step scans
 /// `objects x step / window` objects, each sweeping step visits `pools x step / window`
-/// pools, and when that passes a step's bound ([`MarkSweepIncr::MAX_MARK_STEP`],
+/// pools, and when that passes a step's bound ([`MarkSweepIncr::MAX_MARK_WORK`],
 /// [`MarkSweepIncr::MAX_SWEEP_POOLS`]) steps come more often instead. `gc.set_threshold()` takes `[growth percent]` or `[growth percent, floor bytes]`;
 /// the step and window are constructor arguments ([`MarkSweepIncr::with_steps`]).
 /// `gc.get_count()` is `[bytes allocated since the last cycle ended]`.
@@ -130,9 +135,14 @@ pub struct MarkSweepIncr {
     /// Bytes between steps in this phase: `step_bytes`, or less if a step's work would
     /// otherwise pass its bound.
     cycle_step_bytes: u64,
-    /// Grey objects a marking step scans, set when the cycle starts.
+    /// Marking work a step does, set when the cycle starts.
     mark_budget: u64,
-    /// Pools, large-object indices and objects a sweeping step visits at most, set when
+    /// Marking work per object scanned, as the last cycle measured it: the pacing's
+    /// estimate of a cycle's work from the objects in use.
+    work_per_object: u64,
+    /// Marking work and objects scanned so far in this cycle.
+    cycle_work: (u64, u64),
+    /// Pools, large-object indices and units of work a sweeping step does at most, set when
     /// marking ends.
     sweep_budget: (usize, usize, usize),
     /// How far the end of marking has gone.
@@ -196,20 +206,23 @@ impl MarkSweepIncr {
     pub const WINDOW_PERCENT: u64 = 25;
     /// The smallest window, so a tiny heap still takes a few steps rather than one.
     pub const MIN_WINDOW_BYTES: u64 = 256 << 10;
-    /// The fewest grey objects a marking step scans.
-    pub const MIN_MARK_STEP: u64 = 256;
-    /// The most grey objects a marking step scans: on a heap of cache misses, twice this
-    /// overran a millisecond of CPU time under load (results/LOG.md).
-    pub const MAX_MARK_STEP: u64 = 4 * 1024;
-    /// The most pools a sweeping step visits (16 KiB each: at most 16,384 cells in all).
-    pub const MAX_SWEEP_POOLS: u64 = 16;
+    /// The least marking work a step does (256 objects without fields).
+    pub const MIN_MARK_WORK: u64 = 256 * OBJECT_WORK;
+    /// The most marking work a step does: about a quarter of a millisecond of CPU time on
+    /// nodes of four fields and on arrays of references alike (results/LOG.md).
+    pub const MAX_MARK_WORK: u64 = 128 * 1024;
+    /// Work per object the first cycle's pacing assumes: four fields.
+    pub const FIRST_WORK_PER_OBJECT: u64 = OBJECT_WORK + 4;
+    /// The most pools a sweeping step visits (16 KiB each).
+    pub const MAX_SWEEP_POOLS: u64 = 64;
     /// The most large-object indices a sweeping step visits.
     pub const MAX_SWEEP_LARGE: u64 = 256;
-    /// The most objects a sweeping step examines (it stops after the pool that reaches
-    /// this, so a step examines fewer than this plus one pool's cells).
-    pub const MAX_SWEEP_OBJECTS: u64 = 4 * 1024;
-    /// The fewest objects a sweeping step examines (unless the pools run out).
-    pub const MIN_SWEEP_OBJECTS: u64 = 256;
+    /// The most sweeping work a step does (it stops after the pool that reaches this, so a
+    /// step does less than this plus one pool's work): 16,384 marked objects passed over,
+    /// or 4,096 freed.
+    pub const MAX_SWEEP_WORK: u64 = 16 * 1024;
+    /// The least sweeping work a step does (unless the pools run out).
+    pub const MIN_SWEEP_WORK: u64 = 1024;
     /// The most units of settling work in one step at the end of marking: special objects
     /// looked at plus weak references cleared.
     pub const MAX_SETTLE: usize = 4 * 1024;
@@ -237,6 +250,8 @@ impl MarkSweepIncr {
             since_step: 0,
             cycle_step_bytes: step_bytes,
             mark_budget: 0,
+            work_per_object: Self::FIRST_WORK_PER_OBJECT,
+            cycle_work: (0, 0),
             sweep_budget: (0, 0, 0),
             settle: Settle::Listing,
             window_bytes: 0,
@@ -280,13 +295,12 @@ impl MarkSweepIncr {
             ..PauseWork::default()
         };
         heap.pause(PauseKind::Increment, None, |heap| {
-            // What the sweep's object budget counts: objects, and side-table frees (weak
-            // reference objects mostly) several times over.
-            let objects = heap.alloc_stats().objects_in_use
-                + (SIDE_TABLE_WEIGHT - 1) * heap.weakref_count() as u64;
+            let objects = heap.alloc_stats().objects_in_use;
             self.window_bytes = self.window(self.last_live_bytes);
+            let work = objects.saturating_mul(self.work_per_object);
             (self.mark_budget, self.cycle_step_bytes) =
-                self.pace(objects, Self::MAX_MARK_STEP, Self::MIN_MARK_STEP);
+                self.pace(work, Self::MAX_MARK_WORK, Self::MIN_MARK_WORK);
+            self.cycle_work = (0, 0);
             let Marking { bits, queue } = &mut self.tracer.marking;
             bits.reset(heap);
             queue.clear();
@@ -349,6 +363,8 @@ impl MarkSweepIncr {
         self.stats.mark_steps += 1;
         let Marking { bits, queue } = &mut self.tracer.marking;
         let progress = mark_queued(heap, bits, queue, self.mark_budget);
+        self.cycle_work.0 += progress.work;
+        self.cycle_work.1 += progress.scanned;
         if self.work.what.is_empty() {
             self.work.what = "mark";
         }
@@ -376,6 +392,11 @@ impl MarkSweepIncr {
         }
         match self.settle {
             Settle::Listing => {
+                // Tracing is over: what it cost per object paces the next cycle.
+                let (work, scanned) = self.cycle_work;
+                if scanned > 0 {
+                    self.work_per_object = work.div_ceil(scanned).max(OBJECT_WORK);
+                }
                 // A step of its own: a walk of the side tables and a sort.
                 self.specials.clear();
                 self.finalizable.clear();
@@ -449,20 +470,22 @@ impl MarkSweepIncr {
         self.settle = Settle::Listing;
         let cursor = SweepCursor::new(heap);
         let (pools, large) = cursor.remaining();
-        // What the sweep's object budget counts: objects, and side-table frees (weak
-        // reference objects mostly) several times over.
-        let objects = heap.alloc_stats().objects_in_use
-            + (SIDE_TABLE_WEIGHT - 1) * heap.weakref_count() as u64;
+        // Everything the marking scanned is marked; the rest is mostly garbage (objects
+        // born black during the cycle are marked too, so this errs toward more work).
+        let work = expected_sweep_work(
+            heap.alloc_stats().objects_in_use,
+            self.cycle_work.1,
+            heap.weakref_count() as u64,
+        );
         let (pool_budget, pool_step) = self.pace(pools as u64, Self::MAX_SWEEP_POOLS, 1);
         let (large_budget, large_step) = self.pace(large as u64, Self::MAX_SWEEP_LARGE, 1);
-        let (object_budget, object_step) =
-            self.pace(objects, Self::MAX_SWEEP_OBJECTS, Self::MIN_SWEEP_OBJECTS);
+        let (work_budget, work_step) = self.pace(work, Self::MAX_SWEEP_WORK, Self::MIN_SWEEP_WORK);
         self.sweep_budget = (
             pool_budget as usize,
             large_budget as usize,
-            object_budget as usize,
+            work_budget as usize,
         );
-        self.cycle_step_bytes = pool_step.min(large_step).min(object_step);
+        self.cycle_step_bytes = pool_step.min(large_step).min(work_step);
         self.phase = CyclePhase::Sweeping(cursor);
     }
 

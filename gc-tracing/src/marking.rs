@@ -117,8 +117,16 @@ fn grow_words(words: &mut Vec<u64>, bits: usize) {
 
 fn reset_words(words: &mut Vec<u64>, bits: usize) {
     let len = bits.div_ceil(64);
-    words.clear();
-    words.resize(len, 0);
+    if len > words.capacity() {
+        // Outgrown: fresh zeroed memory rather than copying bits about to be cleared and
+        // then writing zeros over all of it. The allocator hands large zeroed blocks out
+        // as untouched pages, so their first-touch faults fall in the marking steps that
+        // set bits there, not all in the pause that starts a cycle.
+        *words = vec![0; len];
+    } else {
+        words.clear();
+        words.resize(len, 0);
+    }
 }
 
 /// How many queued objects are touched at once, ahead of the scan position: the misses a
@@ -196,6 +204,12 @@ pub fn shade(bits: &mut MarkBitmap, mark_queue: &mut GreyQueue, r: ObjRef) -> bo
     fresh
 }
 
+/// What scanning one object costs, in the units of a marking budget, beside one unit per
+/// field it reads: the object's first touch is usually a cache miss, which costs about as
+/// much as reading this many fields from a line already loaded. With this weight a budget
+/// bounds a step's time whether its objects are small nodes or arrays of references.
+pub const OBJECT_WORK: u64 = 8;
+
 /// What one run of [`mark_queued`] did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MarkProgress {
@@ -203,11 +217,13 @@ pub struct MarkProgress {
     pub scanned: u64,
     /// Objects newly marked (and queued) while scanning.
     pub marked: u64,
+    /// The work done: [`OBJECT_WORK`] per object scanned plus one per field read.
+    pub work: u64,
 }
 
 /// Scans queued (grey) objects, front first, marking and queuing the white objects their
-/// fields name, until the queue is empty or `budget` objects were scanned; what is left
-/// stays queued, in order, for the next call. This is the one mark loop of all three
+/// fields name, until the queue is empty or the work done (see [`MarkProgress::work`])
+/// reaches `budget`; what is left stays queued, in order, for the next call. This is the one mark loop of all three
 /// collectors: a stop-the-world collection passes an unbounded budget ([`mark_from`]), the
 /// incremental one a budget per allocation step.
 ///
@@ -235,6 +251,7 @@ pub fn mark_queued(
     } = grey;
     let mut marked = 0u64;
     let mut scanned = 0u64;
+    let mut work = 0u64;
     let fields_at = layout::fields_offset(heap.header_words());
     let (arena_shift, granule_mask) = heap.small_ref_layout();
     let (mut arena_at, mut arena): (usize, &[u32]) = (usize::MAX, &[]);
@@ -242,7 +259,7 @@ pub fn mark_queued(
     // Entries below this index have been touched (or scanned).
     let mut touched_to = head;
     let mut touched = 0u32;
-    while head < mark_queue.len() && scanned < budget {
+    while head < mark_queue.len() && work < budget {
         if touched_to <= head + TOUCH_BATCH {
             let from = touched_to.max(head);
             let to = (head + 2 * TOUCH_BATCH).min(mark_queue.len()).max(from);
@@ -280,6 +297,7 @@ pub fn mark_queued(
             heap.words(parent)
         };
         let n = layout::fields_of(words[0]);
+        work += OBJECT_WORK + n as u64;
         for &raw in &words[fields_at..fields_at + n] {
             if let Some(child) = ObjRef::from_raw(raw) {
                 if bits.mark(child) {
@@ -300,7 +318,11 @@ pub fn mark_queued(
     }
     *queue_head = head;
     std::hint::black_box(touched);
-    MarkProgress { scanned, marked }
+    MarkProgress {
+        scanned,
+        marked,
+        work,
+    }
 }
 
 /// The same marking depth-first with a plain stack and no lookahead: the simplest correct
@@ -401,13 +423,25 @@ mod tests {
             shade(&mut bits, &mut queue, array);
         }
         let mut marked = 3;
+        // A parent weighs OBJECT_WORK + 2 units, a child OBJECT_WORK, an array
+        // OBJECT_WORK + 20,000: a step passes its budget by less than one object's work.
+        let (mut work, mut scanned) = (0, 0);
         while !queue.is_empty() {
             let progress = mark_queued(&h, &mut bits, &mut queue, 1_000);
-            assert!(progress.scanned <= 1_000);
+            assert!(progress.work < 1_000 + OBJECT_WORK + 20_000);
             marked += progress.marked;
+            work += progress.work;
+            scanned += progress.scanned;
             steps += 1;
         }
-        assert_eq!((marked, steps), (3 + 3 * 40_000, 121));
+        assert_eq!((marked, scanned), (3 + 3 * 40_000, 3 + 3 * 40_000));
+        let fields = 3 * 20_000 + 3 * 20_000 * 2;
+        assert_eq!(work, scanned * OBJECT_WORK + fields);
+        // One step per array (each passes the budget alone), then 1,000 / (OBJECT_WORK + 2)
+        // parents a step, then 1,000 / OBJECT_WORK children a step.
+        let per_parent = 1_000 / (OBJECT_WORK + 2);
+        let per_child = 1_000 / OBJECT_WORK;
+        assert_eq!(steps, 3 + 60_000 / per_parent + 60_000 / per_child);
         bits.reset(&h);
         let mut stack = Vec::new();
         assert_eq!(

@@ -18,9 +18,22 @@ use crate::marking::MarkBitmap;
 /// Flags of an object whose freeing also updates the heap's side tables.
 const SIDE_TABLES: u16 = FLAG_IS_WEAKREF | FLAG_HAS_WEAKREFS | FLAG_HAS_FINALIZER;
 
-/// What freeing an object with side-table entries counts for, in plain objects, against
-/// an incremental sweep step's budget.
-pub const SIDE_TABLE_WEIGHT: u64 = 4;
+/// What freeing a plain object counts for against an incremental sweep step's budget,
+/// where passing over a marked one counts 1: freeing reads the cell and puts it on a free
+/// list, a marked object costs a test of its bit.
+pub const GARBAGE_WEIGHT: u64 = 4;
+
+/// What freeing an object with side-table entries (a weak reference object above all: its
+/// referent's list is searched) counts for against an incremental sweep step's budget.
+pub const SIDE_TABLE_WEIGHT: u64 = 16;
+
+/// The work a sweep of `objects` objects is expected to be, `marked` of them marked and
+/// `weakrefs` of them weak reference objects (counted as garbage: the worst case), in the
+/// units of [`SweepCursor::sweep_some`]'s budget.
+pub fn expected_sweep_work(objects: u64, marked: u64, weakrefs: u64) -> u64 {
+    let garbage = objects.saturating_sub(marked);
+    objects + (GARBAGE_WEIGHT - 1) * garbage + (SIDE_TABLE_WEIGHT - GARBAGE_WEIGHT) * weakrefs
+}
 
 /// Pushes every allocated, unmarked object into `garbage`, small ones in address order, then
 /// large ones (the order [`Heap::for_each_object`] gives, so runs are deterministic).
@@ -86,19 +99,19 @@ impl SweepCursor {
 
     /// Visits the next `pools` pools and `large` large-object indices, appending their
     /// unmarked objects to `garbage`, but stops after the pool (or large object) with which
-    /// the objects examined reach `objects` (an unmarked object with weak references, a
-    /// finalizer, or that is a weak reference counts [`SIDE_TABLE_WEIGHT`]); returns the
-    /// objects examined.
+    /// the work done reaches `work` (a marked object counts 1, an unmarked one
+    /// [`GARBAGE_WEIGHT`], or [`SIDE_TABLE_WEIGHT`] if it has weak references, a finalizer,
+    /// or is a weak reference); returns the objects examined.
     pub fn sweep_some(
         &mut self,
         heap: &Heap,
         bits: &MarkBitmap,
         pools: usize,
         large: usize,
-        objects: usize,
+        work: usize,
         garbage: &mut Vec<ObjRef>,
     ) -> u64 {
-        let objects = objects as u64;
+        let work = work as u64;
         let garbage_before = garbage.len() as u64;
         let pool_to = (self.next_pool + pools).min(self.pool_end);
         let large_to = (self.next_large + large).min(self.large_end);
@@ -118,16 +131,16 @@ impl SweepCursor {
             let weight = if heap.flags(r) & SIDE_TABLES != 0 {
                 SIDE_TABLE_WEIGHT
             } else {
-                1
+                GARBAGE_WEIGHT
             };
             spent.set(spent.get() + weight);
         };
-        while self.next_pool < pool_to && examined.get() + spent.get() < objects {
+        while self.next_pool < pool_to && examined.get() + spent.get() < work {
             let pool = self.next_pool;
             heap.for_each_object_in_unless(pool..pool + 1, 0..0, skip, &mut visit);
             self.next_pool += 1;
         }
-        while self.next_large < large_to && examined.get() + spent.get() < objects {
+        while self.next_large < large_to && examined.get() + spent.get() < work {
             let index = self.next_large;
             heap.for_each_object_in_unless(0..0, index..index + 1, skip, &mut visit);
             self.next_large += 1;

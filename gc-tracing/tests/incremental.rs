@@ -23,7 +23,8 @@ fn step_until_idle(m: &mut Runtime<MarkSweepIncr>) {
 }
 
 /// Enough unrelated roots (slots 16..400) that the first step (its budget,
-/// MIN_MARK_STEP objects) stops before the last slot: roots are queued in slot order.
+/// MIN_MARK_WORK: 256 objects without fields) stops before the last slot: roots are queued
+/// in slot order.
 fn add_fillers(m: &mut Runtime<MarkSweepIncr>) {
     m.reserve_slots(400).unwrap();
     for s in 16..400 {

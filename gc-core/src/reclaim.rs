@@ -403,6 +403,14 @@ pub fn free_or_save(heap: &mut Heap, garbage: &[ObjRef]) -> (u64, u64) {
         }
         return (garbage.len() as u64, 0);
     }
-    let bytes = heap.free_all(garbage) as u64;
+    // Runs that share a pool pay off when nearly every dying object is plain. While weak
+    // references or finalizers exist the garbage is often interleaved with objects whose
+    // freeing forgets side-table entries, which end every run after a cell or two, so it is
+    // freed one by one.
+    let bytes = if heap.may_need_settling() {
+        garbage.iter().map(|&r| heap.free(r) as u64).sum()
+    } else {
+        heap.free_all(garbage) as u64
+    };
     (garbage.len() as u64, bytes)
 }

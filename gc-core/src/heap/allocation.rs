@@ -130,6 +130,13 @@ impl Heap {
         if let Some(bytes) = self.space.free_small_unless(r, (SIDE_TABLES as u32) << 16) {
             return bytes;
         }
+        self.free_past_fast_path(r)
+    }
+
+    /// [`Heap::free`] for an object its fast path refused: a large one, or one with
+    /// side-table entries to forget.
+    #[inline(always)]
+    fn free_past_fast_path(&mut self, r: ObjRef) -> usize {
         let flags = self.flags(r);
         if flags & SIDE_TABLES != 0 {
             self.forget_side_tables(r, flags);
@@ -152,7 +159,7 @@ impl Heap {
             bytes += run_bytes;
             // It stopped at a large object or one with side-table entries, or at the end.
             if let Some(&other) = rest.get(freed) {
-                bytes += self.free(other);
+                bytes += self.free_past_fast_path(other);
                 rest = &rest[freed + 1..];
             } else {
                 rest = &[];

@@ -37,7 +37,9 @@
 //! [`crate::sweep::GARBAGE_WEIGHT`], one with side-table entries, a weak reference object
 //! above all, [`crate::sweep::SIDE_TABLE_WEIGHT`]): a sweep paced by allocation, the
 //! "sweep in increments" form of lazy sweeping, which needs no hook in gc-core's
-//! allocation paths.
+//! allocation paths. The cycle counts the objects it marks by every route (roots, tracing,
+//! the barriers, birth, resurrection); when that count is every object in use, there is no
+//! garbage and the cycle ends without sweeping, as marksweep skips its sweep then.
 //!
 //! What bounds a pause: every step's work is capped (marking and sweeping in units weighed
 //! by what they cost, settling and finalizing in objects), so a step's time is the time of
@@ -142,6 +144,10 @@ pub struct MarkSweepIncr {
     work_per_object: u64,
     /// Marking work and objects scanned so far in this cycle.
     cycle_work: (u64, u64),
+    /// Objects marked so far in this cycle, by any route (roots, tracing, the barriers,
+    /// birth, resurrection): when marking ends with all of them marked, there is no
+    /// garbage to sweep for.
+    cycle_marked: u64,
     /// Pools, large-object indices and units of work a sweeping step does at most, set when
     /// marking ends.
     sweep_budget: (usize, usize, usize),
@@ -184,6 +190,8 @@ pub struct IncrStats {
     pub finalizer_steps: u64,
     /// Full stop-the-world collections (explicit or forced by the heap limit).
     pub full_collections: u64,
+    /// Cycles whose marking left every object marked, so they did not sweep.
+    pub sweeps_skipped: u64,
 }
 
 impl Default for MarkSweepIncr {
@@ -252,6 +260,7 @@ impl MarkSweepIncr {
             mark_budget: 0,
             work_per_object: Self::FIRST_WORK_PER_OBJECT,
             cycle_work: (0, 0),
+            cycle_marked: 0,
             sweep_budget: (0, 0, 0),
             settle: Settle::Listing,
             window_bytes: 0,
@@ -304,9 +313,11 @@ impl MarkSweepIncr {
             let Marking { bits, queue } = &mut self.tracer.marking;
             bits.reset(heap);
             queue.clear();
+            let mut marked = 0;
             for root in heap.roots() {
-                shade(bits, queue, root);
+                marked += u64::from(shade(bits, queue, root));
             }
+            self.cycle_marked = marked;
             self.work.roots = queue.len() as u64;
             self.phase = CyclePhase::Marking;
             self.settle = Settle::Listing;
@@ -365,6 +376,7 @@ impl MarkSweepIncr {
         let progress = mark_queued(heap, bits, queue, self.mark_budget);
         self.cycle_work.0 += progress.work;
         self.cycle_work.1 += progress.scanned;
+        self.cycle_marked += progress.marked;
         if self.work.what.is_empty() {
             self.work.what = "mark";
         }
@@ -455,6 +467,7 @@ impl MarkSweepIncr {
                 // what a finalizer resurrects is marked, with all it reaches.
                 let remarked = reclaimer.settle_unmarked(heap, chunk, marking).scanned;
                 self.work.scanned += remarked;
+                self.cycle_marked += remarked;
                 if to < self.finalizable.len() {
                     self.settle = Settle::Finalizers(to);
                 } else {
@@ -465,18 +478,31 @@ impl MarkSweepIncr {
         }
     }
 
-    /// Marking and its end are over: sets up the sweep of everything allocated now.
+    /// Marking and its end are over: sets up the sweep of everything allocated now, or
+    /// ends the cycle if every object is marked (as marksweep skips its sweep then).
     fn begin_sweep(&mut self, heap: &Heap) {
         self.settle = Settle::Listing;
+        let objects = heap.alloc_stats().objects_in_use;
+        debug_assert!(
+            self.cycle_marked <= objects,
+            "marked more objects than exist"
+        );
+        if self.cycle_marked == objects {
+            debug_assert!(
+                heap.objects()
+                    .iter()
+                    .all(|&r| self.tracer.marking.bits.is_marked(r)),
+                "every object counted marked, yet one is not"
+            );
+            self.stats.sweeps_skipped += 1;
+            self.end_cycle(heap);
+            return;
+        }
         let cursor = SweepCursor::new(heap);
         let (pools, large) = cursor.remaining();
         // Everything the marking scanned is marked; the rest is mostly garbage (objects
         // born black during the cycle are marked too, so this errs toward more work).
-        let work = expected_sweep_work(
-            heap.alloc_stats().objects_in_use,
-            self.cycle_work.1,
-            heap.weakref_count() as u64,
-        );
+        let work = expected_sweep_work(objects, self.cycle_work.1, heap.weakref_count() as u64);
         let (pool_budget, pool_step) = self.pace(pools as u64, Self::MAX_SWEEP_POOLS, 1);
         let (large_budget, large_step) = self.pace(large as u64, Self::MAX_SWEEP_LARGE, 1);
         let (work_budget, work_step) = self.pace(work, Self::MAX_SWEEP_WORK, Self::MIN_SWEEP_WORK);
@@ -600,7 +626,8 @@ impl Collector for MarkSweepIncr {
     fn on_alloc(&mut self, _heap: &mut Heap, obj: ObjRef) {
         // Born black: the sweep of this cycle must not take it for garbage.
         if self.phase != CyclePhase::Idle {
-            self.tracer.marking.bits.mark_growing(obj);
+            let born = self.tracer.marking.bits.mark_growing(obj);
+            self.cycle_marked += u64::from(born);
         }
     }
 
@@ -617,6 +644,7 @@ impl Collector for MarkSweepIncr {
                 &mut self.tracer.marking.queue,
                 obj,
             );
+            self.cycle_marked += 1;
             self.stats.shaded_by_barrier += 1;
         }
     }
@@ -632,6 +660,7 @@ impl Collector for MarkSweepIncr {
                 obj,
             )
         {
+            self.cycle_marked += 1;
             self.stats.shaded_by_barrier += 1;
         }
     }

@@ -155,7 +155,8 @@ mod tests {
 
     #[test]
     fn flat_runs_keep_their_ends_and_every_change() {
-        let cases: [(&[(u64, u64)], &[(u64, u64)]); 6] = [
+        type Line = [(u64, u64)];
+        let cases: [(&Line, &Line); 6] = [
             (&[], &[]),
             (&[(5, 1)], &[(5, 1)]),
             (&[(1, 7), (2, 7)], &[(1, 7), (2, 7)]),

@@ -75,7 +75,7 @@ pub fn heap_line(samples: &[(u64, u64)], pauses: &[crate::metrics::Pause]) -> Ve
     stored_line(&points)
 }
 
-/// The reserved-bytes line of one run as the heap chart draws it (dashed, beside the
+/// The reserved-bytes line of one run as the heap chart draws it (pale, beside the
 /// heap in use): its samples of bytes held, thinned like [`heap_line`].
 pub fn reserved_line(samples: &[crate::results::HeapSample]) -> Vec<(u64, u64)> {
     let points: Vec<(u64, u64)> = samples.iter().map(|s| (s.t_ns, s.bytes_reserved)).collect();

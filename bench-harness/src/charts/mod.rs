@@ -133,7 +133,7 @@ fn pause_cdf(set: &ResultSet, workload: &str) -> Chart {
                 crate::units::count(pauses as f64)
             ),
             color,
-            dashed: false,
+            secondary: false,
             points,
         });
     }
@@ -148,6 +148,7 @@ fn pause_cdf(set: &ResultSet, workload: &str) -> Chart {
         stroke: 2,
         series,
         note: (!without.is_empty()).then(|| format!("no pauses: {}", without.join(", "))),
+        secondary_key: None,
     })
 }
 
@@ -174,7 +175,7 @@ fn mmu_chart(set: &ResultSet, workload: &str) -> Chart {
         series.push(Series {
             label: collector,
             color,
-            dashed: false,
+            secondary: false,
             points,
         });
     }
@@ -189,6 +190,7 @@ fn mmu_chart(set: &ResultSet, workload: &str) -> Chart {
         stroke: 2,
         series,
         note: None,
+        secondary_key: None,
     })
 }
 
@@ -214,16 +216,17 @@ fn heap_chart(set: &ResultSet, workload: &str, keep: impl Fn(&str) -> bool) -> C
         series.push(Series {
             label: collector.clone(),
             color,
-            dashed: false,
+            secondary: false,
             points: mib(&curves.heap),
         });
         // Result sets from before reserved bytes were sampled have no such line. It has
-        // the collector's colour and no legend entry of its own (the title explains it).
+        // the collector's colour, drawn pale, and no legend entry of its own: one key entry
+        // stands for every collector's.
         if !curves.heap_reserved.is_empty() {
             series.push(Series {
                 label: String::new(),
                 color,
-                dashed: true,
+                secondary: true,
                 points: mib(&curves.heap_reserved),
             });
         }
@@ -260,8 +263,12 @@ fn heap_chart(set: &ResultSet, workload: &str, keep: impl Fn(&str) -> bool) -> C
             y_range = Some((0.0, cap * 1.05));
         }
     }
+    let reserved_key = series
+        .iter()
+        .any(|s| s.secondary)
+        .then(|| "reserved (pale, in each collector's colour)".to_string());
     Chart::Line(LineChart {
-        title: format!("{workload}: heap in use (solid) and reserved (dashed) over time"),
+        title: format!("{workload}: heap in use (solid) and reserved (pale) over time"),
         x_desc: "time since the workload started (ms)".into(),
         y_desc: "heap in use / reserved (MiB)".into(),
         x_scale: Scale::Linear,
@@ -271,6 +278,7 @@ fn heap_chart(set: &ResultSet, workload: &str, keep: impl Fn(&str) -> bool) -> C
         stroke: 1,
         series,
         note,
+        secondary_key: reserved_key,
     })
 }
 
@@ -307,14 +315,14 @@ fn sweep_chart(set: &ResultSet, workload: &str) -> Option<Chart> {
         series.push(Series {
             label: format!("{collector} total"),
             color,
-            dashed: false,
+            secondary: false,
             points: wall,
         });
         if gc.iter().any(|&(_, g)| g > 0.0) {
             series.push(Series {
-                label: format!("{collector} GC time (dashed)"),
+                label: format!("{collector} GC time (pale)"),
                 color,
-                dashed: true,
+                secondary: true,
                 points: gc,
             });
         }
@@ -330,6 +338,7 @@ fn sweep_chart(set: &ResultSet, workload: &str) -> Option<Chart> {
         stroke: 2,
         series,
         note: None,
+        secondary_key: None,
     }))
 }
 

@@ -107,9 +107,9 @@ pub fn section(set: &ResultSet) -> String {
             "GC time",
             "max pause",
             "p99 pause",
-            "peak heap",
-            "unreachable (mean)",
-            "unreachable (peak)",
+            "peak heap MiB",
+            "unreachable MiB (mean)",
+            "unreachable MiB (peak)",
         ],
         &rows,
     ));
@@ -216,6 +216,13 @@ mod tests {
         assert!(s.contains("## Incremental against generational (CPython 3.14 and 3.14.5)"));
         assert!(s.contains("longest pause is 0.2x of cycle's"), "{s}");
         assert!(s.contains("mean unreachable bytes 5x"), "{s}");
+        // The byte columns name their unit, as the summary table's do: 20 MiB peak, 5 MiB
+        // unreachable on average, no peak recorded.
+        assert!(
+            s.contains("| peak heap MiB | unreachable MiB (mean) | unreachable MiB (peak) |"),
+            "{s}"
+        );
+        assert!(s.contains("| 20 | 5 | - |"), "{s}");
         // 30000 objects over 10 increments; 800 marked over 2 marks.
         assert!(s.contains("| 3,000 |") || s.contains("| 3000 |"), "{s}");
         assert!(s.contains("| 400 |"), "{s}");

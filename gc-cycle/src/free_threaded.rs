@@ -79,14 +79,6 @@ impl FreeThreadedCycleGc {
 }
 
 impl Variant for FreeThreadedCycleGc {
-    fn cycle(&self) -> &CycleGc {
-        &self.gc
-    }
-
-    fn cycle_mut(&mut self) -> &mut CycleGc {
-        &mut self.gc
-    }
-
     #[inline]
     fn schedule(&mut self, heap: &mut Heap, request: AllocRequest) -> GcResult<()> {
         if self.gc.count_allocation(heap, request) && self.should_collect() {
@@ -124,4 +116,4 @@ impl Variant for FreeThreadedCycleGc {
     }
 }
 
-crate::variant::cycle_variant!(FreeThreadedCycleGc, "cycle-ft");
+crate::variant::cycle_variant!(FreeThreadedCycleGc, "cycle-ft", gc);

@@ -384,14 +384,6 @@ impl IncrementalCycleGc {
 }
 
 impl Variant for IncrementalCycleGc {
-    fn cycle(&self) -> &CycleGc {
-        &self.gc
-    }
-
-    fn cycle_mut(&mut self) -> &mut CycleGc {
-        &mut self.gc
-    }
-
     /// A tracked allocation past threshold 0 runs an increment (CPython schedules it for
     /// the next eval-breaker check; gclab has none, so it runs before the allocation).
     #[inline]
@@ -455,4 +447,4 @@ impl Variant for IncrementalCycleGc {
     }
 }
 
-crate::variant::cycle_variant!(IncrementalCycleGc, "cycle-314");
+crate::variant::cycle_variant!(IncrementalCycleGc, "cycle-314", gc);

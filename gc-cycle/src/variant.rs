@@ -11,14 +11,18 @@ use gc_core::{AllocRequest, CollectOutcome, Collector, GcModule, GcResult, Heap,
 
 use crate::CycleGc;
 
-/// What a variant of [`CycleGc`] decides itself; every default is `cycle`'s answer.
-pub(crate) trait Variant {
+/// The [`CycleGc`] a variant wraps. [`cycle_variant!`] implements it from the field that
+/// holds the collector, so no variant writes these accessors itself.
+pub(crate) trait WrapsCycle {
     /// The wrapped collector.
     fn cycle(&self) -> &CycleGc;
 
     /// The wrapped collector, mutably.
     fn cycle_mut(&mut self) -> &mut CycleGc;
+}
 
+/// What a variant of [`CycleGc`] decides itself; every default is `cycle`'s answer.
+pub(crate) trait Variant: WrapsCycle {
     /// [`Collector::before_alloc`]: counting and triggering.
     #[inline]
     fn schedule(&mut self, heap: &mut Heap, request: AllocRequest) -> GcResult<()> {
@@ -57,10 +61,20 @@ pub(crate) trait Variant {
 }
 
 /// Implements [`gc_core::Collector`] and [`gc_core::GcModule`] for the variant `$variant`
-/// under the name `$name`: the mechanism by delegation to its [`Variant::cycle`], the policy
-/// through its [`Variant`] methods.
+/// under the name `$name`: the mechanism by delegation to the [`CycleGc`] in its field
+/// `$field` (also its [`WrapsCycle`] accessors), the policy through its [`Variant`] methods.
 macro_rules! cycle_variant {
-    ($variant:ident, $name:literal) => {
+    ($variant:ident, $name:literal, $field:ident) => {
+        impl $crate::variant::WrapsCycle for $variant {
+            fn cycle(&self) -> &$crate::CycleGc {
+                &self.$field
+            }
+
+            fn cycle_mut(&mut self) -> &mut $crate::CycleGc {
+                &mut self.$field
+            }
+        }
+
         impl gc_core::Collector for $variant {
             fn name(&self) -> &'static str {
                 $name
@@ -69,7 +83,7 @@ macro_rules! cycle_variant {
             fn capabilities(&self) -> gc_core::Capabilities {
                 gc_core::Capabilities {
                     generations: $crate::variant::Variant::generations(self),
-                    ..$crate::variant::Variant::cycle(self).capabilities()
+                    ..self.$field.capabilities()
                 }
             }
 
@@ -97,22 +111,22 @@ macro_rules! cycle_variant {
 
             #[inline]
             fn on_alloc(&mut self, heap: &mut gc_core::Heap, obj: gc_core::ObjRef) {
-                $crate::variant::Variant::cycle_mut(self).on_alloc(heap, obj)
+                self.$field.on_alloc(heap, obj)
             }
 
             #[inline]
             fn retain(&mut self, heap: &mut gc_core::Heap, obj: gc_core::ObjRef) {
-                $crate::variant::Variant::cycle_mut(self).retain(heap, obj)
+                self.$field.retain(heap, obj)
             }
 
             #[inline]
             fn release(&mut self, heap: &mut gc_core::Heap, obj: gc_core::ObjRef) {
-                $crate::variant::Variant::cycle_mut(self).release(heap, obj)
+                self.$field.release(heap, obj)
             }
 
             #[inline]
             fn safepoint(&mut self, heap: &mut gc_core::Heap) -> gc_core::GcResult<()> {
-                $crate::variant::Variant::cycle_mut(self).safepoint(heap)
+                self.$field.safepoint(heap)
             }
 
             fn collect(
@@ -124,11 +138,11 @@ macro_rules! cycle_variant {
             }
 
             fn refcount(&self, heap: &gc_core::Heap, obj: gc_core::ObjRef) -> Option<u32> {
-                $crate::variant::Variant::cycle(self).refcount(heap, obj)
+                self.$field.refcount(heap, obj)
             }
 
             fn objects_scanned(&self) -> u64 {
-                $crate::variant::Variant::cycle(self).objects_scanned()
+                self.$field.objects_scanned()
             }
 
             fn counters(&self) -> Vec<(&'static str, u64)> {
@@ -143,15 +157,15 @@ macro_rules! cycle_variant {
             }
 
             fn get_threshold(&self) -> Vec<u64> {
-                $crate::variant::Variant::cycle(self).get_threshold()
+                self.$field.get_threshold()
             }
 
             fn set_threshold(&mut self, thresholds: &[u64]) -> gc_core::GcResult<()> {
-                $crate::variant::Variant::cycle_mut(self).set_threshold(thresholds)
+                self.$field.set_threshold(thresholds)
             }
 
             fn is_tracked(&self, heap: &gc_core::Heap, obj: gc_core::ObjRef) -> bool {
-                $crate::variant::Variant::cycle(self).is_tracked(heap, obj)
+                self.$field.is_tracked(heap, obj)
             }
 
             fn tracked_objects(
@@ -163,15 +177,15 @@ macro_rules! cycle_variant {
             }
 
             fn freeze(&mut self, heap: &mut gc_core::Heap) -> gc_core::GcResult<()> {
-                $crate::variant::Variant::cycle_mut(self).freeze(heap)
+                self.$field.freeze(heap)
             }
 
             fn unfreeze(&mut self, heap: &mut gc_core::Heap) -> gc_core::GcResult<()> {
-                $crate::variant::Variant::cycle_mut(self).unfreeze(heap)
+                self.$field.unfreeze(heap)
             }
 
             fn freeze_count(&self) -> u64 {
-                $crate::variant::Variant::cycle(self).freeze_count()
+                self.$field.freeze_count()
             }
         }
     };

@@ -41,6 +41,12 @@ const PALETTE: [RGBColor; 20] = [
     RGBColor(174, 199, 232),
 ];
 
+/// How much of its colour a secondary line keeps over the white page. Secondary lines are
+/// pale rather than dashed: plotters writes an SVG element per dash, thousands on a long
+/// line, while a pale line is one polyline; pale still reads apart from the solid line
+/// where both are one pixel wide, and keeps its collector's hue.
+const SECONDARY_OPACITY: f64 = 0.4;
+
 /// The colour of series number `index`.
 pub fn color(index: usize) -> RGBColor {
     PALETTE[index % PALETTE.len()]
@@ -72,8 +78,9 @@ pub struct Series {
     pub label: String,
     /// Colour index.
     pub color: usize,
-    /// Dashed (secondary quantity) or solid.
-    pub dashed: bool,
+    /// A secondary quantity (reserved bytes beside the heap in use, GC time beside total
+    /// time): drawn pale in its colour instead of solid.
+    pub secondary: bool,
     /// (x, y) points in data units, in x order.
     pub points: Vec<(f64, f64)>,
 }
@@ -99,6 +106,9 @@ pub struct LineChart {
     pub series: Vec<Series>,
     /// A remark shown as the last legend entry (what is missing and why).
     pub note: Option<String>,
+    /// A legend entry standing for the secondary lines that have no label of their own,
+    /// with a pale sample in the first such line's colour.
+    pub secondary_key: Option<String>,
     /// Line width in pixels (1 for jagged lines: wide strokes spike at sharp turns).
     pub stroke: u32,
 }
@@ -294,22 +304,24 @@ fn draw_lines<DB: DrawingBackend>(
         .light_line_style(WHITE.mix(0.0))
         .draw()
         .map_err(err)?;
+    let line_style = |colour: RGBColor, secondary: bool| {
+        let opacity = if secondary { SECONDARY_OPACITY } else { 1.0 };
+        colour.mix(opacity).stroke_width(c.stroke)
+    };
+    let legend_line = |style: ShapeStyle| {
+        move |(x, y): (i32, i32)| PathElement::new(vec![(x, y), (x + 24, y)], style)
+    };
     for s in &c.series {
-        let colour = color(s.color);
-        let style = colour.stroke_width(if s.dashed { c.stroke.min(2) } else { c.stroke });
+        let style = line_style(color(s.color), s.secondary);
         let data: Vec<(f64, f64)> = s
             .points
             .iter()
             .filter(|(x, y)| x.is_finite() && y.is_finite() && (scale == Scale::Linear || *x > 0.0))
             .map(|&(x, y)| (to_axis(x, scale), y))
             .collect();
-        let drawn = if s.dashed {
+        let drawn = if data.len() == 1 {
             chart
-                .draw_series(DashedLineSeries::new(data, 8, 5, style))
-                .map_err(err)?
-        } else if data.len() == 1 {
-            chart
-                .draw_series(std::iter::once(Circle::new(data[0], 5, colour.filled())))
+                .draw_series(std::iter::once(Circle::new(data[0], 5, style.filled())))
                 .map_err(err)?
         } else {
             chart
@@ -319,13 +331,22 @@ fn draw_lines<DB: DrawingBackend>(
         // A series without a label (a second line of a collector already in the legend)
         // has no legend entry.
         if !s.label.is_empty() {
-            drawn
-                .label(s.label.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+            drawn.label(s.label.clone()).legend(legend_line(style));
         }
     }
+    if let Some(key) = &c.secondary_key {
+        // A pale sample in a collector's colour, as the lines are drawn: a pale grey or
+        // black one would read as the grey or black collector's line.
+        let first = c.series.iter().find(|s| s.secondary);
+        let style = line_style(first.map_or(BLACK, |s| color(s.color)), true);
+        chart
+            .draw_series(LineSeries::new(std::iter::empty(), style))
+            .map_err(err)?
+            .label(key.clone())
+            .legend(legend_line(style));
+    }
     legend_note(&mut chart, &c.note)?;
-    if !c.series.is_empty() || c.note.is_some() {
+    if !c.series.is_empty() || c.note.is_some() || c.secondary_key.is_some() {
         chart
             .configure_series_labels()
             .position(c.legend.clone())
@@ -512,5 +533,55 @@ mod tests {
             ticks(0.0, 10.0, Scale::Linear),
             vec![0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
         );
+    }
+
+    /// A heap-like chart: a solid line and, if `with_secondary`, a secondary line zigzagging
+    /// over the whole plot (long on the page, as dashes would count it) with its legend key.
+    fn zigzag_chart(with_secondary: bool) -> Chart {
+        let zigzag: Vec<(f64, f64)> = (0..1000)
+            .map(|i| (f64::from(i), f64::from(i % 2) * 100.0))
+            .collect();
+        let mut series = vec![Series {
+            label: "in use".into(),
+            color: 0,
+            secondary: false,
+            points: vec![(0.0, 10.0), (999.0, 20.0)],
+        }];
+        if with_secondary {
+            series.push(Series {
+                label: String::new(),
+                color: 0,
+                secondary: true,
+                points: zigzag,
+            });
+        }
+        Chart::Line(LineChart {
+            title: "zigzag".into(),
+            x_desc: "x".into(),
+            y_desc: "y".into(),
+            x_scale: Scale::Linear,
+            x_format: |v| v.to_string(),
+            y_range: Some((0.0, 100.0)),
+            legend: SeriesLabelPosition::UpperRight,
+            series,
+            note: None,
+            secondary_key: with_secondary.then(|| "reserved".into()),
+            stroke: 1,
+        })
+    }
+
+    #[test]
+    fn a_long_secondary_line_is_one_pale_polyline_and_one_legend_sample() {
+        let polylines = |svg: &str| svg.matches("<polyline").count();
+        let (without, _) = render(&zigzag_chart(false)).unwrap();
+        let (with, _) = render(&zigzag_chart(true)).unwrap();
+        assert_eq!(polylines(&with), polylines(&without) + 2);
+        let pale = format!("opacity=\"{SECONDARY_OPACITY}\"");
+        assert_eq!(
+            with.matches(&pale).count(),
+            2,
+            "the line and its legend sample"
+        );
+        assert_eq!(without.matches(&pale).count(), 0);
     }
 }

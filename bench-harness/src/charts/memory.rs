@@ -33,7 +33,7 @@ pub fn pause_against_memory(set: &ResultSet, workload: &str) -> Chart {
         series.push(Series {
             label: collector,
             color,
-            dashed: false,
+            secondary: false,
             points: vec![(pause / 1e6, peak / (1024.0 * 1024.0))],
         });
     }
@@ -50,6 +50,7 @@ pub fn pause_against_memory(set: &ResultSet, workload: &str) -> Chart {
         stroke: 2,
         series,
         note: None,
+        secondary_key: None,
     })
 }
 

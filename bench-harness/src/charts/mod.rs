@@ -6,56 +6,18 @@
 //! computed from the CSV tables alone.
 
 mod draw;
+mod heap_lines;
 mod memory;
 pub mod param_sweep;
 
 use plotters::chart::SeriesLabelPosition;
 
 pub use draw::{render, BarChart, Chart, LineChart, Scale, Series};
+pub use heap_lines::{heap_line, reserved_line, thin_flat_runs};
 
 use crate::aggregate::{cells, in_order_of_appearance};
 use crate::results::{ResultSet, RunRow};
 use crate::units::{duration_ns, significant};
-
-/// Buckets a heap line is thinned to: each keeps its lowest and highest point, so a line has
-/// at most about twice this many points and keeps every peak and trough a chart could show
-/// (an even thinning by index dropped the sawtooth's tops). Few enough that the heap lines
-/// of a 300-run set stay a fraction of a megabyte in `curves.csv`.
-const HEAP_LINE_BUCKETS: usize = 160;
-
-/// `points` (in time order) thinned to their envelope: per bucket of consecutive points, the
-/// lowest and the highest (in time order), plus the first and last point of the line.
-fn thin_envelope(points: &[(u64, u64)]) -> Vec<(u64, u64)> {
-    if points.len() <= 2 * HEAP_LINE_BUCKETS {
-        return points.to_vec();
-    }
-    let mut out = Vec::with_capacity(2 * HEAP_LINE_BUCKETS + 2);
-    out.push(points[0]);
-    let size = points.len().div_ceil(HEAP_LINE_BUCKETS);
-    for bucket in points.chunks(size) {
-        let low = bucket
-            .iter()
-            .enumerate()
-            .min_by_key(|(_, p)| p.1)
-            .map(|(i, _)| i);
-        let high = bucket
-            .iter()
-            .enumerate()
-            .max_by_key(|(_, p)| p.1)
-            .map(|(i, _)| i);
-        let (Some(low), Some(high)) = (low, high) else {
-            continue;
-        };
-        let (first, second) = (low.min(high), low.max(high));
-        out.push(bucket[first]);
-        if second != first {
-            out.push(bucket[second]);
-        }
-    }
-    out.push(points[points.len() - 1]);
-    out.dedup();
-    out
-}
 
 /// The charts drawn for a result set, as file stems relative to its directory.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -134,26 +96,6 @@ fn base_runs<'a>(set: &'a ResultSet, workload: &str) -> Vec<(usize, String, Vec<
         .collect()
 }
 
-/// The heap-over-time line of one run as the chart draws it: heap samples plus the heap at
-/// both ends of every logged pause, in time order, thinned to the chart's resolution. Stored
-/// in `curves.csv` so the chart needs neither raw file.
-pub fn heap_line(samples: &[(u64, u64)], pauses: &[crate::metrics::Pause]) -> Vec<(u64, u64)> {
-    let mut points: Vec<(u64, u64)> = samples.to_vec();
-    for p in pauses {
-        points.push((p.start_ns, p.heap_before));
-        points.push((p.end_ns, p.heap_after));
-    }
-    points.sort_unstable();
-    thin_envelope(&points)
-}
-
-/// The reserved-bytes line of one run as the heap chart draws it (dashed, beside the
-/// heap in use): its samples of bytes held, thinned like [`heap_line`].
-pub fn reserved_line(samples: &[crate::results::HeapSample]) -> Vec<(u64, u64)> {
-    let points: Vec<(u64, u64)> = samples.iter().map(|s| (s.t_ns, s.bytes_reserved)).collect();
-    thin_envelope(&points)
-}
-
 fn pause_cdf(set: &ResultSet, workload: &str) -> Chart {
     let mut series = Vec::new();
     let mut without = Vec::new();
@@ -191,7 +133,7 @@ fn pause_cdf(set: &ResultSet, workload: &str) -> Chart {
                 crate::units::count(pauses as f64)
             ),
             color,
-            dashed: false,
+            secondary: false,
             points,
         });
     }
@@ -206,6 +148,7 @@ fn pause_cdf(set: &ResultSet, workload: &str) -> Chart {
         stroke: 2,
         series,
         note: (!without.is_empty()).then(|| format!("no pauses: {}", without.join(", "))),
+        secondary_key: None,
     })
 }
 
@@ -232,7 +175,7 @@ fn mmu_chart(set: &ResultSet, workload: &str) -> Chart {
         series.push(Series {
             label: collector,
             color,
-            dashed: false,
+            secondary: false,
             points,
         });
     }
@@ -247,6 +190,7 @@ fn mmu_chart(set: &ResultSet, workload: &str) -> Chart {
         stroke: 2,
         series,
         note: None,
+        secondary_key: None,
     })
 }
 
@@ -261,24 +205,28 @@ fn heap_chart(set: &ResultSet, workload: &str, keep: impl Fn(&str) -> bool) -> C
         let Some(curves) = set.curves.get(&run.run_id) else {
             continue;
         };
+        // Lines from sets written before flat runs were thinned are thinned here, so a
+        // re-plotted old set draws the same chart from fewer points.
         let mib = |line: &[(u64, u64)]| -> Vec<(f64, f64)> {
-            line.iter()
+            thin_flat_runs(line)
+                .iter()
                 .map(|&(t, b)| (t as f64 / 1e6, b as f64 / (1024.0 * 1024.0)))
                 .collect()
         };
         series.push(Series {
             label: collector.clone(),
             color,
-            dashed: false,
+            secondary: false,
             points: mib(&curves.heap),
         });
         // Result sets from before reserved bytes were sampled have no such line. It has
-        // the collector's colour and no legend entry of its own (the title explains it).
+        // the collector's colour, drawn pale, and no legend entry of its own: one key entry
+        // stands for every collector's.
         if !curves.heap_reserved.is_empty() {
             series.push(Series {
                 label: String::new(),
                 color,
-                dashed: true,
+                secondary: true,
                 points: mib(&curves.heap_reserved),
             });
         }
@@ -315,8 +263,12 @@ fn heap_chart(set: &ResultSet, workload: &str, keep: impl Fn(&str) -> bool) -> C
             y_range = Some((0.0, cap * 1.05));
         }
     }
+    let reserved_key = series
+        .iter()
+        .any(|s| s.secondary)
+        .then(|| "reserved (pale, in each collector's colour)".to_string());
     Chart::Line(LineChart {
-        title: format!("{workload}: heap in use (solid) and reserved (dashed) over time"),
+        title: format!("{workload}: heap in use (solid) and reserved (pale) over time"),
         x_desc: "time since the workload started (ms)".into(),
         y_desc: "heap in use / reserved (MiB)".into(),
         x_scale: Scale::Linear,
@@ -326,6 +278,7 @@ fn heap_chart(set: &ResultSet, workload: &str, keep: impl Fn(&str) -> bool) -> C
         stroke: 1,
         series,
         note,
+        secondary_key: reserved_key,
     })
 }
 
@@ -362,14 +315,14 @@ fn sweep_chart(set: &ResultSet, workload: &str) -> Option<Chart> {
         series.push(Series {
             label: format!("{collector} total"),
             color,
-            dashed: false,
+            secondary: false,
             points: wall,
         });
         if gc.iter().any(|&(_, g)| g > 0.0) {
             series.push(Series {
-                label: format!("{collector} GC time (dashed)"),
+                label: format!("{collector} GC time (pale)"),
                 color,
-                dashed: true,
+                secondary: true,
                 points: gc,
             });
         }
@@ -385,6 +338,7 @@ fn sweep_chart(set: &ResultSet, workload: &str) -> Option<Chart> {
         stroke: 2,
         series,
         note: None,
+        secondary_key: None,
     }))
 }
 
@@ -517,42 +471,4 @@ pub fn render_all(set: &ResultSet) -> Result<(ChartIndex, Vec<ChartFile>), Strin
         index.per_workload.push((workload, drawn));
     }
     Ok((index, files))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_heap_line_keeps_its_envelope_in_few_points() {
-        // A sawtooth: 10,000 samples rising for 97 steps, then dropping.
-        let points: Vec<(u64, u64)> = (0..10_000u64).map(|t| (t, 1000 + (t % 97) * 10)).collect();
-        let thinned = thin_envelope(&points);
-        assert!(
-            thinned.len() <= 2 * HEAP_LINE_BUCKETS + 2,
-            "{} points",
-            thinned.len()
-        );
-        assert_eq!(thinned.first(), points.first());
-        assert_eq!(thinned.last(), points.last());
-        assert!(
-            thinned.windows(2).all(|w| w[0].0 < w[1].0),
-            "time order, no repeats"
-        );
-        let top = thinned.iter().map(|p| p.1).max();
-        let bottom = thinned.iter().map(|p| p.1).min();
-        assert_eq!(
-            (bottom, top),
-            (Some(1000), Some(1960)),
-            "every peak and trough kept"
-        );
-        // Each bucket keeps its own top: 160 buckets of a 97-step sawtooth mostly reach 1,900+.
-        let tops = thinned.iter().filter(|p| p.1 >= 1900).count();
-        assert!(tops >= HEAP_LINE_BUCKETS / 2, "only {tops} tops kept");
-        assert_eq!(
-            thin_envelope(&points[..100]),
-            points[..100].to_vec(),
-            "short lines as they are"
-        );
-    }
 }

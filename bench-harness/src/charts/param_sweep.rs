@@ -112,7 +112,7 @@ pub fn param_sweep_charts(set: &ResultSet, workload: &str) -> Vec<(String, Strin
                     (!points.is_empty()).then(|| Series {
                         label: collector.clone(),
                         color,
-                        dashed: false,
+                        secondary: false,
                         points,
                     })
                 })
@@ -128,6 +128,7 @@ pub fn param_sweep_charts(set: &ResultSet, workload: &str) -> Vec<(String, Strin
                 stroke: 2,
                 series,
                 note: None,
+                secondary_key: None,
             });
             (
                 format!("{title} against {name}"),

@@ -181,7 +181,8 @@ pub struct RunCurves {
     pub pause_quantiles: Vec<(f64, u64)>,
     /// (window ns, MMU) at the standard windows no longer than the run.
     pub mmu: Vec<(u64, f64)>,
-    /// (ns, heap bytes in use): the heap-over-time line as charted, thinned, for the first
+    /// (ns, heap bytes in use): the heap-over-time line as charted, thinned to its envelope
+    /// with each flat run kept only at its ends (`charts::heap_line`), for the first
     /// successful run of each (workload, collector) at the default heap; empty for others.
     /// Kept here so the chart redraws without the raw `heap.csv` and `pauses.csv`.
     #[serde(default)]

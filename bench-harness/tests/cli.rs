@@ -407,7 +407,7 @@ fn every_configurable_collector_lists_takes_and_checks_its_parameters() {
     let listing = gclab(&["list"]);
     let text = String::from_utf8_lossy(&listing.stdout);
     for line in [
-        "nursery_bytes      = 4194304",
+        "nursery_bytes      = 8388608",
         "step_bytes         = 65536",
         "window_percent     = 25",
         "occupancy          = 0.8",

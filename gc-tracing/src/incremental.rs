@@ -139,11 +139,8 @@ pub struct MarkSweepIncr {
     cycle_step_bytes: u64,
     /// Marking work a step does, set when the cycle starts.
     mark_budget: u64,
-    /// Marking work per object scanned, as the last cycle measured it: the pacing's
-    /// estimate of a cycle's work from the objects in use.
-    work_per_object: u64,
-    /// Marking work and objects scanned so far in this cycle.
-    cycle_work: (u64, u64),
+    /// Objects scanned so far in this cycle.
+    cycle_scanned: u64,
     /// Objects marked so far in this cycle, by any route (roots, tracing, the barriers,
     /// birth, resurrection): when marking ends with all of them marked, there is no
     /// garbage to sweep for.
@@ -216,11 +213,10 @@ impl MarkSweepIncr {
     pub const MIN_WINDOW_BYTES: u64 = 256 << 10;
     /// The least marking work a step does (256 objects without fields).
     pub const MIN_MARK_WORK: u64 = 256 * OBJECT_WORK;
-    /// The most marking work a step does: about a quarter of a millisecond of CPU time on
-    /// nodes of four fields and on arrays of references alike (results/LOG.md).
-    pub const MAX_MARK_WORK: u64 = 128 * 1024;
-    /// Work per object the first cycle's pacing assumes: four fields.
-    pub const FIRST_WORK_PER_OBJECT: u64 = OBJECT_WORK + 4;
+    /// The most marking work a step does: 4,096 objects without fields (the old bound in
+    /// objects, which held a step under a millisecond on a heap of cache misses), fewer with
+    /// fields: 3,276 nodes of four, 819 arrays of 64 references (results/LOG.md).
+    pub const MAX_MARK_WORK: u64 = 64 * 1024;
     /// The most pools a sweeping step visits (16 KiB each).
     pub const MAX_SWEEP_POOLS: u64 = 64;
     /// The most large-object indices a sweeping step visits.
@@ -258,8 +254,7 @@ impl MarkSweepIncr {
             since_step: 0,
             cycle_step_bytes: step_bytes,
             mark_budget: 0,
-            work_per_object: Self::FIRST_WORK_PER_OBJECT,
-            cycle_work: (0, 0),
+            cycle_scanned: 0,
             cycle_marked: 0,
             sweep_budget: (0, 0, 0),
             settle: Settle::Listing,
@@ -306,10 +301,14 @@ impl MarkSweepIncr {
         heap.pause(PauseKind::Increment, None, |heap| {
             let objects = heap.alloc_stats().objects_in_use;
             self.window_bytes = self.window(self.last_live_bytes);
-            let work = objects.saturating_mul(self.work_per_object);
+            // The most marking work there can be: every object scanned, every word of every
+            // object read as a field (payload words are not, so this errs toward finishing
+            // early, never late, whatever mix of objects the heap holds).
+            let words = heap.bytes_in_use() as u64 / 4;
+            let work = objects.saturating_mul(OBJECT_WORK).saturating_add(words);
             (self.mark_budget, self.cycle_step_bytes) =
                 self.pace(work, Self::MAX_MARK_WORK, Self::MIN_MARK_WORK);
-            self.cycle_work = (0, 0);
+            self.cycle_scanned = 0;
             let Marking { bits, queue } = &mut self.tracer.marking;
             bits.reset(heap);
             queue.clear();
@@ -374,8 +373,7 @@ impl MarkSweepIncr {
         self.stats.mark_steps += 1;
         let Marking { bits, queue } = &mut self.tracer.marking;
         let progress = mark_queued(heap, bits, queue, self.mark_budget);
-        self.cycle_work.0 += progress.work;
-        self.cycle_work.1 += progress.scanned;
+        self.cycle_scanned += progress.scanned;
         self.cycle_marked += progress.marked;
         if self.work.what.is_empty() {
             self.work.what = "mark";
@@ -404,11 +402,6 @@ impl MarkSweepIncr {
         }
         match self.settle {
             Settle::Listing => {
-                // Tracing is over: what it cost per object paces the next cycle.
-                let (work, scanned) = self.cycle_work;
-                if scanned > 0 {
-                    self.work_per_object = work.div_ceil(scanned).max(OBJECT_WORK);
-                }
                 // A step of its own: a walk of the side tables and a sort.
                 self.specials.clear();
                 self.finalizable.clear();
@@ -502,7 +495,7 @@ impl MarkSweepIncr {
         let (pools, large) = cursor.remaining();
         // Everything the marking scanned is marked; the rest is mostly garbage (objects
         // born black during the cycle are marked too, so this errs toward more work).
-        let work = expected_sweep_work(objects, self.cycle_work.1, heap.weakref_count() as u64);
+        let work = expected_sweep_work(objects, self.cycle_scanned, heap.weakref_count() as u64);
         let (pool_budget, pool_step) = self.pace(pools as u64, Self::MAX_SWEEP_POOLS, 1);
         let (large_budget, large_step) = self.pace(large as u64, Self::MAX_SWEEP_LARGE, 1);
         let (work_budget, work_step) = self.pace(work, Self::MAX_SWEEP_WORK, Self::MIN_SWEEP_WORK);

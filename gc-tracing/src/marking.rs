@@ -208,7 +208,7 @@ pub fn shade(bits: &mut MarkBitmap, mark_queue: &mut GreyQueue, r: ObjRef) -> bo
 /// field it reads: the object's first touch is usually a cache miss, which costs about as
 /// much as reading this many fields from a line already loaded. With this weight a budget
 /// bounds a step's time whether its objects are small nodes or arrays of references.
-pub const OBJECT_WORK: u64 = 8;
+pub const OBJECT_WORK: u64 = 16;
 
 /// What one run of [`mark_queued`] did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -218,13 +218,13 @@ impl MarkSweepIncr {
     /// fields: 3,276 nodes of four, 819 arrays of 64 references (results/LOG.md).
     pub const MAX_MARK_WORK: u64 = 64 * 1024;
     /// The most pools a sweeping step visits (16 KiB each).
-    pub const MAX_SWEEP_POOLS: u64 = 64;
+    pub const MAX_SWEEP_POOLS: u64 = 128;
     /// The most large-object indices a sweeping step visits.
     pub const MAX_SWEEP_LARGE: u64 = 256;
     /// The most sweeping work a step does (it stops after the pool that reaches this, so a
-    /// step does less than this plus one pool's work): 16,384 marked objects passed over,
-    /// or 4,096 freed.
-    pub const MAX_SWEEP_WORK: u64 = 16 * 1024;
+    /// step does less than this plus one pool's work): 32,768 marked objects passed over,
+    /// or 8,192 freed.
+    pub const MAX_SWEEP_WORK: u64 = 32 * 1024;
     /// The least sweeping work a step does (unless the pools run out).
     pub const MIN_SWEEP_WORK: u64 = 1024;
     /// The most units of settling work in one step at the end of marking: special objects
@@ -621,6 +621,10 @@ impl Collector for MarkSweepIncr {
         if self.phase != CyclePhase::Idle {
             let born = self.tracer.marking.bits.mark_growing(obj);
             self.cycle_marked += u64::from(born);
+        } else {
+            // The bitmap grows with the heap, so a cycle's first pause clears memory already
+            // paged in instead of faulting in what the heap grew by since the last cycle.
+            self.tracer.marking.bits.cover(obj);
         }
     }
 

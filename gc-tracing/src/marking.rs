@@ -67,6 +67,20 @@ impl MarkBitmap {
         set_bit(words, index)
     }
 
+    /// Makes room for `r`'s bit without setting it: kept up to date as objects are born
+    /// between collections, so the bitmap grows (and its new pages are first touched) in
+    /// the mutator's time, not in the pause that clears it.
+    #[inline]
+    pub fn cover(&mut self, r: ObjRef) {
+        let raw = r.raw();
+        let (words, index) = if raw & ObjRef::LARGE_BIT == 0 {
+            (&mut self.small, raw)
+        } else {
+            (&mut self.large, raw & !ObjRef::LARGE_BIT)
+        };
+        grow_words(words, index as usize + 1);
+    }
+
     /// Clears `r`'s bit (it must be within the bitmap).
     #[inline]
     pub fn unmark(&mut self, r: ObjRef) {

@@ -124,11 +124,14 @@ impl SweepCursor {
             examined.set(examined.get() + u64::from(marked));
             marked
         };
+        // Without weak references or finalizers no object has side-table entries to weigh:
+        // the cell is then read once, when it is freed, not also here.
+        let weigh = heap.weakref_count() > 0 || heap.may_need_settling();
         let mut visit = |r: ObjRef| {
             garbage.push(r);
             // Freeing one with side-table entries (a weak reference object above all: its
             // referent's list is searched) costs several plain frees.
-            let weight = if heap.flags(r) & SIDE_TABLES != 0 {
+            let weight = if weigh && heap.flags(r) & SIDE_TABLES != 0 {
                 SIDE_TABLE_WEIGHT
             } else {
                 GARBAGE_WEIGHT

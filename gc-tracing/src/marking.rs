@@ -57,13 +57,7 @@ impl MarkBitmap {
     /// [`MarkBitmap::reset`] (an object allocated since): the bitmap grows to cover it.
     #[inline]
     pub fn mark_growing(&mut self, r: ObjRef) -> bool {
-        let raw = r.raw();
-        let (words, index) = if raw & ObjRef::LARGE_BIT == 0 {
-            (&mut self.small, raw)
-        } else {
-            (&mut self.large, raw & !ObjRef::LARGE_BIT)
-        };
-        grow_words(words, index as usize + 1);
+        let (words, index) = self.covering(r);
         set_bit(words, index)
     }
 
@@ -72,24 +66,33 @@ impl MarkBitmap {
     /// the mutator's time, not in the pause that clears it.
     #[inline]
     pub fn cover(&mut self, r: ObjRef) {
+        self.covering(r);
+    }
+
+    /// The bitmap that holds `r`'s bit, grown to hold it, and the bit's index there.
+    #[inline(always)]
+    fn covering(&mut self, r: ObjRef) -> (&mut Vec<u64>, u32) {
+        let (words, index) = self.words_mut(r);
+        grow_words(words, index as usize + 1);
+        (words, index)
+    }
+
+    /// The bitmap that holds `r`'s bit (small objects by granule, large ones by table
+    /// index) and the bit's index there.
+    #[inline(always)]
+    fn words_mut(&mut self, r: ObjRef) -> (&mut Vec<u64>, u32) {
         let raw = r.raw();
-        let (words, index) = if raw & ObjRef::LARGE_BIT == 0 {
+        if raw & ObjRef::LARGE_BIT == 0 {
             (&mut self.small, raw)
         } else {
             (&mut self.large, raw & !ObjRef::LARGE_BIT)
-        };
-        grow_words(words, index as usize + 1);
+        }
     }
 
     /// Clears `r`'s bit (it must be within the bitmap).
     #[inline]
     pub fn unmark(&mut self, r: ObjRef) {
-        let raw = r.raw();
-        let (words, index) = if raw & ObjRef::LARGE_BIT == 0 {
-            (&mut self.small, raw)
-        } else {
-            (&mut self.large, raw & !ObjRef::LARGE_BIT)
-        };
+        let (words, index) = self.words_mut(r);
         words[(index >> 6) as usize] &= !(1u64 << (index & 63));
     }
 

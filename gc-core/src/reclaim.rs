@@ -18,6 +18,7 @@
 //! the set are releases) and uses [`Reclaimer::settle`] for the steps before freeing,
 //! retaining and releasing what the resurrecting stores changed.
 
+use crate::alloc::PoolSweep;
 use crate::layout::{FLAG_DYING_WEAKREF, FLAG_HAS_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_IS_WEAKREF};
 use crate::{Heap, ObjRef, ObjSet, PauseCounts, Slot, DEBUG_COLLECTABLE, DEBUG_SAVEALL};
 
@@ -385,6 +386,42 @@ impl Reclaimer {
                 heap.clear_weakref(r);
             }
         }
+    }
+}
+
+/// Step 6 for a tracing collector that sweeps pool by pool: frees the objects of small-object
+/// pool `pool` that `marked` says false of, as [`free_or_save`] would free the list of them
+/// (under `DEBUG_SAVEALL` they are saved, under `DEBUG_COLLECTABLE` printed, both by
+/// finding them first). Without those flags no list is built: the pool is swept in place
+/// ([`Heap::sweep_pool`]). `marked` must say true only of allocated objects; `scratch` is
+/// working space, reused across calls.
+pub fn sweep_pool_or_save(
+    heap: &mut Heap,
+    pool: usize,
+    mut marked: impl FnMut(ObjRef) -> bool,
+    scratch: &mut Vec<ObjRef>,
+) -> PoolSweep {
+    if heap.debug() & (DEBUG_COLLECTABLE | DEBUG_SAVEALL) == 0 {
+        return heap.sweep_pool(pool, marked, scratch);
+    }
+    scratch.clear();
+    let mut kept = 0;
+    heap.for_each_object_in_unless(
+        pool..pool + 1,
+        0..0,
+        |r| {
+            let m = marked(r);
+            kept += usize::from(m);
+            m
+        },
+        |r| scratch.push(r),
+    );
+    let (freed, bytes) = free_or_save(heap, scratch);
+    PoolSweep {
+        kept,
+        freed: freed as usize,
+        bytes: bytes as usize,
+        slow: 0,
     }
 }
 

@@ -393,6 +393,94 @@ fn heap_free_all_matches_freeing_one_by_one_with_side_tables() {
     }
 }
 
+/// `Heap::sweep_pool` over every pool, with the survivors as its marks, frees what
+/// `Heap::free` on each small victim in address order would: the same objects, statistics, side tables and
+/// callbacks. Its counts are exact: the survivors it passed over, the victims it freed (the
+/// slow way, those with side-table entries), their bytes. `reclaim::sweep_pool_or_save`
+/// under `DEBUG_SAVEALL` frees nothing and saves the same victims.
+#[test]
+fn heap_sweep_pool_frees_what_freeing_one_by_one_does() {
+    use gc_core::layout::{FLAG_HAS_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_IS_WEAKREF};
+    use gc_core::reclaim::sweep_pool_or_save;
+    use gc_core::{Finalizer, Heap, HeapConfig, ObjSet, Shape, DEBUG_SAVEALL};
+    let build = || {
+        let mut heap = Heap::new(&HeapConfig::default(), 3, 1, false, "t").unwrap();
+        let mut objs = Vec::new();
+        for i in 0..3000u32 {
+            // Small objects of several size classes, so pools of each class interleave.
+            let shape = Shape::new(i % 3, [8, 40, 200][(i % 7) as usize % 3]);
+            let flags = if i % 97 == 5 { FLAG_IS_WEAKREF } else { 0 };
+            objs.push(heap.alloc_object(shape, flags).unwrap());
+        }
+        for i in (5..3000).step_by(97) {
+            // A weak reference to a survivor (odd) or to a victim (even), with a callback.
+            heap.register_weakref(objs[i], objs[i + 1 + (i % 2)], Some(i as u32));
+        }
+        for i in (11..3000).step_by(89) {
+            heap.set_finalizer(objs[i], Finalizer::report(i as u32));
+        }
+        (heap, objs)
+    };
+    let (mut one, objs) = build();
+    let (mut swept, _) = build();
+    let (mut saved, _) = build();
+    let survives = |i: usize| i % 4 == 1 || i.is_multiple_of(13);
+    let mut marks = ObjSet::with_bounds(swept.reference_bounds());
+    let (mut bytes_one, mut victims, mut slow) = (0, 0, 0);
+    // In address order, the order a sweep visits cells in: freeing a weak reference before
+    // or after its referent decides whether its callback is queued.
+    let mut by_address: Vec<(usize, ObjRef)> = objs.iter().copied().enumerate().collect();
+    by_address.sort_by_key(|&(_, r)| r.raw());
+    for (i, r) in by_address {
+        if survives(i) {
+            marks.insert(r);
+        } else {
+            victims += 1;
+            slow += usize::from(
+                one.flags(r) & (FLAG_IS_WEAKREF | FLAG_HAS_WEAKREFS | FLAG_HAS_FINALIZER) != 0,
+            );
+            bytes_one += one.free(r);
+        }
+    }
+    assert!(slow > 0, "some victims have side-table entries");
+    saved.set_debug(DEBUG_SAVEALL);
+    let mut scratch = Vec::new();
+    let (mut total, mut total_saved) = (gc_core::alloc::PoolSweep::default(), 0);
+    for pool in 0..swept.pool_bound() {
+        let s = swept.sweep_pool(pool, |r| marks.contains(r), &mut scratch);
+        total.kept += s.kept;
+        total.freed += s.freed;
+        total.bytes += s.bytes;
+        total.slow += s.slow;
+        total_saved +=
+            sweep_pool_or_save(&mut saved, pool, |r| marks.contains(r), &mut scratch).freed;
+    }
+    assert_eq!(total.kept, objs.len() - victims, "survivors passed over");
+    assert_eq!(total.freed, victims, "victims freed");
+    assert_eq!(total.slow, slow, "victims freed the slow way");
+    assert_eq!(total.bytes, bytes_one, "bytes freed");
+    assert_eq!(one.alloc_stats(), swept.alloc_stats());
+    assert_eq!(one.weakref_count(), swept.weakref_count());
+    for &r in &objs {
+        assert_eq!(one.is_allocated(r), swept.is_allocated(r));
+        if one.is_allocated(r) {
+            assert_eq!(one.weak_entry(r).ok(), swept.weak_entry(r).ok());
+            assert_eq!(one.has_pending_finalizer(r), swept.has_pending_finalizer(r));
+        }
+    }
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    one.drain_notices(&mut a);
+    swept.drain_notices(&mut b);
+    assert!(!a.is_empty(), "freed weak referents queue callbacks");
+    assert_eq!(a, b);
+    assert_eq!(total_saved, victims, "DEBUG_SAVEALL saves every victim");
+    assert!(
+        objs.iter().all(|&r| saved.is_allocated(r)),
+        "and frees none"
+    );
+    assert_eq!(saved.garbage().len(), victims);
+}
+
 /// Small-object memory: a released arena keeps its words (every cell reads as free) and the
 /// next arena made reuses the lowest released index, with the same references; memory above
 /// the highest live arena is cut once it outgrows the live part, and a reference into it then

@@ -10,7 +10,7 @@ mod usable;
 
 pub use geometry::{Geometry, GRANULE_BYTES, GRANULE_WORDS};
 pub use large::LargeSpace;
-pub use pools::SmallSpace;
+pub use pools::{PoolSweep, SmallSpace};
 pub use stats::AllocStats;
 
 use crate::{GcError, ObjRef};
@@ -202,6 +202,19 @@ impl Space {
         let bytes = self.small.free_unless(r.0, refuse_bits)?;
         self.bytes_freed += bytes;
         Some(bytes)
+    }
+
+    /// Sweeps small-object pool `p` in place (see [`SmallSpace::sweep_pool_unless`]).
+    pub fn sweep_small_pool_unless(
+        &mut self,
+        p: usize,
+        keep: impl FnMut(u32) -> bool,
+        refuse_bits: u32,
+        refused: &mut Vec<ObjRef>,
+    ) -> PoolSweep {
+        let swept = self.small.sweep_pool_unless(p, keep, refuse_bits, refused);
+        self.bytes_freed += swept.bytes;
+        swept
     }
 
     /// Frees the allocated objects `refs` in order, as [`Space::free`] on each would, until

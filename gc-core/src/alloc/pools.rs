@@ -27,6 +27,21 @@ pub(super) const NONE: u32 = u32::MAX;
 /// 255: `Geometry::validate` keeps `small_limit` at most 255 granules).
 const NEVER: u8 = u8::MAX;
 
+/// What sweeping one pool in place did ([`SmallSpace::sweep_pool_unless`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolSweep {
+    /// Cells the sweep's `keep` claimed (marked objects), passed over unread.
+    pub kept: usize,
+    /// Cells freed.
+    pub freed: usize,
+    /// The bytes of the cells freed.
+    pub bytes: usize,
+    /// Of the cells freed, those freed the slow way after the pass, to forget their
+    /// side-table entries (always 0 from [`SmallSpace::sweep_pool_unless`] itself, which
+    /// only hands them back).
+    pub slow: usize,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum PoolState {
     Empty,
@@ -335,23 +350,96 @@ impl SmallSpace {
             if run == 0 {
                 break;
             }
-            let pool = &mut self.pools[p];
-            pool.free_head = head;
-            pool.allocated -= run as u32;
-            bytes += run * pool.cell_granules as usize * super::geometry::GRANULE_BYTES;
-            // The state changes one-by-one freeing would make: the run's first free turns
-            // a full pool used, and its last, taking the count to zero, sets the pool aside
-            // unless it is its class's only used pool (see `return_cell` and `free_slow`).
-            let was_full = pool.state == PoolState::Full;
-            if was_full {
-                self.free_slow(p as u32);
-            }
-            if (!was_full || run > 1) && self.pools[p].allocated == 0 {
-                self.free_slow(p as u32);
-            }
+            bytes += self.return_run(p, head, run);
             done += run;
         }
         (done, bytes)
+    }
+
+    /// Pool `p`'s free list now starts at `head`, `run` more cells threaded onto it: updates
+    /// the pool's count and state as freeing those cells one by one would. Returns their
+    /// bytes.
+    fn return_run(&mut self, p: usize, head: u32, run: usize) -> usize {
+        let pool = &mut self.pools[p];
+        pool.free_head = head;
+        pool.allocated -= run as u32;
+        let bytes = run * pool.cell_granules as usize * super::geometry::GRANULE_BYTES;
+        // The state changes one-by-one freeing would make: the run's first free turns
+        // a full pool used, and its last, taking the count to zero, sets the pool aside
+        // unless it is its class's only used pool (see `return_cell` and `free_slow`).
+        let was_full = pool.state == PoolState::Full;
+        if was_full {
+            self.free_slow(p as u32);
+        }
+        if (!was_full || run > 1) && self.pools[p].allocated == 0 {
+            self.free_slow(p as u32);
+        }
+        bytes
+    }
+
+    /// Sweeps pool `p` in place: frees every allocated cell that `keep` does not claim
+    /// (`keep` must claim only allocated cells: a collector's mark bits) and whose shape
+    /// word has none of `refuse_bits`, threading them onto the pool's free list and
+    /// updating its bookkeeping once. Refused cells go to `refused`, for the caller to free
+    /// the slow way. A pool released, set aside or never carved has nothing to sweep.
+    ///
+    /// This is the whole of a tracing collector's sweep for one pool in one pass: `keep` is
+    /// asked of every carved cell and only the cells it does not claim are read, so a live
+    /// object costs a bit test and no garbage list is built.
+    pub fn sweep_pool_unless(
+        &mut self,
+        p: usize,
+        mut keep: impl FnMut(u32) -> bool,
+        refuse_bits: u32,
+        refused: &mut Vec<ObjRef>,
+    ) -> PoolSweep {
+        let mut swept = PoolSweep::default();
+        let Some(pool) = self.pools.get(p) else {
+            return swept;
+        };
+        let arena = p >> self.ppa_shift;
+        if !self.arenas[arena].live || pool.state == PoolState::Empty {
+            return swept;
+        }
+        let (class, carved) = (pool.class, pool.carved as usize);
+        let cell_granules = pool.cell_granules as usize;
+        let cell_bytes = cell_granules * super::geometry::GRANULE_BYTES;
+        let first = (p << self.pool_shift) as u32;
+        let mut head = pool.free_head;
+        let mut run = 0;
+        for cell in 0..carved {
+            let r = first + (cell * cell_granules) as u32;
+            if keep(r) {
+                swept.kept += 1;
+                continue;
+            }
+            let w = Self::word_of(r);
+            let shape = self.words[w];
+            if (shape >> 16) as u16 & FLAG_ALLOCATED == 0 {
+                continue;
+            }
+            if shape & refuse_bits != 0 {
+                refused.push(ObjRef(r));
+                continue;
+            }
+            self.words[w] = 0;
+            swept.freed += 1;
+            if self.kept_class == NONE {
+                // The first cell freed becomes the kept cell, as in `free_unless`; its pool
+                // still counts it.
+                self.kept_class = class;
+                self.kept_cell = r;
+                swept.bytes += cell_bytes;
+                continue;
+            }
+            self.words[w + 1] = head;
+            head = r;
+            run += 1;
+        }
+        if run > 0 {
+            swept.bytes += self.return_run(p, head, run);
+        }
+        swept
     }
 
     /// Puts the cell `r` (whose link word already holds pool `p`'s free-list head) on the

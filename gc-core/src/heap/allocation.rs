@@ -168,6 +168,32 @@ impl Heap {
         bytes
     }
 
+    /// Sweeps small-object pool `pool` in place: frees each allocated object in it that
+    /// `marked` says false of, leaving the heap as [`Heap::free`] on each would (plain
+    /// objects first, in one pass with one update of the pool's bookkeeping; then, in
+    /// address order, those with side-table entries to forget). `marked` must say true
+    /// only of allocated objects. `scratch` holds the latter between the two.
+    pub fn sweep_pool(
+        &mut self,
+        pool: usize,
+        mut marked: impl FnMut(ObjRef) -> bool,
+        scratch: &mut Vec<ObjRef>,
+    ) -> crate::alloc::PoolSweep {
+        scratch.clear();
+        let mut swept = self.space.sweep_small_pool_unless(
+            pool,
+            |r| marked(ObjRef(r)),
+            (SIDE_TABLES as u32) << 16,
+            scratch,
+        );
+        for &r in scratch.iter() {
+            swept.bytes += self.free_past_fast_path(r);
+        }
+        swept.freed += scratch.len();
+        swept.slow = scratch.len();
+        swept
+    }
+
     /// Returns the pools that freeing emptied, and that the allocator keeps for quick reuse,
     /// to their arenas, releasing arenas left empty. Call it once a collection has freed
     /// what it will (rule 5 of [`crate::Collector`]): otherwise arenas the collection

@@ -1,6 +1,9 @@
 //! One full collection: mark from the roots, list what the marks left out, and hand that to
 //! gc-core's [`Reclaimer`] for the end every collector shares (rule 5 of the
-//! [`gc_core::Collector`] contract).
+//! [`gc_core::Collector`] contract). While the heap has no finalizer and no weakly
+//! referenced object ([`Heap::may_need_settling`]) that end is only freeing, so the
+//! collection marks and then sweeps the pools in place, with no list of the garbage (see
+//! [`crate::sweep`]).
 //!
 //! Finalizers therefore run in the same collection, CPython-style (PEP 442): weak
 //! references to unmarked objects are cleared first (callbacks only for weak references
@@ -18,14 +21,15 @@ use gc_core::reclaim::{Marks, Reclaimer, Trace, Unreachable};
 use gc_core::{Evacuation, Heap, ObjRef, PauseCounts, PauseKind};
 
 use crate::marking::{mark_from, GreyQueue, MarkBitmap};
-use crate::sweep;
+use crate::sweep::{self, SweepCursor};
 
 /// The collector's working memory, kept between collections so its capacity is reused.
 #[derive(Debug, Default)]
 pub struct Tracer {
     /// The mark bits and the grey queue.
     pub(crate) marking: Marking,
-    /// Scratch space for the garbage one sweep step finds.
+    /// Scratch space for what a sweep frees the slow way, or lists (see
+    /// [`crate::sweep::SweepCursor::sweep_some`]).
     pub(crate) garbage: Vec<ObjRef>,
     /// The end of a collection (rule 5).
     pub(crate) reclaimer: Reclaimer,
@@ -66,6 +70,32 @@ impl Trace for Marking {
     }
 }
 
+impl Marking {
+    /// A whole-heap collection with nothing to settle (no finalizer, no weak referent:
+    /// [`Heap::may_need_settling`] is false), which the reclaimer's end would do in
+    /// one pass: marks from the roots into freshly cleared bits, then sweeps every pool in
+    /// place, as the incremental collector's sweep steps do, with no list of the garbage
+    /// built (under `DEBUG_SAVEALL` or `DEBUG_COLLECTABLE` the sweep lists it, as the
+    /// reclaimer would). `scratch` is working space. `candidates` is left 0.
+    fn mark_and_sweep(&mut self, heap: &mut Heap, scratch: &mut Vec<ObjRef>) -> PauseCounts {
+        self.bits.reset(heap);
+        let scanned = mark_from(heap, &mut self.bits, &mut self.queue, heap.roots());
+        let mut counts = PauseCounts {
+            scanned,
+            ..PauseCounts::default()
+        };
+        // Everything marked: nothing to sweep.
+        if scanned < heap.alloc_stats().objects_in_use {
+            let swept = SweepCursor::new(heap).sweep_all(heap, &self.bits, scratch);
+            counts.freed = swept.freed;
+            counts.bytes_freed = swept.bytes_freed;
+        }
+        scratch.clear();
+        heap.flush_pools();
+        counts
+    }
+}
+
 impl Tracer {
     /// Runs one full collection as one pause; returns its counts.
     pub fn collect(&mut self, heap: &mut Heap) -> PauseCounts {
@@ -84,7 +114,11 @@ impl Tracer {
         let mut evacuation = Evacuation::default();
         let counts = heap.pause(PauseKind::Collection, None, |heap| {
             let candidates = heap.alloc_stats().objects_in_use;
-            let counts = self.reclaimer.collect_unreachable(heap, &mut self.marking);
+            let counts = if heap.may_need_settling() {
+                self.reclaimer.collect_unreachable(heap, &mut self.marking)
+            } else {
+                self.marking.mark_and_sweep(heap, &mut self.garbage)
+            };
             if let Some(threshold) = evacuate_below {
                 let sparse = heap.sparse_arenas(threshold);
                 if !sparse.is_empty() {

@@ -79,8 +79,6 @@ use gc_core::{
     ObjRef, PauseCounts, PauseKind,
 };
 
-use gc_core::reclaim::free_or_save;
-
 use crate::collection::{Marking, Tracer};
 use crate::marking::{mark_queued, shade, OBJECT_WORK};
 use crate::pacing::Pacer;
@@ -516,17 +514,14 @@ impl MarkSweepIncr {
         let Tracer {
             marking, garbage, ..
         } = &mut self.tracer;
-        garbage.clear();
-        let (pools, large, objects) = self.sweep_budget;
         let before = cursor.remaining();
-        let candidates = cursor.sweep_some(heap, &marking.bits, pools, large, objects, garbage);
-        let (freed, bytes_freed) = free_or_save(heap, garbage);
+        let swept = cursor.sweep_some(heap, &marking.bits, self.sweep_budget, garbage);
         let after = cursor.remaining();
         self.work.what = "sweep";
         self.work.pools = (before.0 - after.0) as u64;
         self.work.large = (before.1 - after.1) as u64;
-        self.work.examined = candidates;
-        self.work.freed = freed;
+        self.work.examined = swept.examined;
+        self.work.freed = swept.freed;
         garbage.clear();
         if cursor.is_done() {
             heap.flush_pools();
@@ -535,9 +530,9 @@ impl MarkSweepIncr {
             self.phase = CyclePhase::Sweeping(cursor);
         }
         PauseCounts {
-            candidates,
-            freed,
-            bytes_freed,
+            candidates: swept.examined,
+            freed: swept.freed,
+            bytes_freed: swept.bytes_freed,
             ..PauseCounts::default()
         }
     }

@@ -9,8 +9,8 @@
 //! ahead of the scan so cache misses overlap) and a side bitmap (one bit per 16-byte
 //! granule), so marking never writes object memory and a ten-million-long list is just a
 //! loop; it runs to the end, or stops after a budget of objects and resumes. They share the
-//! sweep's search ([`sweep`]: the whole heap, a list of candidates, or a few pools at a
-//! time) and gc-core's end of a collection ([`gc_core::reclaim::Reclaimer`]): weak
+//! sweep ([`sweep`]: pools swept in place, all at once or a few at a time, or a list of
+//! candidates searched) and gc-core's end of a collection ([`gc_core::reclaim::Reclaimer`]): weak
 //! references to unmarked objects are cleared before anything is freed, finalizers run in
 //! the same collection, CPython-style (PEP 442), and resurrected objects are marked again
 //! ([`collection`] explains the choice and its cost). Freeing returns cells to their pools'

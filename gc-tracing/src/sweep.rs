@@ -1,15 +1,20 @@
-//! The sweep phase's search: the allocated objects the mark phase did not reach, found in
-//! one of three ways: the whole heap at once (a stop-the-world collection), a list of
-//! candidates (the young objects of a minor collection), or a few pools at a time (the
-//! incremental collector's sweep, paced by allocation).
+//! The sweep phase: the allocated objects the mark phase did not reach, freed in one of
+//! three ways. A pool is swept in place ([`gc_core::reclaim::sweep_pool_or_save`]): one
+//! pass over its cells tests each mark bit, reads only the unmarked cells and threads the
+//! garbage onto the pool's free list, with no list of it built. [`SweepCursor`] sweeps the
+//! pools that way, and then the large objects, all at once (a stop-the-world collection
+//! with nothing to settle) or a few per step (the incremental collector's sweep, paced by
+//! allocation). When weak references or finalizers must be settled first, the garbage is
+//! listed instead: the whole heap ([`find_unmarked`]) or a list of candidates (the young
+//! objects of a minor collection, [`find_unmarked_among`]), for gc-core's
+//! [`gc_core::reclaim::Reclaimer`] to settle and free.
 //!
-//! Freeing them is gc-core's [`gc_core::reclaim::Reclaimer`], which returns small cells to
-//! their pool's free list (pools that empty go back to their arena at the end of the
-//! collection, releasing arenas that empty) and large objects to the system allocator.
+//! Freeing returns small cells to their pool's free list (pools that empty go back to their
+//! arena at the end of the collection, releasing arenas that empty) and large objects to
+//! the system allocator.
 
 use gc_core::layout::{FLAG_HAS_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_IS_WEAKREF};
-use gc_core::reclaim::Unreachable;
-use std::cell::Cell;
+use gc_core::reclaim::{free_or_save, sweep_pool_or_save, Unreachable};
 
 use gc_core::{Heap, ObjRef};
 
@@ -97,57 +102,92 @@ impl SweepCursor {
         self.remaining() == (0, 0)
     }
 
-    /// Visits the next `pools` pools and `large` large-object indices, appending their
-    /// unmarked objects to `garbage`, but stops after the pool (or large object) with which
-    /// the work done reaches `work` (a marked object counts 1, an unmarked one
-    /// [`GARBAGE_WEIGHT`], or [`SIDE_TABLE_WEIGHT`] if it has weak references, a finalizer,
-    /// or is a weak reference); returns the objects examined.
+    /// Sweeps everything left at once (a stop-the-world collection's sweep).
+    pub fn sweep_all(
+        &mut self,
+        heap: &mut Heap,
+        bits: &MarkBitmap,
+        scratch: &mut Vec<ObjRef>,
+    ) -> SweepCounts {
+        let (pools, large) = self.remaining();
+        self.sweep_some(heap, bits, (pools, large, usize::MAX), scratch)
+    }
+
+    /// Sweeps the next `pools` pools and `large` large-object indices, freeing their
+    /// unmarked objects (pools in place, [`sweep_pool_or_save`]; large objects through
+    /// `scratch` and [`free_or_save`]), but stops after the pool (or large object) with
+    /// which the work done reaches `work`: a marked object counts 1, a freed one
+    /// [`GARBAGE_WEIGHT`], or [`SIDE_TABLE_WEIGHT`] if it had weak references, a finalizer,
+    /// or was a weak reference.
     pub fn sweep_some(
         &mut self,
-        heap: &Heap,
+        heap: &mut Heap,
         bits: &MarkBitmap,
-        pools: usize,
-        large: usize,
-        work: usize,
-        garbage: &mut Vec<ObjRef>,
-    ) -> u64 {
+        (pools, large, work): (usize, usize, usize),
+        scratch: &mut Vec<ObjRef>,
+    ) -> SweepCounts {
         let work = work as u64;
-        let garbage_before = garbage.len() as u64;
         let pool_to = (self.next_pool + pools).min(self.pool_end);
         let large_to = (self.next_large + large).min(self.large_end);
-        // Objects examined, and the budget spent (side-table frees weigh more). Marked
-        // objects are counted by the skip test, which spares reading their memory.
-        let examined = Cell::new(0u64);
-        let spent = Cell::new(0u64);
-        let skip = |r: ObjRef| {
-            let marked = bits.is_marked(r);
-            examined.set(examined.get() + u64::from(marked));
-            marked
-        };
-        // Without weak references or finalizers no object has side-table entries to weigh:
-        // the cell is then read once, when it is freed, not also here.
-        let weigh = heap.weakref_count() > 0 || heap.may_need_settling();
-        let mut visit = |r: ObjRef| {
-            garbage.push(r);
-            // Freeing one with side-table entries (a weak reference object above all: its
-            // referent's list is searched) costs several plain frees.
-            let weight = if weigh && heap.flags(r) & SIDE_TABLES != 0 {
-                SIDE_TABLE_WEIGHT
-            } else {
-                GARBAGE_WEIGHT
-            };
-            spent.set(spent.get() + weight);
-        };
-        while self.next_pool < pool_to && examined.get() + spent.get() < work {
-            let pool = self.next_pool;
-            heap.for_each_object_in_unless(pool..pool + 1, 0..0, skip, &mut visit);
+        let mut counts = SweepCounts::default();
+        let mut spent = 0;
+        while self.next_pool < pool_to && spent < work {
+            let swept = sweep_pool_or_save(heap, self.next_pool, |r| bits.is_marked(r), scratch);
+            // Side-table frees cost several plain frees each (a weak reference object's
+            // referent list is searched).
+            let (kept, freed, slow) = (swept.kept as u64, swept.freed as u64, swept.slow as u64);
+            spent += kept + GARBAGE_WEIGHT * (freed - slow) + SIDE_TABLE_WEIGHT * slow;
+            counts.add(kept + freed, freed, swept.bytes as u64);
             self.next_pool += 1;
         }
-        while self.next_large < large_to && examined.get() + spent.get() < work {
+        while self.next_large < large_to && spent < work {
             let index = self.next_large;
-            heap.for_each_object_in_unless(0..0, index..index + 1, skip, &mut visit);
+            scratch.clear();
+            let mut kept = 0;
+            heap.for_each_object_in_unless(
+                0..0,
+                index..index + 1,
+                |r| {
+                    let marked = bits.is_marked(r);
+                    kept += u64::from(marked);
+                    marked
+                },
+                |r| scratch.push(r),
+            );
+            let weighed: u64 = scratch.iter().map(|&r| free_weight(heap, r)).sum();
+            let (freed, bytes) = free_or_save(heap, scratch);
+            spent += kept + weighed;
+            counts.add(kept + freed, freed, bytes);
             self.next_large += 1;
         }
-        examined.get() + garbage.len() as u64 - garbage_before
+        counts
+    }
+}
+
+/// What freeing `r` counts for against a sweep step's budget.
+fn free_weight(heap: &Heap, r: ObjRef) -> u64 {
+    if heap.flags(r) & SIDE_TABLES != 0 {
+        SIDE_TABLE_WEIGHT
+    } else {
+        GARBAGE_WEIGHT
+    }
+}
+
+/// What one [`SweepCursor::sweep_some`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SweepCounts {
+    /// Objects examined: the marked passed over and the unmarked freed.
+    pub examined: u64,
+    /// Objects freed (or saved, under `DEBUG_SAVEALL`).
+    pub freed: u64,
+    /// The bytes freed.
+    pub bytes_freed: u64,
+}
+
+impl SweepCounts {
+    fn add(&mut self, examined: u64, freed: u64, bytes: u64) {
+        self.examined += examined;
+        self.freed += freed;
+        self.bytes_freed += bytes;
     }
 }

@@ -113,3 +113,32 @@ impl Shape {
         self.fields > 0
     }
 }
+
+/// A hash map keyed by object reference, for the heap's side tables (weak references), whose
+/// keys are the heap's own indices: hashed with one multiply rather than SipHash, which has
+/// no adversary to resist here and costs several times more per look-up.
+pub type RefMap<V> = std::collections::HashMap<ObjRef, V, std::hash::BuildHasherDefault<RefHasher>>;
+
+/// The hasher of [`RefMap`]: a reference's index times a 64-bit odd constant, high half
+/// folded into the low half (the table picks buckets by the low bits, and a product's low
+/// bits depend only on the key's low bits, which cell strides keep alike).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RefHasher(u64);
+
+impl std::hash::Hasher for RefHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    #[inline]
+    fn write_u32(&mut self, key: u32) {
+        let product = (u64::from(key) ^ self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = product ^ (product >> 32);
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u32(u32::from(b));
+        }
+    }
+}

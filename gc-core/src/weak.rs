@@ -11,8 +11,7 @@
 //! still alive. A collector that frees a set of objects at once clears all weak references in
 //! or to that set before any finalizer runs.
 
-use std::collections::HashMap;
-
+use crate::objref::RefMap;
 use crate::ObjRef;
 
 /// What a weak reference points at.
@@ -27,8 +26,8 @@ pub struct WeakEntry {
 /// The side table of weak references.
 #[derive(Debug, Default)]
 pub struct WeakTable {
-    entries: HashMap<ObjRef, WeakEntry>,
-    by_referent: HashMap<ObjRef, Vec<ObjRef>>,
+    entries: RefMap<WeakEntry>,
+    by_referent: RefMap<Vec<ObjRef>>,
 }
 
 impl WeakTable {

@@ -334,30 +334,39 @@ fn fresh_objects_have_zero_headers_null_fields_and_zero_payload() {
     }
 }
 
+/// A heap of `n` objects, object `i` with `i % 3` fields and `payload(i)` bytes; every 97th
+/// (from 5) a weak reference, with a callback, to the next object (odd `i`) or the one after
+/// (even `i`); every 89th (from 11) with a finalizer.
+fn heap_with_side_tables(n: u32, payload: impl Fn(u32) -> u32) -> (gc_core::Heap, Vec<ObjRef>) {
+    use gc_core::layout::FLAG_IS_WEAKREF;
+    use gc_core::{Finalizer, Heap, HeapConfig, Shape};
+    let mut heap = Heap::new(&HeapConfig::default(), 3, 1, false, "t").unwrap();
+    let mut objs = Vec::new();
+    for i in 0..n {
+        let flags = if i % 97 == 5 { FLAG_IS_WEAKREF } else { 0 };
+        objs.push(
+            heap.alloc_object(Shape::new(i % 3, payload(i)), flags)
+                .unwrap(),
+        );
+    }
+    for i in (5..n as usize).step_by(97) {
+        // A weak reference to a survivor (odd) or to a victim (even), with a callback.
+        heap.register_weakref(objs[i], objs[i + 1 + (i % 2)], Some(i as u32));
+    }
+    for i in (11..n as usize).step_by(89) {
+        heap.set_finalizer(objs[i], Finalizer::report(i as u32));
+    }
+    (heap, objs)
+}
+
 /// `Heap::free_all` over small objects, large ones, weak references, weakly referenced
 /// objects and objects with finalizers leaves the heap as `Heap::free` on each would: the
 /// same statistics, side tables and notices, and the same cells for later allocations.
 #[test]
 fn heap_free_all_matches_freeing_one_by_one_with_side_tables() {
-    use gc_core::layout::FLAG_IS_WEAKREF;
-    use gc_core::{Finalizer, Heap, HeapConfig, Shape};
-    let build = || {
-        let mut heap = Heap::new(&HeapConfig::default(), 3, 1, false, "t").unwrap();
-        let mut objs = Vec::new();
-        for i in 0..2000u32 {
-            let shape = Shape::new(i % 3, if i % 50 == 7 { 900 } else { 8 });
-            let flags = if i % 97 == 5 { FLAG_IS_WEAKREF } else { 0 };
-            objs.push(heap.alloc_object(shape, flags).unwrap());
-        }
-        for i in (5..2000).step_by(97) {
-            // A weak reference to a survivor (odd) or to a victim (even), with a callback.
-            heap.register_weakref(objs[i], objs[i + 1 + (i % 2)], Some(i as u32));
-        }
-        for i in (11..2000).step_by(89) {
-            heap.set_finalizer(objs[i], Finalizer::report(i as u32));
-        }
-        (heap, objs)
-    };
+    use gc_core::Shape;
+    // Some large objects among the small.
+    let build = || heap_with_side_tables(2000, |i| if i % 50 == 7 { 900 } else { 8 });
     let (mut one, objs) = build();
     let (mut all, same) = build();
     assert_eq!(objs, same);
@@ -402,25 +411,9 @@ fn heap_free_all_matches_freeing_one_by_one_with_side_tables() {
 fn heap_sweep_pool_frees_what_freeing_one_by_one_does() {
     use gc_core::layout::{FLAG_HAS_FINALIZER, FLAG_HAS_WEAKREFS, FLAG_IS_WEAKREF};
     use gc_core::reclaim::sweep_pool_or_save;
-    use gc_core::{Finalizer, Heap, HeapConfig, ObjSet, Shape, DEBUG_SAVEALL};
-    let build = || {
-        let mut heap = Heap::new(&HeapConfig::default(), 3, 1, false, "t").unwrap();
-        let mut objs = Vec::new();
-        for i in 0..3000u32 {
-            // Small objects of several size classes, so pools of each class interleave.
-            let shape = Shape::new(i % 3, [8, 40, 200][(i % 7) as usize % 3]);
-            let flags = if i % 97 == 5 { FLAG_IS_WEAKREF } else { 0 };
-            objs.push(heap.alloc_object(shape, flags).unwrap());
-        }
-        for i in (5..3000).step_by(97) {
-            // A weak reference to a survivor (odd) or to a victim (even), with a callback.
-            heap.register_weakref(objs[i], objs[i + 1 + (i % 2)], Some(i as u32));
-        }
-        for i in (11..3000).step_by(89) {
-            heap.set_finalizer(objs[i], Finalizer::report(i as u32));
-        }
-        (heap, objs)
-    };
+    use gc_core::{ObjSet, DEBUG_SAVEALL};
+    // Small objects of several size classes, so pools of each class interleave.
+    let build = || heap_with_side_tables(3000, |i| [8, 40, 200][(i % 7) as usize % 3]);
     let (mut one, objs) = build();
     let (mut swept, _) = build();
     let (mut saved, _) = build();

@@ -4,17 +4,24 @@
 //! core: wall time well above CPU time, involuntary context switches counted).
 //!
 //! Off unless the environment variable [`PROBE_ENV`] names a directory when the collector is
-//! made; then each process writes `<dir>/incr-<pid>.csv`, one line per pause (columns in
-//! [`HEADER`]), after a `#` line with the process's arguments (the harness's child names
-//! the workload and collector there). When off, a pause pays one test of an `Option`.
+//! made; then each collector made writes `<dir>/incr-<pid>-<k>.csv`, `k` counting the
+//! collectors the process made from 0 (a harness child makes three: one it only asks
+//! about, whose file holds just the header lines, the measured run's, then the untimed
+//! lateness replay's), one line per pause (columns in [`HEADER`]), after a `#`
+//! line with the process's arguments (the harness's child names the workload and collector
+//! there). When off, a pause pays one test of an `Option`.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use nix::libc::c_long;
 use nix::sys::resource::{getrusage, UsageWho};
 use nix::time::{clock_gettime, ClockId};
+
+/// Probes made by this process so far: the next one's file number.
+static PROBES_MADE: AtomicUsize = AtomicUsize::new(0);
 
 /// The environment variable naming the directory the records go to.
 pub const PROBE_ENV: &str = "GCLAB_PAUSE_PROBE";
@@ -84,8 +91,11 @@ impl PauseProbe {
     /// The probe [`PROBE_ENV`] asks for, if it does and the file can be made.
     pub fn from_env() -> Option<PauseProbe> {
         let dir = std::env::var_os(PROBE_ENV)?;
-        let path = std::path::Path::new(&dir).join(format!("incr-{}.csv", std::process::id()));
-        let file = File::options().create(true).append(true).open(path).ok()?;
+        // One file per collector: two open at once in one file would interleave their
+        // buffered lines.
+        let k = PROBES_MADE.fetch_add(1, Ordering::Relaxed);
+        let name = format!("incr-{}-{k}.csv", std::process::id());
+        let file = File::create(std::path::Path::new(&dir).join(name)).ok()?;
         let mut out = BufWriter::new(file);
         let args: Vec<String> = std::env::args().collect();
         let _ = writeln!(out, "# {}", args.join(" "));

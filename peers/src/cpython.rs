@@ -24,8 +24,10 @@
 //! operations are as many calls), which costs up to 1.7x the straight-line program's time
 //! (see the peers README).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use workloads::Workload;
 
@@ -107,20 +109,43 @@ pub fn run(
     let program = pyprogram::compile_trace(&trace)
         .map_err(|e| PeerError::Driver(format!("compiling the trace: {e}")))?;
     drop(trace);
-    let path = std::env::temp_dir().join(format!(
-        "gclab-{}-{}-{seed}.gcprog",
-        workload.name(),
-        std::process::id()
-    ));
-    if let Err(e) = std::fs::write(&path, program.to_bytes()) {
-        // A partial program (a full disk) must not stay behind in the temp directory.
-        let _ = std::fs::remove_file(&path);
+    let path = program_path(workload, seed);
+    if let Err(e) = write_new(&path, &program.to_bytes()) {
         return Err(PeerError::Driver(format!("{}: {e}", path.display())));
     }
     drop(program);
     let output = run_driver(&path, workload, seed, config);
     let _ = std::fs::remove_file(&path);
     output.map(PeerOutcome::Ran)
+}
+
+/// A temp-directory name no other run can be using: runs of the same workload and seed in
+/// one process (parallel tests, a harness thread pool) each get their own program file, so
+/// one run's clean-up never deletes, and no run overwrites, another's program.
+fn program_path(workload: &Workload, seed: u64) -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let serial = NEXT.fetch_add(1, Ordering::Relaxed);
+    std::env::temp_dir().join(format!(
+        "gclab-{}-{}-{serial}-{seed}.gcprog",
+        workload.name(),
+        std::process::id()
+    ))
+}
+
+/// Writes `bytes` to a file that must not exist yet (a stale file from a dead process with
+/// a reused pid is an error, not silently another run's program).
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    let written = file.write_all(bytes);
+    if written.is_err() {
+        // A partial program (a full disk) must not stay behind in the temp directory.
+        drop(file);
+        let _ = std::fs::remove_file(path);
+    }
+    written
 }
 
 fn run_driver(

@@ -84,6 +84,35 @@ fn dll_churn_counts_are_exact() {
     assert!(result.automatic_collections > 0);
 }
 
+/// Runs of one workload and seed at once in one process (as the tests above are, on
+/// parallel test threads) each replay their own program: they used to share one temp file,
+/// so one run deleted or overwrote another's (a CI failure: "No such file or directory").
+#[test]
+fn concurrent_runs_of_one_workload_and_seed_keep_their_own_programs() {
+    let pairs = ["500", "1000", "1500", "2000"];
+    let allocated: Vec<Option<u64>> = std::thread::scope(|scope| {
+        let runs: Vec<_> = pairs
+            .iter()
+            .map(|n| {
+                scope.spawn(move || {
+                    run("seed-cycles", &[("pairs", n), ("auto_collect", "false")])
+                        .map(|r| r.allocated)
+                })
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    if allocated.iter().all(Option::is_none) {
+        return;
+    }
+    // Two objects a pair: each run replayed the program for its own parameters.
+    let expected: Vec<Option<u64>> = pairs
+        .iter()
+        .map(|n| Some(2 * n.parse::<u64>().unwrap()))
+        .collect();
+    assert_eq!(allocated, expected);
+}
+
 #[test]
 fn weak_cache_and_finalizers_replay_with_exact_counts() {
     run("weak-cache", &[]);

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::results::RunRow;
+use crate::results::{ResultSet, RunRow};
 
 /// Median of an integer `metric` over `runs` (runs without it left out).
 pub fn median_of(runs: &[&RunRow], metric: impl Fn(&RunRow) -> Option<u64>) -> Option<f64> {
@@ -161,6 +161,23 @@ pub fn cells(rows: &[RunRow]) -> Vec<Cell<'_>> {
             .push(row);
     }
     groups.into_values().collect()
+}
+
+/// The successful runs of `collector` on `workload` at its defaults: the heap unlimited (no
+/// heap-size sweep), no swept parameter, no baseline objects. The rows a comparison of
+/// collectors reads.
+pub fn default_runs<'a>(set: &'a ResultSet, workload: &str, collector: &str) -> Vec<&'a RunRow> {
+    set.runs
+        .iter()
+        .filter(|r| {
+            r.is_ok()
+                && r.workload == workload
+                && r.collector == collector
+                && r.heap_multiple.is_none()
+                && r.sweep.is_empty()
+                && r.baseline_objects.unwrap_or(0) == 0
+        })
+        .collect()
 }
 
 /// Nanoseconds as f64, for metric closures.

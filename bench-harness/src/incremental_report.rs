@@ -5,38 +5,13 @@
 
 use std::fmt::Write;
 
-use crate::aggregate::median_of as med;
+use crate::aggregate::{default_runs as runs, median_of as med};
 use crate::report::markdown_table;
-use crate::results::{ResultSet, RunRow};
-use crate::units::{count, duration_ns, mib, significant};
+use crate::results::ResultSet;
+use crate::units::{count, duration_ns, mib, or_dash as show, ratio};
 
 /// The collectors compared, in table order.
 const COMPARED: [&str; 3] = ["cycle", "cycle-314", "cycle-ft"];
-
-/// Successful default-heap runs of `collector` on `workload`.
-fn runs<'a>(set: &'a ResultSet, workload: &str, collector: &str) -> Vec<&'a RunRow> {
-    set.runs
-        .iter()
-        .filter(|r| {
-            r.is_ok()
-                && r.workload == workload
-                && r.collector == collector
-                && r.heap_multiple.is_none()
-        })
-        .collect()
-}
-
-fn show(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
-    v.map_or_else(|| "-".into(), f)
-}
-
-/// `a / b` as "N.NNx".
-fn ratio(a: Option<f64>, b: Option<f64>) -> String {
-    match (a, b) {
-        (Some(a), Some(b)) if b > 0.0 => format!("{}x", significant(a / b)),
-        _ => "-".into(),
-    }
-}
 
 /// The section, or nothing when no workload ran with both `cycle` and `cycle-314`.
 pub fn section(set: &ResultSet) -> String {
@@ -184,6 +159,7 @@ pub fn section(set: &ResultSet) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::results::RunRow;
 
     fn row(collector: &str, pause: u64, unreachable: u64, counters: &str) -> RunRow {
         RunRow {

@@ -27,6 +27,7 @@ pub mod heap_search;
 pub mod incremental_report;
 pub mod lateness;
 pub mod listing;
+pub mod marksweep_report;
 pub mod measure;
 pub mod merge;
 pub mod metrics;

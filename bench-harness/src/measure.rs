@@ -1,7 +1,7 @@
 //! One measured run in this process: time the workload, record every pause through gc-core's
 //! events, then check the object counts against the workload's expectations.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Instant;
 
@@ -34,6 +34,8 @@ fn longest(mut pauses: Vec<Pause>, limit: usize) -> Vec<Pause> {
 struct PauseLog {
     origin: Instant,
     recording: bool,
+    /// Raised by [`Sampled`] while the workload's `gc.collect()` runs.
+    requested: Rc<Cell<bool>>,
     open: Option<(Instant, u64)>,
     pauses: Vec<Pause>,
 }
@@ -57,6 +59,7 @@ impl PauseLog {
                     heap_before,
                     heap_after: event.heap_after,
                     freed: event.counts.freed,
+                    requested: self.requested.get(),
                 });
             }
         }
@@ -88,6 +91,14 @@ pub fn record_timeline(
     row.pause_p90_ns = Some(summary.p90_ns);
     row.pause_p99_ns = Some(summary.p99_ns);
     row.pause_max_ns = Some(summary.max_ns);
+    row.auto_pause_max_ns = Some(
+        pauses
+            .iter()
+            .filter(|p| !p.requested)
+            .map(Pause::duration_ns)
+            .max()
+            .unwrap_or(0),
+    );
     let timeline = Timeline::new(&pauses, wall_ns);
     row.mmu_1ms = Some(timeline.mmu(MS));
     row.mmu_10ms = Some(timeline.mmu(10 * MS));
@@ -159,9 +170,11 @@ pub fn measure<C: Collector>(
     let baseline = runtime.heap_stats();
     let baseline_scanned = runtime.objects_scanned();
     let origin = Instant::now();
+    let requested = Rc::new(Cell::new(false));
     let log = Rc::new(RefCell::new(PauseLog {
         origin,
         recording: true,
+        requested: Rc::clone(&requested),
         open: None,
         pauses: Vec::new(),
     }));
@@ -170,7 +183,7 @@ pub fn measure<C: Collector>(
         subscriber.borrow_mut().on_event(e)
     }));
 
-    let mut sampled = Sampled::new(&mut runtime, origin);
+    let mut sampled = Sampled::new(&mut runtime, origin).flagging_requests(requested);
     let result = workload.run(&mut sampled, seed);
     let wall_ns = origin.elapsed().as_nanos() as u64;
     let heap_samples = sampled.finish();
@@ -261,6 +274,36 @@ mod tests {
     }
 
     #[test]
+    fn pauses_inside_the_programs_gc_collect_are_requested_and_the_rest_are_not() {
+        let registry = crate::registry::registry();
+        // seed-cycles (small) under the CPython-faithful collector: 2,000 pairs make five
+        // automatic generation-0 collections, then the workload's one gc.collect().
+        let w = Workload::parse("seed-cycles", Size::Small, &[]).unwrap();
+        let out = registry
+            .get("cycle")
+            .unwrap()
+            .measure(&[], &w, 1, None, 0)
+            .unwrap();
+        let requested: Vec<bool> = out.pauses.iter().map(|p| p.requested).collect();
+        assert_eq!(requested, [false, false, false, false, false, true]);
+        let automatic_max = out.pauses[..5].iter().map(Pause::duration_ns).max();
+        assert_eq!(out.row.auto_pause_max_ns, automatic_max);
+        // gc-traversal (small) allocates too little to start anything: its three explicit
+        // collections are every pause of a tracing collector.
+        let w = Workload::parse("gc-traversal", Size::Small, &[]).unwrap();
+        for name in ["marksweep", "marksweep-incr", "marksweep-gen"] {
+            let out = registry
+                .get(name)
+                .unwrap()
+                .measure(&[], &w, 1, None, 0)
+                .unwrap();
+            let requested: Vec<bool> = out.pauses.iter().map(|p| p.requested).collect();
+            assert_eq!(requested, [true; 3], "{name}");
+            assert_eq!(out.row.auto_pause_max_ns, Some(0), "{name}");
+        }
+    }
+
+    #[test]
     fn every_collector_keeps_exact_counts_beside_baseline_objects() {
         // The baseline is outside the workload's counts for every collector: allocated,
         // freed and scanned are the workload's, and every check passes.
@@ -298,6 +341,7 @@ mod tests {
             heap_before: 0,
             heap_after: 0,
             freed: 2,
+            requested: false,
         };
         let log = vec![
             pause(0, 5),

@@ -148,6 +148,7 @@ fn as_pause(pause: &PeerPause) -> Pause {
         heap_before: 0,
         heap_after: 0,
         freed: pause.freed,
+        requested: !pause.automatic,
     }
 }
 

@@ -430,6 +430,7 @@ pub fn readme(
          bytes in use then (pymalloc keeps an arena while any object in it lives).\n\n",
     );
     out.push_str(&summary_table(set));
+    out.push_str(&crate::marksweep_report::section(set));
     out.push_str(&crate::incremental_report::section(set));
     out.push_str(&peers_section(set, runs_json, dir));
     let failed = failures(set);

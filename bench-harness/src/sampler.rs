@@ -1,7 +1,11 @@
 //! A mutator wrapper that samples heap size every few thousand allocations, so heap-over-time
 //! charts show growth between pauses (and for NoGC, which never pauses); in the untimed
 //! lateness run it also measures the bytes unreachable objects hold (see [`crate::lateness`]).
+//! It also raises a flag while the workload's own `gc.collect()` runs, so the pauses inside
+//! it are told apart from the ones the collector starts ([`crate::metrics::Pause::requested`]).
 
+use std::cell::Cell;
+use std::rc::Rc;
 use std::time::Instant;
 
 use gc_core::{Collector, Finalizer, GcResult, Mutator, Notice, ObjRef, Runtime, Shape, Slot};
@@ -19,6 +23,8 @@ pub struct Sampled<'r, C: Collector> {
     countdown: u32,
     samples: Vec<HeapSample>,
     probe: Option<Probe>,
+    /// Set while the workload's `collect` call runs.
+    requested: Option<Rc<Cell<bool>>>,
 }
 
 /// Every `interval` allocations, the bytes held by unreachable objects (the oracle's walk).
@@ -38,6 +44,7 @@ impl<'r, C: Collector> Sampled<'r, C> {
             countdown: 1024,
             samples: Vec::new(),
             probe: None,
+            requested: None,
         };
         sampled.sample();
         sampled
@@ -67,6 +74,13 @@ impl<'r, C: Collector> Sampled<'r, C> {
             countdown: interval.max(1),
             unreachable: Vec::new(),
         });
+        self
+    }
+
+    /// Sets `flag` while each of the workload's `collect` calls runs (and clears it after),
+    /// so a pause subscriber can tell the pauses the program asked for.
+    pub fn flagging_requests(mut self, flag: Rc<Cell<bool>>) -> Self {
+        self.requested = Some(flag);
         self
     }
 
@@ -165,7 +179,13 @@ impl<C: Collector> Mutator for Sampled<'_, C> {
         self.runtime.set_finalizer(obj, finalizer)
     }
     fn collect(&mut self, generation: Option<u8>) -> GcResult<u64> {
-        self.runtime.collect(generation)
+        let Some(flag) = &self.requested else {
+            return self.runtime.collect(generation);
+        };
+        flag.set(true);
+        let collected = self.runtime.collect(generation);
+        flag.set(false);
+        collected
     }
     fn set_auto_collect(&mut self, enabled: bool) {
         self.runtime.set_auto_collect(enabled)

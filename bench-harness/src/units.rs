@@ -41,6 +41,19 @@ pub fn mib(bytes: f64) -> String {
     significant(bytes / (1024.0 * 1024.0))
 }
 
+/// `v` written by `f`, or "-" when there is none.
+pub fn or_dash(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
+    v.map_or_else(|| "-".into(), f)
+}
+
+/// `a / b` as "N.NNx", or "-" when either is missing or `b` is 0.
+pub fn ratio(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{}x", significant(a / b)),
+        _ => "-".into(),
+    }
+}
+
 /// A count with thousands separators.
 pub fn count(n: f64) -> String {
     let digits = format!("{:.0}", n.round());

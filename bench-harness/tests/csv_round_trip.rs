@@ -31,6 +31,7 @@ fn rows_pauses_and_samples_round_trip() {
         pause_p90_ns: Some(2),
         pause_p99_ns: Some(3),
         pause_max_ns: Some(4),
+        auto_pause_max_ns: Some(3),
         mmu_1ms: Some(0.0),
         mmu_10ms: Some(0.1 + 0.2),
         mmu_100ms: Some(1.0 / 3.0),
@@ -65,10 +66,12 @@ fn rows_pauses_and_samples_round_trip() {
         heap_before: 100,
         heap_after: 50,
         freed: 2,
+        requested: false,
     };
     let gen_pause = Pause {
         kind: PauseKindName::Collection,
         generation: Some(2),
+        requested: true,
         ..pause
     };
     write_csv(&dir.join("runs.csv"), &[ok.clone(), failed.clone()]).unwrap();

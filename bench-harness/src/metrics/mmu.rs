@@ -134,6 +134,7 @@ mod tests {
                 heap_before: 0,
                 heap_after: 0,
                 freed: 0,
+                requested: false,
             })
             .collect()
     }

@@ -55,6 +55,12 @@ pub struct Pause {
     pub heap_after: u64,
     /// Objects it freed.
     pub freed: u64,
+    /// The program asked for it (`gc.collect()`), as opposed to a pause the collector
+    /// started on its own: an explicit collection must finish before the call returns, so
+    /// no collector bounds its length, and an incremental collector's pause bound is about
+    /// the others ([`crate::results::RunRow::auto_pause_max_ns`]).
+    #[serde(default)]
+    pub requested: bool,
 }
 
 impl Pause {

@@ -55,6 +55,11 @@ pub struct RunRow {
     pub pause_p99_ns: Option<u64>,
     /// Longest pause, ns.
     pub pause_max_ns: Option<u64>,
+    /// Longest pause the collector started on its own, ns: `pause_max_ns` without the
+    /// collections the program asked for with `gc.collect()` ([`Pause::requested`]), which
+    /// must run to completion in any collector. 0 when every pause was requested.
+    #[serde(default)]
+    pub auto_pause_max_ns: Option<u64>,
     /// Minimum mutator utilisation over 1 ms windows.
     pub mmu_1ms: Option<f64>,
     /// MMU over 10 ms windows.
@@ -286,6 +291,9 @@ pub struct PauseRow {
     pub heap_after: u64,
     /// Objects freed.
     pub freed: u64,
+    /// The program asked for it with `gc.collect()` ([`Pause::requested`]).
+    #[serde(default)]
+    pub requested: bool,
 }
 
 impl PauseRow {
@@ -300,6 +308,7 @@ impl PauseRow {
             heap_before: pause.heap_before,
             heap_after: pause.heap_after,
             freed: pause.freed,
+            requested: pause.requested,
         }
     }
 
@@ -313,6 +322,7 @@ impl PauseRow {
             heap_before: self.heap_before,
             heap_after: self.heap_after,
             freed: self.freed,
+            requested: self.requested,
         }
     }
 }

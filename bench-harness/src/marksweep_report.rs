@@ -1,0 +1,156 @@
+//! The results section "Mark-sweep: incremental and generational against stop-the-world":
+//! `marksweep-incr` and `marksweep-gen` beside `marksweep` on every workload all three ran,
+//! as the ratios the three are judged by (GC time, the longest pause, peak heap).
+//!
+//! An incremental collector bounds the pauses it starts itself. A `gc.collect()` the program
+//! calls is a full collection that must finish before the call returns, in every collector,
+//! so the table gives the longest pause twice: of all pauses, and of those outside the
+//! program's `gc.collect()` calls ([`crate::results::RunRow::auto_pause_max_ns`]).
+
+use crate::aggregate::{default_runs as runs, median_of as med};
+use crate::report::markdown_table;
+use crate::results::ResultSet;
+use crate::units::{duration_ns, or_dash as show, ratio};
+
+/// The stop-the-world collector the others are compared with.
+const BASE: &str = "marksweep";
+/// The incremental collector.
+const INCREMENTAL: &str = "marksweep-incr";
+/// The generational collector.
+const GENERATIONAL: &str = "marksweep-gen";
+
+/// The section, or nothing when no workload ran with all three collectors.
+pub fn section(set: &ResultSet) -> String {
+    let mut workloads: Vec<&str> = Vec::new();
+    for r in &set.runs {
+        let w = r.workload.as_str();
+        if !workloads.contains(&w)
+            && [BASE, INCREMENTAL, GENERATIONAL]
+                .iter()
+                .all(|c| !runs(set, w, c).is_empty())
+        {
+            workloads.push(w);
+        }
+    }
+    if workloads.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "\n## Mark-sweep: incremental and generational against stop-the-world\n\n\
+         `marksweep` stops the world for every collection; `marksweep-incr` marks and sweeps \
+         in bounded steps paced by allocation; `marksweep-gen` traces only the objects born \
+         since its last minor collection, keeping survivors' mark bits (sticky marks). Medians \
+         of this result set's successful default runs; ratios are over `marksweep`. *max \
+         pause*: the longest pause of a run, and the longest outside the program's own \
+         `gc.collect()` calls, which are full collections that must finish before the call \
+         returns in any collector (gc-traversal is nothing but those).\n\n",
+    );
+    let mut rows = Vec::new();
+    for &w in &workloads {
+        let (base, incr, gen) = (
+            runs(set, w, BASE),
+            runs(set, w, INCREMENTAL),
+            runs(set, w, GENERATIONAL),
+        );
+        let gc = |r: &[&crate::results::RunRow]| med(r, |x| x.gc_ns);
+        let peak = |r: &[&crate::results::RunRow]| med(r, |x| x.peak_heap_bytes);
+        rows.push(vec![
+            w.to_string(),
+            show(gc(&base), duration_ns),
+            show(gc(&incr), duration_ns),
+            ratio(gc(&incr), gc(&base)),
+            show(med(&incr, |x| x.pause_max_ns), duration_ns),
+            show(med(&incr, |x| x.auto_pause_max_ns), duration_ns),
+            ratio(peak(&incr), peak(&base)),
+            show(gc(&gen), duration_ns),
+            ratio(gc(&gen), gc(&base)),
+        ]);
+    }
+    out.push_str(&markdown_table(
+        &[
+            "workload",
+            "marksweep GC",
+            "incr GC",
+            "incr / marksweep",
+            "incr max pause",
+            "incr max pause outside gc.collect()",
+            "incr peak heap / marksweep",
+            "gen GC",
+            "gen / marksweep",
+        ],
+        &rows,
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::RunRow;
+
+    fn row(collector: &str, gc: u64, max: u64, auto_max: Option<u64>, peak: u64) -> RunRow {
+        RunRow {
+            collector: collector.into(),
+            workload: "gc-traversal".into(),
+            status: "ok".into(),
+            gc_ns: Some(gc),
+            pause_max_ns: Some(max),
+            auto_pause_max_ns: auto_max,
+            peak_heap_bytes: Some(peak),
+            ..RunRow::default()
+        }
+    }
+
+    #[test]
+    fn the_section_gives_the_ratios_over_marksweep_and_both_maxima() {
+        let mut swept = row(INCREMENTAL, 1, 1, Some(1), 1);
+        swept.sweep = "marksweep-incr.step_bytes=4096".into();
+        let set = ResultSet {
+            runs: vec![
+                row(BASE, 10_000_000, 2_000_000, Some(0), 4 << 20),
+                row(INCREMENTAL, 12_000_000, 3_000_000, Some(400_000), 5 << 20),
+                row(GENERATIONAL, 6_000_000, 2_000_000, Some(0), 4 << 20),
+                // A swept run is not a default run: it must not move the medians.
+                swept,
+            ],
+            ..ResultSet::default()
+        };
+        let s = section(&set);
+        assert!(
+            s.contains("## Mark-sweep: incremental and generational"),
+            "{s}"
+        );
+        assert!(
+            s.contains(
+                "| gc-traversal | 10 ms | 12 ms | 1.2x | 3 ms | 400 µs | 1.25x | 6 ms | 0.6x |"
+            ),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn a_result_set_from_before_the_column_shows_a_dash() {
+        let set = ResultSet {
+            runs: vec![
+                row(BASE, 1, 1, None, 1),
+                row(INCREMENTAL, 1, 1, None, 1),
+                row(GENERATIONAL, 1, 1, None, 1),
+            ],
+            ..ResultSet::default()
+        };
+        assert!(
+            section(&set).contains("| 1 ns | - | 1x |"),
+            "{}",
+            section(&set)
+        );
+    }
+
+    #[test]
+    fn no_section_without_all_three() {
+        let set = ResultSet {
+            runs: vec![row(BASE, 1, 1, None, 1), row(INCREMENTAL, 1, 1, None, 1)],
+            ..ResultSet::default()
+        };
+        assert_eq!(section(&set), "");
+    }
+}

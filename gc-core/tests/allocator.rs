@@ -379,20 +379,7 @@ fn heap_free_all_matches_freeing_one_by_one_with_side_tables() {
         bytes_one += one.free(r);
     }
     assert_eq!(all.free_all(&victims), bytes_one, "free_all's bytes");
-    assert_eq!(one.alloc_stats(), all.alloc_stats());
-    assert_eq!(one.weakref_count(), all.weakref_count());
-    for &r in &objs {
-        assert_eq!(one.is_allocated(r), all.is_allocated(r));
-        if one.is_allocated(r) {
-            assert_eq!(one.weak_entry(r).ok(), all.weak_entry(r).ok());
-            assert_eq!(one.has_pending_finalizer(r), all.has_pending_finalizer(r));
-        }
-    }
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    one.drain_notices(&mut a);
-    all.drain_notices(&mut b);
-    assert!(!a.is_empty(), "freed weak referents queue callbacks");
-    assert_eq!(a, b);
+    assert_same_heap(&mut one, &mut all, &objs);
     for i in 0..2000u32 {
         let shape = Shape::new(i % 2, 8);
         assert_eq!(
@@ -452,20 +439,7 @@ fn heap_sweep_pool_frees_what_freeing_one_by_one_does() {
     assert_eq!(total.freed, victims, "victims freed");
     assert_eq!(total.slow, slow, "victims freed the slow way");
     assert_eq!(total.bytes, bytes_one, "bytes freed");
-    assert_eq!(one.alloc_stats(), swept.alloc_stats());
-    assert_eq!(one.weakref_count(), swept.weakref_count());
-    for &r in &objs {
-        assert_eq!(one.is_allocated(r), swept.is_allocated(r));
-        if one.is_allocated(r) {
-            assert_eq!(one.weak_entry(r).ok(), swept.weak_entry(r).ok());
-            assert_eq!(one.has_pending_finalizer(r), swept.has_pending_finalizer(r));
-        }
-    }
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    one.drain_notices(&mut a);
-    swept.drain_notices(&mut b);
-    assert!(!a.is_empty(), "freed weak referents queue callbacks");
-    assert_eq!(a, b);
+    assert_same_heap(&mut one, &mut swept, &objs);
     assert_eq!(total_saved, victims, "DEBUG_SAVEALL saves every victim");
     assert!(
         objs.iter().all(|&r| saved.is_allocated(r)),
@@ -876,4 +850,24 @@ fn a_cascade_end_counts_the_pool_behind_the_kept_cells() {
         (0, 1, 0),
         "every pool went back and the empty arena was released"
     );
+}
+
+/// Asserts that two heaps which freed the same objects by different routes agree: their
+/// statistics and weak tables, which of `objs` are allocated and those objects' side-table
+/// entries, and the weak callbacks queued (some must be: the victims include referents).
+fn assert_same_heap(one: &mut gc_core::Heap, other: &mut gc_core::Heap, objs: &[ObjRef]) {
+    assert_eq!(one.alloc_stats(), other.alloc_stats());
+    assert_eq!(one.weakref_count(), other.weakref_count());
+    for &r in objs {
+        assert_eq!(one.is_allocated(r), other.is_allocated(r));
+        if one.is_allocated(r) {
+            assert_eq!(one.weak_entry(r).ok(), other.weak_entry(r).ok());
+            assert_eq!(one.has_pending_finalizer(r), other.has_pending_finalizer(r));
+        }
+    }
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    one.drain_notices(&mut a);
+    other.drain_notices(&mut b);
+    assert!(!a.is_empty(), "freed weak referents queue callbacks");
+    assert_eq!(a, b);
 }

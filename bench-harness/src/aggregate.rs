@@ -163,20 +163,23 @@ pub fn cells(rows: &[RunRow]) -> Vec<Cell<'_>> {
     groups.into_values().collect()
 }
 
-/// The successful runs of `collector` on `workload` at its defaults: the heap unlimited (no
-/// heap-size sweep), no swept parameter, no baseline objects. The rows a comparison of
-/// collectors reads.
+/// The successful runs of `collector` on `workload` with the heap unlimited (outside a
+/// heap-size sweep): what the per-workload charts draw.
+pub fn unlimited_runs<'a, 'k>(
+    set: &'a ResultSet,
+    workload: &'k str,
+    collector: &'k str,
+) -> impl Iterator<Item = &'a RunRow> + use<'a, 'k> {
+    set.runs.iter().filter(move |r| {
+        r.is_ok() && r.workload == workload && r.collector == collector && r.heap_multiple.is_none()
+    })
+}
+
+/// [`unlimited_runs`] at the collector's and workload's defaults besides: no swept parameter,
+/// no baseline objects. The rows a comparison of collectors reads.
 pub fn default_runs<'a>(set: &'a ResultSet, workload: &str, collector: &str) -> Vec<&'a RunRow> {
-    set.runs
-        .iter()
-        .filter(|r| {
-            r.is_ok()
-                && r.workload == workload
-                && r.collector == collector
-                && r.heap_multiple.is_none()
-                && r.sweep.is_empty()
-                && r.baseline_objects.unwrap_or(0) == 0
-        })
+    unlimited_runs(set, workload, collector)
+        .filter(|r| r.sweep.is_empty() && r.baseline_objects.unwrap_or(0) == 0)
         .collect()
 }
 

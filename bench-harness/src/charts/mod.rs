@@ -15,7 +15,7 @@ use plotters::chart::SeriesLabelPosition;
 pub use draw::{render, BarChart, Chart, LineChart, Scale, Series};
 pub use heap_lines::{heap_line, reserved_line, thin_flat_runs};
 
-use crate::aggregate::{cells, in_order_of_appearance};
+use crate::aggregate::{cells, in_order_of_appearance, unlimited_runs};
 use crate::results::{ResultSet, RunRow};
 use crate::units::{duration_ns, significant};
 
@@ -81,16 +81,7 @@ fn base_runs<'a>(set: &'a ResultSet, workload: &str) -> Vec<(usize, String, Vec<
         .into_iter()
         .enumerate()
         .map(|(i, c)| {
-            let runs = set
-                .runs
-                .iter()
-                .filter(|r| {
-                    r.is_ok()
-                        && r.workload == workload
-                        && r.collector == c
-                        && r.heap_multiple.is_none()
-                })
-                .collect();
+            let runs = unlimited_runs(set, workload, &c).collect();
             (i, c, runs)
         })
         .collect()

@@ -40,6 +40,7 @@ mod objset;
 pub mod oracle;
 pub mod params;
 pub mod reclaim;
+mod refpages;
 mod runtime;
 pub mod weak;
 

@@ -101,6 +101,8 @@ pub struct Heap {
     slots: Vec<u32>,
     max_slots: usize,
     weak: WeakTable,
+    /// Scratch for [`Heap::clear_weakrefs`]: the cleared weak references that have callbacks.
+    weak_callbacks: Vec<(ObjRef, u32)>,
     finalizers: HashMap<ObjRef, Finalizer>,
     notices: Vec<Notice>,
     events: EventBus,
@@ -155,6 +157,7 @@ impl Heap {
             slots: vec![NULL; config.initial_slots],
             max_slots: config.max_slots,
             weak: WeakTable::default(),
+            weak_callbacks: Vec::new(),
             finalizers: HashMap::new(),
             notices: Vec::new(),
             events,

@@ -47,8 +47,8 @@ impl Heap {
             .ok_or(GcError::NotWeak { obj: weak.raw() })
     }
 
-    /// Weak references pointing at `r`.
-    pub fn weakrefs_to(&self, r: ObjRef) -> &[ObjRef] {
+    /// Weak references pointing at `r`, in the order they were created.
+    pub fn weakrefs_to(&self, r: ObjRef) -> impl Iterator<Item = ObjRef> + '_ {
         self.weak.weakrefs_to(r)
     }
 
@@ -60,20 +60,17 @@ impl Heap {
         referent: ObjRef,
         mut alive: impl FnMut(&Heap, ObjRef) -> bool,
     ) -> usize {
-        let cleared = self.weak.clear_referent(referent);
-        for &w in &cleared {
-            if let Some(WeakEntry {
-                callback: Some(tag),
-                ..
-            }) = self.weak.get(w)
-            {
-                if alive(self, w) {
-                    self.notices.push(Notice::WeakCallback { weak: w, tag });
-                }
+        let mut with_callback = std::mem::take(&mut self.weak_callbacks);
+        let cleared = self.weak.clear_referent(referent, &mut with_callback);
+        for &(w, tag) in &with_callback {
+            if alive(self, w) {
+                self.notices.push(Notice::WeakCallback { weak: w, tag });
             }
         }
+        with_callback.clear();
+        self.weak_callbacks = with_callback;
         self.clear_flags(referent, FLAG_HAS_WEAKREFS);
-        cleared.len()
+        cleared
     }
 
     /// Clears the weak reference object `weak` itself (CPython clears weak references that
@@ -82,7 +79,7 @@ impl Heap {
     pub fn clear_weakref(&mut self, weak: ObjRef) -> bool {
         match self.weak.clear_one(weak) {
             Some(referent) => {
-                if self.weak.weakrefs_to(referent).is_empty() && self.is_allocated(referent) {
+                if !self.weak.has_weakrefs(referent) && self.is_allocated(referent) {
                     self.clear_flags(referent, FLAG_HAS_WEAKREFS);
                 }
                 true

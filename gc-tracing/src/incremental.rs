@@ -3,7 +3,7 @@
 //!
 //! A cycle starts when marksweep's growth trigger fires ([`crate::pacing::Pacer`]): one
 //! short pause clears the mark bits and shades the roots (the root slots and `gc.garbage`:
-//! a few thousand references at most) and runs a first marking step. From then on, every
+//! a few thousand references at most), and nothing more. From then on, every
 //! [`MarkSweepIncr::STEP_BYTES`] of allocation (or less, see below) runs one step, each its
 //! own [`gc_core::PauseKind::Increment`] pause: a marking step scans grey objects up to a
 //! budget of work, at most [`MarkSweepIncr::MAX_MARK_WORK`], with the same loop marksweep
@@ -318,9 +318,12 @@ impl MarkSweepIncr {
             self.work.roots = queue.len() as u64;
             self.phase = CyclePhase::Marking;
             self.settle = Settle::Listing;
-            let mut counts = self.mark_step(heap);
-            counts.candidates = objects;
-            counts
+            // No marking here: with the bitmap to clear and the roots to shade, a step's
+            // worth of marking made this the longest pause of a cycle.
+            PauseCounts {
+                candidates: objects,
+                ..PauseCounts::default()
+            }
         });
         self.probe_record(probe);
     }

@@ -3,7 +3,7 @@
 //!
 //! A cycle starts when marksweep's growth trigger fires ([`crate::pacing::Pacer`]): one
 //! short pause clears the mark bits and shades the roots (the root slots and `gc.garbage`:
-//! a few thousand references at most), and nothing more. From then on, every
+//! a few thousand references at most) and runs half a marking step. From then on, every
 //! [`MarkSweepIncr::STEP_BYTES`] of allocation (or less, see below) runs one step, each its
 //! own [`gc_core::PauseKind::Increment`] pause: a marking step scans grey objects up to a
 //! budget of work, at most [`MarkSweepIncr::MAX_MARK_WORK`], with the same loop marksweep
@@ -318,12 +318,13 @@ impl MarkSweepIncr {
             self.work.roots = queue.len() as u64;
             self.phase = CyclePhase::Marking;
             self.settle = Settle::Listing;
-            // No marking here: with the bitmap to clear and the roots to shade, a step's
-            // worth of marking made this the longest pause of a cycle.
-            PauseCounts {
-                candidates: objects,
-                ..PauseCounts::default()
-            }
+            // Half a step's marking: with the bitmap to clear, the roots to shade and the
+            // caches cold after the mutator's run, a whole step's made this the longest pause
+            // of a cycle; none at all would leave a small heap's marking, often done here
+            // entirely, a step later, and the heap grows by a step's allocation meanwhile.
+            let mut counts = self.mark_step(heap, self.mark_budget.div_ceil(2));
+            counts.candidates = objects;
+            counts
         });
         self.probe_record(probe);
     }
@@ -345,7 +346,7 @@ impl MarkSweepIncr {
         let probe = self.probe.as_ref().map(|_| PauseProbe::start());
         self.work = PauseWork::default();
         heap.pause(PauseKind::Increment, None, |heap| match self.phase {
-            CyclePhase::Marking => self.mark_step(heap),
+            CyclePhase::Marking => self.mark_step(heap, self.mark_budget),
             _ => self.sweep_step(heap),
         });
         self.probe_record(probe);
@@ -368,12 +369,12 @@ impl MarkSweepIncr {
         (live_bytes * self.window_percent / 100).max(Self::MIN_WINDOW_BYTES)
     }
 
-    /// Scans a budget of grey objects; once none are left, settles the next chunk of the
-    /// end of marking (see [`Settle`]).
-    fn mark_step(&mut self, heap: &mut Heap) -> PauseCounts {
+    /// Scans grey objects up to `budget` work; once none are left, settles the next chunk of
+    /// the end of marking (see [`Settle`]).
+    fn mark_step(&mut self, heap: &mut Heap, budget: u64) -> PauseCounts {
         self.stats.mark_steps += 1;
         let Marking { bits, queue } = &mut self.tracer.marking;
-        let progress = mark_queued(heap, bits, queue, self.mark_budget);
+        let progress = mark_queued(heap, bits, queue, budget);
         self.cycle_scanned += progress.scanned;
         self.cycle_marked += progress.marked;
         if self.work.what.is_empty() {

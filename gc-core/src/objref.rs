@@ -142,3 +142,66 @@ impl std::hash::Hasher for RefHasher {
         }
     }
 }
+
+/// Sorts references in address order: a radix sort (three passes of 11 bits) once there are
+/// 1024 or more, as an incremental collector lists and sorts every weak referent each cycle
+/// (on weak-cache, 11 thousand of them, the comparison sort was a third of the listing).
+pub(crate) fn sort_by_reference(refs: &mut [ObjRef]) {
+    const BITS: u32 = 11;
+    const BUCKETS: usize = 1 << BITS;
+    if refs.len() < 1024 {
+        refs.sort_unstable();
+        return;
+    }
+    let mut from: Vec<ObjRef> = refs.to_vec();
+    let mut to = vec![ObjRef(0); refs.len()];
+    for pass in 0..3 {
+        let shift = pass * BITS;
+        let digit = |r: ObjRef| ((r.raw() >> shift) as usize) & (BUCKETS - 1);
+        let mut starts = vec![0usize; BUCKETS];
+        for &r in &from {
+            starts[digit(r)] += 1;
+        }
+        let mut sum = 0;
+        for start in starts.iter_mut() {
+            let count = *start;
+            *start = sum;
+            sum += count;
+        }
+        for &r in &from {
+            let d = digit(r);
+            to[starts[d]] = r;
+            starts[d] += 1;
+        }
+        std::mem::swap(&mut from, &mut to);
+    }
+    refs.copy_from_slice(&from);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_radix_sort_agrees_with_a_comparison_sort() {
+        for n in [0usize, 5, 1023, 1024, 5000] {
+            let mut state = 0x9E37_79B9u32;
+            let refs: Vec<ObjRef> = (0..n)
+                .map(|i| {
+                    state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    // Both spaces, repeats, and every bit of the 32 in play.
+                    ObjRef(if i % 7 == 0 {
+                        state | ObjRef::LARGE_BIT
+                    } else {
+                        state % 4096
+                    })
+                })
+                .collect();
+            let mut radix = refs.clone();
+            sort_by_reference(&mut radix);
+            let mut expected = refs;
+            expected.sort_unstable();
+            assert_eq!(radix, expected, "{n} references");
+        }
+    }
+}

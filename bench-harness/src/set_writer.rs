@@ -18,18 +18,39 @@ use crate::results::{
     csv_bytes, parse_csv, CurveRow, ResultSet, RunRow, CURVES_CSV, HEAP_CSV, PAUSES_CSV, RUNS_CSV,
     RUNS_JSON,
 };
-use crate::runner::{MinHeap, RunData};
+use crate::runner::RunData;
 
 /// The README's file name.
 pub const README_MD: &str = "README.md";
 
-/// `runs.json`.
-#[derive(Serialize)]
-struct RunsJson<'a> {
-    provenance: &'a Provenance,
-    parameters: &'a Plan,
-    min_heaps: &'a [MinHeap],
-    runs: &'a [RunRow],
+/// `runs.json`: the provenance, the plan and the minimum heaps pretty-printed, then the runs,
+/// one line each, so a refresh's diff has a line per run rather than forty.
+fn runs_json_text(
+    provenance: &impl Serialize,
+    plan: &impl Serialize,
+    min_heaps: &impl Serialize,
+    runs: &[RunRow],
+) -> Result<String, String> {
+    fn pretty(value: &impl Serialize) -> Result<String, String> {
+        let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+        Ok(text.replace('\n', "\n  "))
+    }
+    let mut text = format!(
+        "{{\n  \"provenance\": {},\n  \"parameters\": {},\n  \"min_heaps\": {},\n  \"runs\": [",
+        pretty(provenance)?,
+        pretty(plan)?,
+        pretty(min_heaps)?
+    );
+    for (i, run) in runs.iter().enumerate() {
+        text.push_str(if i == 0 { "\n    " } else { ",\n    " });
+        text.push_str(&serde_json::to_string(run).map_err(|e| e.to_string())?);
+    }
+    text.push_str(if runs.is_empty() {
+        "]\n}\n"
+    } else {
+        "\n  ]\n}\n"
+    });
+    Ok(text)
 }
 
 /// Draws the charts and the README of `set` into the transaction.
@@ -60,18 +81,12 @@ pub fn stage_run_set(
     tx.write(HEAP_CSV, FileRole::Raw, &csv_bytes(&data.heap_rows)?)?;
     let curves = csv_bytes(&data.curve_rows)?;
     tx.write(CURVES_CSV, FileRole::Summary, &curves)?;
-    let json = RunsJson {
-        provenance,
-        parameters: plan,
-        min_heaps: &data.min_heaps,
-        runs: &data.rows,
-    };
-    let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
+    let text = runs_json_text(provenance, plan, &data.min_heaps, &data.rows)?;
     tx.write(RUNS_JSON, FileRole::Summary, text.as_bytes())?;
 
     let rows: Vec<RunRow> = parse_csv(&runs)?;
     let curve_rows: Vec<CurveRow> = parse_csv(&curves)?;
-    let set = ResultSet::from_rows(rows, &curve_rows);
+    let set = ResultSet::from_rows(rows, &curve_rows)?;
     let runs_json: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
     stage_charts_and_readme(tx, &set, &runs_json)?;
     let revision = provenance.git_revision.clone();
@@ -126,4 +141,37 @@ pub fn replot(dir: &Path, force: bool) -> Result<ResultSet, PlotError> {
     })
     .map_err(PlotError::Failed)?;
     Ok(checked.set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_json_is_the_same_json_with_one_line_per_run() {
+        let run = |id: u64| RunRow {
+            run_id: id,
+            collector: "nogc".into(),
+            workload: "seed-cycles".into(),
+            status: "ok".into(),
+            gc_ns: Some(id * 10),
+            ..RunRow::default()
+        };
+        let provenance = serde_json::json!({"git_revision": "abc", "cores": 2});
+        let plan = serde_json::json!({"collectors": ["nogc"], "nested": {"repeat": 5}});
+        let min_heaps = serde_json::json!([]);
+        for runs in [vec![], vec![run(0)], vec![run(0), run(1), run(2)]] {
+            let text = runs_json_text(&provenance, &plan, &min_heaps, &runs).unwrap();
+            let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let expected = serde_json::json!({
+                "provenance": provenance,
+                "parameters": plan,
+                "min_heaps": min_heaps,
+                "runs": runs,
+            });
+            assert_eq!(parsed, expected);
+            let run_lines = text.lines().filter(|l| l.contains("\"run_id\"")).count();
+            assert_eq!(run_lines, runs.len(), "{text}");
+        }
+    }
 }

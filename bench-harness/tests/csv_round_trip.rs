@@ -91,17 +91,68 @@ fn rows_pauses_and_samples_round_trip() {
     )
     .unwrap();
     let curves = RunCurves {
-        pause_quantiles: vec![(0.0, 4), (0.5, 4), (1.0, 4)],
-        mmu: vec![(10_000, 0.0), (1_000_000, 0.999_999_5)],
-        heap: vec![(0, 4096), (1_500, 8192)],
+        pause_quantiles: vec![(0.0, 4), (0.5, 12_345), (1.0, 987_654_321)],
+        mmu: vec![(10_000, 0.0), (1_000_000, 0.999_949), (10_000_000, 0.3)],
+        heap: vec![(0, 4096), (1_500, 8192), (123_456_789, (1 << 30) + 1)],
         heap_reserved: vec![(0, 1 << 20), (1_500, 2 << 20)],
     };
     let curve_rows: Vec<CurveRow> = curves.rows(0);
+    assert_eq!(curve_rows.len(), 4, "one line per curve");
     write_csv(&dir.join("curves.csv"), &curve_rows).unwrap();
     let set = read_results(&dir).unwrap();
-    assert_eq!(set.curves[&0], curves);
+    // Times keep four significant digits and MMU four decimals; levels, windows and bytes
+    // are exact.
+    let written = RunCurves {
+        pause_quantiles: vec![(0.0, 4), (0.5, 12_350), (1.0, 987_700_000)],
+        mmu: vec![(10_000, 0.0), (1_000_000, 0.9999), (10_000_000, 0.3)],
+        heap: vec![(0, 4096), (1_500, 8192), (123_500_000, (1 << 30) + 1)],
+        heap_reserved: curves.heap_reserved.clone(),
+    };
+    assert_eq!(set.curves[&0], written);
     assert_eq!(set.runs, vec![ok, failed]);
     assert_eq!(set.pauses[&0], vec![pause, gen_pause]);
     assert_eq!(set.heap[&0], vec![(1, 2)]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A `curves.csv` written one point per line, as result sets were before one line per
+/// curve, reads as the same curves; a line whose lists differ in length is refused.
+#[test]
+fn curves_read_one_point_per_line_and_refuse_uneven_lists() {
+    let dir = std::env::temp_dir().join(format!("gclab-curves-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = RunRow {
+        run_id: 0,
+        collector: "nogc".into(),
+        workload: "seed-cycles".into(),
+        status: "ok".into(),
+        ..RunRow::default()
+    };
+    write_csv(&dir.join("runs.csv"), &[run]).unwrap();
+    std::fs::write(
+        dir.join("curves.csv"),
+        "run_id,curve,x,y\n0,pause_quantile,0.0,10\n0,mmu,10000.0,0.5\n0,pause_quantile,1.0,30\n",
+    )
+    .unwrap();
+    let set = read_results(&dir).unwrap();
+    assert_eq!(set.curves[&0].pause_quantiles, vec![(0.0, 10), (1.0, 30)]);
+    assert_eq!(set.curves[&0].mmu, vec![(10_000, 0.5)]);
+    std::fs::write(
+        dir.join("curves.csv"),
+        "run_id,curve,x,y\n0,mmu,10000 20000,0.5\n",
+    )
+    .unwrap();
+    let err = read_results(&dir).unwrap_err();
+    assert!(
+        err.contains("curves.csv") && err.contains("2 x values and 1 y values"),
+        "{err}"
+    );
+    std::fs::write(
+        dir.join("curves.csv"),
+        "run_id,curve,x,y\n0,mmu,1e4 x,0.5 1\n",
+    )
+    .unwrap();
+    let err = read_results(&dir).unwrap_err();
+    assert!(err.contains("\"x\" is not a number"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

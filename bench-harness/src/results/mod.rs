@@ -12,7 +12,8 @@ pub mod transaction;
 
 pub use atomic::{atomic_write, atomic_write_with};
 pub use rows::{
-    CurveKind, CurveRow, HeapSample, HeapSampleRow, PauseRow, RunCurves, RunOutcome, RunRow,
+    CurveKind, CurveRow, HeapSample, HeapSampleRow, NumberList, PauseRow, RunCurves, RunOutcome,
+    RunRow,
 };
 pub use tables::{
     csv_bytes, parse_csv, read_csv, read_results, write_csv, ResultSet, CURVES_CSV, HEAP_CSV,

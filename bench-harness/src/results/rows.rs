@@ -218,57 +218,122 @@ impl CurveKind {
     }
 }
 
-/// A line of `curves.csv`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+/// A line of `curves.csv`: one curve of one run, its points as two lists of numbers in
+/// point order, each list one space-separated field. One line per curve rather than per
+/// point keeps a result set's diff to a few thousand lines, however finely a curve is drawn.
+/// A file written one point per line (before this format) reads the same: a one-number
+/// list is a curve of one point, and a run's lines append to its curves in order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CurveRow {
     /// The run it belongs to.
     pub run_id: u64,
     /// Which curve.
     pub curve: CurveKind,
-    /// x (see [`CurveKind`]).
-    pub x: f64,
-    /// y (see [`CurveKind`]).
-    pub y: f64,
+    /// The points' x values (see [`CurveKind`]).
+    pub x: NumberList,
+    /// The points' y values, one per x value.
+    pub y: NumberList,
+}
+
+/// Numbers written as one CSV field, separated by spaces.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NumberList(pub Vec<f64>);
+
+impl Serialize for NumberList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut text = String::new();
+        for (i, v) in self.0.iter().enumerate() {
+            if i > 0 {
+                text.push(' ');
+            }
+            // `Display` writes the shortest text that reads back as the same number.
+            text.push_str(&v.to_string());
+        }
+        serializer.serialize_str(&text)
+    }
+}
+
+impl<'de> Deserialize<'de> for NumberList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.split_whitespace()
+            .map(|v| {
+                v.parse::<f64>()
+                    .map_err(|_| serde::de::Error::custom(format!("{v:?} is not a number")))
+            })
+            .collect::<Result<Vec<f64>, _>>()
+            .map(NumberList)
+    }
+}
+
+/// `v` rounded to its four most significant decimal digits: time measured on a shared
+/// machine is noise beyond that, and a curve of shorter numbers compresses several times
+/// better in the repository.
+fn four_digits(v: u64) -> f64 {
+    let mut scale = 1u64;
+    while v / scale >= 10_000 {
+        scale *= 10;
+    }
+    ((v + scale / 2) / scale * scale) as f64
 }
 
 impl RunCurves {
-    /// The rows of `curves.csv` for run `run_id`.
+    /// The lines of `curves.csv` for run `run_id`: one per curve with points. Times (pause
+    /// lengths, instants of the heap lines) are kept to four significant digits and MMU to
+    /// four decimals; windows, quantile levels and bytes exactly.
     pub fn rows(&self, run_id: u64) -> Vec<CurveRow> {
-        let quantiles = self.pause_quantiles.iter().map(|&(q, ns)| CurveRow {
+        let quantiles = self
+            .pause_quantiles
+            .iter()
+            .map(|&(q, ns)| (q, four_digits(ns)));
+        let mmu = self
+            .mmu
+            .iter()
+            .map(|&(w, u)| (w as f64, (u * 1e4).round() / 1e4));
+        let line = |points: &[(u64, u64)]| -> Vec<(f64, f64)> {
+            points
+                .iter()
+                .map(|&(t, b)| (four_digits(t), b as f64))
+                .collect()
+        };
+        [
+            (CurveKind::PauseQuantile, quantiles.collect()),
+            (CurveKind::Mmu, mmu.collect()),
+            (CurveKind::Heap, line(&self.heap)),
+            (CurveKind::HeapReserved, line(&self.heap_reserved)),
+        ]
+        .into_iter()
+        .filter(|(_, points): &(CurveKind, Vec<(f64, f64)>)| !points.is_empty())
+        .map(|(curve, points)| CurveRow {
             run_id,
-            curve: CurveKind::PauseQuantile,
-            x: q,
-            y: ns as f64,
-        });
-        let mmu = self.mmu.iter().map(|&(w, u)| CurveRow {
-            run_id,
-            curve: CurveKind::Mmu,
-            x: w as f64,
-            y: u,
-        });
-        let heap = self.heap.iter().map(|&(t, b)| CurveRow {
-            run_id,
-            curve: CurveKind::Heap,
-            x: t as f64,
-            y: b as f64,
-        });
-        let reserved = self.heap_reserved.iter().map(|&(t, b)| CurveRow {
-            run_id,
-            curve: CurveKind::HeapReserved,
-            x: t as f64,
-            y: b as f64,
-        });
-        quantiles.chain(mmu).chain(heap).chain(reserved).collect()
+            curve,
+            x: NumberList(points.iter().map(|p| p.0).collect()),
+            y: NumberList(points.iter().map(|p| p.1).collect()),
+        })
+        .collect()
     }
 
-    /// Adds one `curves.csv` line back.
-    pub fn push(&mut self, row: &CurveRow) {
-        match row.curve {
-            CurveKind::PauseQuantile => self.pause_quantiles.push((row.x, row.y as u64)),
-            CurveKind::Mmu => self.mmu.push((row.x as u64, row.y)),
-            CurveKind::Heap => self.heap.push((row.x as u64, row.y as u64)),
-            CurveKind::HeapReserved => self.heap_reserved.push((row.x as u64, row.y as u64)),
+    /// Appends one `curves.csv` line's points; an error if its lists differ in length.
+    pub fn push(&mut self, row: &CurveRow) -> Result<(), String> {
+        let (xs, ys) = (&row.x.0, &row.y.0);
+        if xs.len() != ys.len() {
+            return Err(format!(
+                "run {}'s {:?} curve has {} x values and {} y values",
+                row.run_id,
+                row.curve,
+                xs.len(),
+                ys.len()
+            ));
         }
+        for (&x, &y) in xs.iter().zip(ys) {
+            match row.curve {
+                CurveKind::PauseQuantile => self.pause_quantiles.push((x, y as u64)),
+                CurveKind::Mmu => self.mmu.push((x as u64, y)),
+                CurveKind::Heap => self.heap.push((x as u64, y as u64)),
+                CurveKind::HeapReserved => self.heap_reserved.push((x as u64, y as u64)),
+            }
+        }
+        Ok(())
     }
 }
 

@@ -65,17 +65,18 @@ pub struct ResultSet {
 }
 
 impl ResultSet {
-    /// The set made of these rows and curve lines.
-    pub fn from_rows(runs: Vec<RunRow>, curve_rows: &[CurveRow]) -> ResultSet {
+    /// The set made of these rows and curve lines; an error names a curve line whose x and y
+    /// lists differ in length.
+    pub fn from_rows(runs: Vec<RunRow>, curve_rows: &[CurveRow]) -> Result<ResultSet, String> {
         let mut curves: BTreeMap<u64, RunCurves> = BTreeMap::new();
         for row in curve_rows {
-            curves.entry(row.run_id).or_default().push(row);
+            curves.entry(row.run_id).or_default().push(row)?;
         }
-        ResultSet {
+        Ok(ResultSet {
             runs,
             curves,
             ..ResultSet::default()
-        }
+        })
     }
 }
 
@@ -84,7 +85,8 @@ impl ResultSet {
 pub fn read_results(dir: &Path) -> Result<ResultSet, String> {
     let runs: Vec<RunRow> = read_csv(&dir.join(RUNS_CSV))?;
     let curve_rows: Vec<CurveRow> = read_csv(&dir.join(CURVES_CSV))?;
-    let mut set = ResultSet::from_rows(runs, &curve_rows);
+    let mut set = ResultSet::from_rows(runs, &curve_rows)
+        .map_err(|e| format!("{}: {e}", dir.join(CURVES_CSV).display()))?;
     if dir.join(PAUSES_CSV).exists() {
         for row in read_csv::<PauseRow>(&dir.join(PAUSES_CSV))? {
             set.pauses.entry(row.run_id).or_default().push(row.pause());

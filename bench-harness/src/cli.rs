@@ -238,7 +238,7 @@ struct RunOptions {
     /// Number of seeds (0..N); the whole plan is limited to 100,000 runs.
     #[arg(long, default_value_t = 1)]
     seeds: u64,
-    /// Repeats of each (collector, workload, seed) [default: 3, or 1 with --quick].
+    /// Repeats of each (collector, workload, seed) [default: 5, or 1 with --quick].
     #[arg(long)]
     repeat: Option<u32>,
     /// Find each minimum heap, then run at these multiples of it (e.g. 1.5,2,3,4,6).
@@ -511,7 +511,11 @@ impl RunOptions {
             workloads: self.workloads.clone(),
             sets: self.sets.clone(),
             seeds: self.seeds,
-            repeat: self.repeat.unwrap_or(if self.quick { 1 } else { 3 }),
+            repeat: self.repeat.unwrap_or(if self.quick {
+                1
+            } else {
+                crate::plan::DEFAULT_REPEATS
+            }),
             small: self.quick,
             heap_multiples: self.heap_multiples.clone(),
             sweep: self.sweep.clone(),

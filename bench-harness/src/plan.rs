@@ -134,8 +134,14 @@ pub struct PlanRequest {
     pub shard: Option<Shard>,
 }
 
+/// Repeats of each cell in a full run. Single runs of one cell spread by up to 1.5x on a
+/// shared two-core host (results/LOG.md), and a median moves once most of its runs are
+/// disturbed: two of three, but three of five. With one run in five disturbed, that is 10%
+/// of cells at three repeats and 6% at five.
+pub const DEFAULT_REPEATS: u32 = 5;
+
 /// Sizes for the default (full) matrix where a workload's own default would not let every
-/// collector x workload x 3 repeats finish in ten minutes on two cores. Applied before
+/// collector x workload x repeat finish in reasonable time on two cores. Applied before
 /// `--set`, so users can override them.
 pub const DEFAULT_MATRIX_SETS: &[(&str, &str, &str)] = &[];
 

@@ -9,8 +9,8 @@
 
 use crate::aggregate::{default_runs as runs, median_of as med};
 use crate::report::markdown_table;
-use crate::results::ResultSet;
-use crate::units::{duration_ns, or_dash as show, ratio};
+use crate::results::{ResultSet, RunRow};
+use crate::units::{duration_ns, or_dash as show, ratio, significant};
 
 /// The stop-the-world collector the others are compared with.
 const BASE: &str = "marksweep";
@@ -40,7 +40,9 @@ pub fn section(set: &ResultSet) -> String {
          `marksweep` stops the world for every collection; `marksweep-incr` marks and sweeps \
          in bounded steps paced by allocation; `marksweep-gen` traces only the objects born \
          since its last minor collection, keeping survivors' mark bits (sticky marks). Medians \
-         of this result set's successful default runs; ratios are over `marksweep`. *max \
+         of this result set's successful default runs; ratios are over `marksweep`, of the \
+         medians, with the least and greatest ratio of two runs measured back to back after \
+         them. *max \
          pause*: the longest pause of a run, and the longest outside the program's own \
          `gc.collect()` calls, which are full collections that must finish before the call \
          returns in any collector (gc-traversal is nothing but those).\n\n",
@@ -52,18 +54,18 @@ pub fn section(set: &ResultSet) -> String {
             runs(set, w, INCREMENTAL),
             runs(set, w, GENERATIONAL),
         );
-        let gc = |r: &[&crate::results::RunRow]| med(r, |x| x.gc_ns);
-        let peak = |r: &[&crate::results::RunRow]| med(r, |x| x.peak_heap_bytes);
+        let gc = |r: &[&RunRow]| med(r, |x| x.gc_ns);
+        let peak = |r: &[&RunRow]| med(r, |x| x.peak_heap_bytes);
         rows.push(vec![
             w.to_string(),
             show(gc(&base), duration_ns),
             show(gc(&incr), duration_ns),
-            ratio(gc(&incr), gc(&base)),
+            with_range(ratio(gc(&incr), gc(&base)), &incr, &base),
             show(med(&incr, |x| x.pause_max_ns), duration_ns),
             show(med(&incr, |x| x.auto_pause_max_ns), duration_ns),
             ratio(peak(&incr), peak(&base)),
             show(gc(&gen), duration_ns),
-            ratio(gc(&gen), gc(&base)),
+            with_range(ratio(gc(&gen), gc(&base)), &gen, &base),
         ]);
     }
     out.push_str(&markdown_table(
@@ -81,6 +83,31 @@ pub fn section(set: &ResultSet) -> String {
         &rows,
     ));
     out
+}
+
+/// `median_ratio` followed by the least and greatest GC-time ratio of runs measured back to
+/// back (the same seed and repeat: a repeat runs every collector of a workload in a row), so
+/// the table shows how far one pair of runs can move the ratio on this host.
+fn with_range(median_ratio: String, runs: &[&RunRow], base: &[&RunRow]) -> String {
+    let ratios: Vec<f64> = runs
+        .iter()
+        .filter_map(|r| {
+            let b = base
+                .iter()
+                .find(|b| (b.seed, b.repeat) == (r.seed, r.repeat))?;
+            match (r.gc_ns, b.gc_ns) {
+                (Some(x), Some(y)) if y > 0 => Some(x as f64 / y as f64),
+                _ => None,
+            }
+        })
+        .collect();
+    if ratios.len() < 2 {
+        return median_ratio;
+    }
+    let (lo, hi) = ratios
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    format!("{median_ratio} ({}-{})", significant(lo), significant(hi))
 }
 
 #[cfg(test)]
@@ -143,6 +170,35 @@ mod tests {
             "{}",
             section(&set)
         );
+    }
+
+    #[test]
+    fn ratios_carry_the_range_of_runs_measured_back_to_back() {
+        let at = |collector: &str, repeat: u32, gc: u64| RunRow {
+            repeat,
+            ..row(collector, gc, 1, Some(1), 1)
+        };
+        // Pairs of repeats: incr 1.5x, 0.5x, 1.1x; gen 0.5x, 0.25x, 1x.
+        let mut runs = Vec::new();
+        for (repeat, base, incr, gen) in [(0, 10, 15, 5), (1, 20, 10, 5), (2, 10, 11, 10)] {
+            runs.push(at(BASE, repeat, base));
+            runs.push(at(INCREMENTAL, repeat, incr));
+            runs.push(at(GENERATIONAL, repeat, gen));
+        }
+        // A failed run pairs with nothing.
+        runs.push(RunRow {
+            gc_ns: None,
+            status: "failed".into(),
+            ..at(INCREMENTAL, 3, 0)
+        });
+        let set = ResultSet {
+            runs,
+            ..ResultSet::default()
+        };
+        let s = section(&set);
+        // Medians: marksweep 10, incr 11, gen 5.
+        assert!(s.contains("| 10 ns | 11 ns | 1.1x (0.5-1.5) |"), "{s}");
+        assert!(s.contains("| 5 ns | 0.5x (0.25-1) |"), "{s}");
     }
 
     #[test]

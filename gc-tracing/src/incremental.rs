@@ -115,15 +115,17 @@ enum Settle {
 ///
 /// Parameters, shown by `gc.get_threshold()` as `[growth percent, floor bytes, step bytes,
 /// window percent]` (defaults `[200, 1 MiB, 64 KiB, 25]`): a cycle starts once the bytes
-/// allocated since the last one ended exceed growth x the bytes it left in use (at least
-/// the floor); a step runs every step bytes of allocation during a cycle; marking and then
+/// allocated since the last one began exceed growth x the bytes its snapshot found live (at
+/// least the floor), as marksweep collects once the bytes allocated since its last
+/// collection exceed growth x what that left live; a step runs every step bytes of allocation during a cycle; marking and then
 /// sweeping are each paced to finish within an allocation of window percent of the bytes
 /// the last cycle found live (at least 256 KiB): each marking step scans
 /// `objects x step / window` objects, each sweeping step visits `pools x step / window`
 /// pools, and when that passes a step's bound ([`MarkSweepIncr::MAX_MARK_WORK`],
 /// [`MarkSweepIncr::MAX_SWEEP_POOLS`]) steps come more often instead. `gc.set_threshold()` takes `[growth percent]` or `[growth percent, floor bytes]`;
 /// the step and window are constructor arguments ([`MarkSweepIncr::with_steps`]).
-/// `gc.get_count()` is `[bytes allocated since the last cycle ended]`.
+/// `gc.get_count()` is `[bytes counted toward the next cycle]`: between cycles, what was
+/// allocated since the last one began; 0 while one runs.
 #[derive(Debug)]
 pub struct MarkSweepIncr {
     tracer: Tracer,
@@ -543,8 +545,9 @@ impl MarkSweepIncr {
 
     /// The cycle is over. What the snapshot kept is the bytes in use less what was
     /// allocated during the cycle (born black, dead or not): counting those as live would
-    /// grow every budget from the one before, without bound. The allocation budget keeps
-    /// what was charged since the cycle began.
+    /// grow every budget from the one before, without bound. The new budget is charged with
+    /// what the cycle's steps saw allocated, so the next cycle starts growth x live bytes
+    /// after this one began, as marksweep's next collection comes that long after its last.
     fn end_cycle(&mut self, heap: &Heap) {
         self.phase = CyclePhase::Idle;
         self.stats.cycles += 1;
@@ -553,6 +556,7 @@ impl MarkSweepIncr {
         let (growth, floor) = (self.pacer.growth_factor(), self.pacer.floor_bytes());
         // The policy is unchanged and valid, so this cannot fail.
         let _ = self.pacer.set_policy(growth, floor, self.last_live_bytes);
+        self.pacer.charge(during as usize);
     }
 
     /// A stop-the-world full collection, abandoning any cycle in progress.

@@ -17,8 +17,8 @@ macro_rules! paced_params {
             $(#[$meta])*
             pub struct $name {
                 /// Collect the whole heap (marksweep-incr: start a cycle) once the bytes
-                /// allocated since the last collection (marksweep-gen: promoted since the last
-                /// major one) exceed this multiple of the bytes it left live.
+                /// allocated since the last collection began (marksweep-gen: promoted since
+                /// the last major one) exceed this multiple of the bytes it found live.
                 growth: f64 = Pacer::DEFAULT_GROWTH_FACTOR, in 0.01..=1000.0;
                 /// Never collect the whole heap before this many bytes were allocated (or
                 /// promoted) since the last full collection.

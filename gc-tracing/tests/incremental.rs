@@ -328,3 +328,52 @@ fn a_cycle_with_no_garbage_skips_its_sweep_and_one_with_garbage_does_not() {
     );
     m.verify_now().unwrap();
 }
+
+/// The growth trigger runs from the start of a cycle, as marksweep's runs from its last
+/// collection: the next cycle starts once growth x the live bytes have been allocated since
+/// the last one began, what the mutator allocated during that cycle included. (Counted from
+/// the cycle's end instead, every cycle came a marking and a sweeping window late, and
+/// marked a larger heap than marksweep did at the same point.)
+#[test]
+fn the_next_cycle_starts_growth_times_live_after_the_last_began() {
+    // A floor under the live list's budget, and small steps: cycles span many allocations.
+    let collector = MarkSweepIncr::with_steps(2.0, 64 << 10, 4 << 10, 25).unwrap();
+    let mut m = Runtime::new(HeapConfig::default(), collector).unwrap();
+    m.reserve_slots(4).unwrap();
+    m.disable();
+    for _ in 0..10_000 {
+        m.alloc(1, Shape::new(1, 8)).unwrap();
+        m.store(1, 0, Some(0)).unwrap();
+        m.copy(0, 1).unwrap();
+    }
+    m.clear(1).unwrap();
+    m.enable();
+    let allocated = |m: &Runtime<MarkSweepIncr>| m.heap_stats().total_bytes_allocated;
+    let before = allocated(&m);
+    m.alloc(2, Shape::new(0, 24)).unwrap();
+    let object = allocated(&m) - before;
+    // The list and the one garbage object slot 2 holds at any time.
+    let live = m.heap_stats().bytes_in_use;
+    // Garbage only from here: each allocation drops the one before it.
+    let mut starts = Vec::new();
+    let mut was_idle = m.collector().phase() == CyclePhase::Idle;
+    while starts.len() < 4 {
+        m.alloc(2, Shape::new(0, 24)).unwrap();
+        let idle = m.collector().phase() == CyclePhase::Idle;
+        if was_idle && !idle {
+            starts.push(allocated(&m));
+        }
+        was_idle = idle;
+    }
+    // The first cycle may have started on the floor; from the second on, the live list sets
+    // the budget. A cycle starts on the allocation that passes it, so within an object or two.
+    for pair in starts.windows(2).skip(1) {
+        let gap = pair[1] - pair[0];
+        assert!(
+            gap.abs_diff(2 * live) <= 2 * object,
+            "{gap} bytes between cycle starts, growth x live is {}",
+            2 * live
+        );
+    }
+    assert!(m.collector().stats().cycles >= 2);
+}

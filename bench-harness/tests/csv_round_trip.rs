@@ -5,10 +5,17 @@ use bench_harness::results::{
     read_results, write_csv, CurveRow, HeapSampleRow, PauseRow, RunCurves, RunRow,
 };
 
+/// An empty folder of this test process's own under the system's temporary directory.
+fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("gclab-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 #[test]
 fn rows_pauses_and_samples_round_trip() {
-    let dir = std::env::temp_dir().join(format!("gclab-roundtrip-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("roundtrip");
     let ok = RunRow {
         run_id: 0,
         collector: "cycle".into(),
@@ -119,8 +126,7 @@ fn rows_pauses_and_samples_round_trip() {
 /// curve, reads as the same curves; a line whose lists differ in length is refused.
 #[test]
 fn curves_read_one_point_per_line_and_refuse_uneven_lists() {
-    let dir = std::env::temp_dir().join(format!("gclab-curves-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dir("curves");
     let run = RunRow {
         run_id: 0,
         collector: "nogc".into(),

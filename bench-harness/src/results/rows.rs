@@ -267,14 +267,14 @@ impl<'de> Deserialize<'de> for NumberList {
 }
 
 /// `v` rounded to its four most significant decimal digits: time measured on a shared
-/// machine is noise beyond that, and a curve of shorter numbers compresses several times
-/// better in the repository.
+/// machine is noise beyond that, and shorter numbers took a third of the compressed bytes
+/// per run in the repository (results/LOG.md, 2026-12-04).
 fn four_digits(v: u64) -> f64 {
     let mut scale = 1u64;
     while v / scale >= 10_000 {
         scale *= 10;
     }
-    ((v + scale / 2) / scale * scale) as f64
+    (v.saturating_add(scale / 2) / scale * scale) as f64
 }
 
 impl RunCurves {

@@ -394,7 +394,7 @@ fn run_one(registry: &Registry, args: &RunOneArgs) -> Result<(), CliError> {
         let r = &outcome.row;
         let ns = |v: Option<u64>| v.map_or("-".into(), |v| duration_ns(v as f64));
         out(&format!(
-            "{} on {} (seed {}): {}\n  wall {}, GC {}, {} pauses, max pause {} ({} outside gc.collect()), p99 {}\n  allocated {:?}, freed {:?}, leaked {:?}, scanned {:?}, peak heap {:?} B, peak RSS {:?} B\n  at the end: reserved {} B, in use {} B, reserved/in use {}\n",
+            "{} on {} (seed {}): {}\n  wall {}, GC {}, {} pauses, max pause {} ({} outside gc.collect()), p99 {}{}\n  allocated {:?}, freed {:?}, leaked {:?}, scanned {:?}, peak heap {:?} B, peak RSS {:?} B\n  at the end: reserved {} B, in use {} B, reserved/in use {}\n",
             r.collector,
             r.workload,
             r.seed,
@@ -405,6 +405,13 @@ fn run_one(registry: &Registry, args: &RunOneArgs) -> Result<(), CliError> {
             ns(r.pause_max_ns),
             ns(r.auto_pause_max_ns),
             ns(r.pause_p99_ns),
+            match r.host_steal_ns {
+                Some(steal) if steal > 0 => format!(
+                    "; the host took {} of the CPUs meanwhile (steal)",
+                    duration_ns(steal as f64)
+                ),
+                _ => String::new(),
+            },
             r.objects_allocated.unwrap_or(0),
             r.objects_freed.unwrap_or(0),
             r.objects_leaked.unwrap_or(0),

@@ -82,7 +82,34 @@ pub fn section(set: &ResultSet) -> String {
         ],
         &rows,
     ));
+    out.push_str(&steal_note(set, &workloads));
     out
+}
+
+/// A line naming the workloads where the host took CPU time (steal, counted by the kernel in
+/// 10 ms ticks: [`RunRow::host_steal_ns`]) during some of the three collectors' default runs,
+/// with how many of its runs: those runs' times, the longest pause above all, include the
+/// host's. Nothing when no run saw steal, or the set predates the column.
+fn steal_note(set: &ResultSet, workloads: &[&str]) -> String {
+    let mut cells = Vec::new();
+    for &w in workloads {
+        let rows: Vec<&RunRow> = [BASE, INCREMENTAL, GENERATIONAL]
+            .iter()
+            .flat_map(|c| runs(set, w, c))
+            .collect();
+        let stolen = rows.iter().filter(|r| r.host_steal_ns > Some(0)).count();
+        if stolen > 0 {
+            cells.push(format!("{w} {stolen} of {}", rows.len()));
+        }
+    }
+    if cells.is_empty() {
+        return String::new();
+    }
+    format!(
+        "\nRuns during which the host took CPU time from this VM (steal, from /proc/stat, seen \
+         in 10 ms ticks; their pauses include the host's): {}.\n",
+        cells.join(", ")
+    )
 }
 
 /// `median_ratio` followed by the least and greatest GC-time ratio of runs measured back to
@@ -199,6 +226,34 @@ mod tests {
         // Medians: marksweep 10, incr 11, gen 5.
         assert!(s.contains("| 10 ns | 11 ns | 1.1x (0.5-1.5) |"), "{s}");
         assert!(s.contains("| 5 ns | 0.5x (0.25-1) |"), "{s}");
+    }
+
+    #[test]
+    fn runs_with_host_steal_are_counted_per_workload() {
+        let stolen = |collector: &str, steal: Option<u64>| RunRow {
+            host_steal_ns: steal,
+            ..row(collector, 1, 1, Some(1), 1)
+        };
+        let quiet = ResultSet {
+            runs: vec![
+                stolen(BASE, Some(0)),
+                stolen(INCREMENTAL, None),
+                stolen(GENERATIONAL, Some(0)),
+            ],
+            ..ResultSet::default()
+        };
+        assert!(!section(&quiet).contains("steal"), "{}", section(&quiet));
+        let mut runs = quiet.runs.clone();
+        runs.push(stolen(INCREMENTAL, Some(20_000_000)));
+        let set = ResultSet {
+            runs,
+            ..ResultSet::default()
+        };
+        assert!(
+            section(&set).contains("(steal, from /proc/stat, seen in 10 ms ticks; their pauses include the host's): gc-traversal 1 of 4.\n"),
+            "{}",
+            section(&set)
+        );
     }
 
     #[test]

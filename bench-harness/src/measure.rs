@@ -74,6 +74,23 @@ pub fn peak_rss_bytes() -> Option<u64> {
     Some(kib * 1024)
 }
 
+/// The time the hypervisor has taken from this machine's CPUs since boot (the `steal` column
+/// of /proc/stat's `cpu` line, all CPUs together), in ns; `None` where there is no /proc/stat.
+/// On a shared VM a guest thread cannot tell this time from its own (it counts as the
+/// thread's CPU time, with no context switch), so the harness records how much of it fell
+/// inside each timed run. The kernel samples it at its tick and counts it in 10 ms units, so
+/// a steal of a few milliseconds may not show: a run with steal had its times stretched by
+/// the host, a run without may still have had a short stall.
+pub fn host_steal_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let ticks: u64 = cpu.split_whitespace().nth(8)?.parse().ok()?;
+    // /proc/stat counts in USER_HZ, which the kernel's ABI fixes at 100 on x86 and arm64
+    // whatever tick rate it was built with.
+    const USER_HZ: u64 = 100;
+    Some(ticks.saturating_mul(1_000_000_000 / USER_HZ))
+}
+
 /// Fills `row`'s timing metrics (wall, GC time, pause percentiles, MMU) from a run's complete
 /// pause timeline, and returns the pauses to log (the longest [`MAX_LOGGED_PAUSES`]) with
 /// the run's curves. Shared by gclab's collectors and the peers so both are measured alike.
@@ -184,8 +201,12 @@ pub fn measure<C: Collector>(
     }));
 
     let mut sampled = Sampled::new(&mut runtime, origin).flagging_requests(requested);
+    let steal_before = host_steal_ns();
     let result = workload.run(&mut sampled, seed);
     let wall_ns = origin.elapsed().as_nanos() as u64;
+    row.host_steal_ns = steal_before
+        .zip(host_steal_ns())
+        .map(|(before, after)| after.saturating_sub(before));
     let heap_samples = sampled.finish();
     log.borrow_mut().recording = false;
     runtime.remove_callback(subscription);

@@ -57,6 +57,7 @@ fn rows_pauses_and_samples_round_trip() {
         reserved_bytes: Some(3 << 20),
         in_use_bytes: Some(1 << 20),
         reserved_ratio: Some(3.0),
+        host_steal_ns: Some(20_000_000),
     };
     let failed = RunRow {
         run_id: 1,

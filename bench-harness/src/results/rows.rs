@@ -108,6 +108,12 @@ pub struct RunRow {
     /// `reserved_bytes / in_use_bytes` (none when nothing is in use).
     #[serde(default)]
     pub reserved_ratio: Option<f64>,
+    /// Time the hypervisor took from the machine's CPUs (all of them) while the workload ran,
+    /// ns, in the kernel's 10 ms ticks ([`crate::measure::host_steal_ns`]): above 0, the
+    /// run's times include the host's, which no guest clock can tell apart. Empty for peers
+    /// and where /proc/stat is missing.
+    #[serde(default)]
+    pub host_steal_ns: Option<u64>,
 }
 
 impl RunRow {

@@ -186,6 +186,8 @@ pub fn measure<C: Collector>(
     }
     let baseline = runtime.heap_stats();
     let baseline_scanned = runtime.objects_scanned();
+    // Read outside the clock: /proc/stat is a file read.
+    let steal_before = host_steal_ns();
     let origin = Instant::now();
     let requested = Rc::new(Cell::new(false));
     let log = Rc::new(RefCell::new(PauseLog {
@@ -201,7 +203,6 @@ pub fn measure<C: Collector>(
     }));
 
     let mut sampled = Sampled::new(&mut runtime, origin).flagging_requests(requested);
-    let steal_before = host_steal_ns();
     let result = workload.run(&mut sampled, seed);
     let wall_ns = origin.elapsed().as_nanos() as u64;
     row.host_steal_ns = steal_before

@@ -180,6 +180,13 @@ enum Command {
         #[command(subcommand)]
         command: TraceCommand,
     },
+    /// Time a plain loop that allocates and collects nothing and report this machine's own
+    /// stalls (steps over 1 ms slower than usual): the floor under any pause measured here.
+    Stalls {
+        /// How long to sample, in seconds.
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+    },
     /// Compare two result directories cell by cell, with the noise of their repeats.
     Compare {
         /// Baseline result directory.
@@ -822,6 +829,14 @@ pub fn main_with_args(args: impl IntoIterator<Item = String>) -> Result<(), CliE
                 &crate::trace_cmd::record(&workload, &sets, seed, small, &file)
                     .map_err(CliError::Usage)?,
             );
+            Ok(())
+        }
+        Command::Stalls { seconds } => {
+            let seconds = crate::plan::check_timeout(seconds)
+                .map_err(|e| CliError::Usage(format!("--seconds: {e}")))?;
+            out(&crate::platform_stalls::report(
+                std::time::Duration::from_secs_f64(seconds),
+            ));
             Ok(())
         }
         Command::Compare { a, b } => {

@@ -34,6 +34,7 @@ pub mod metrics;
 #[cfg(feature = "peers")]
 pub mod peer_run;
 pub mod plan;
+pub mod platform_stalls;
 pub mod provenance;
 pub mod registry;
 pub mod report;

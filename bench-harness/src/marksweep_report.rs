@@ -83,6 +83,80 @@ pub fn section(set: &ResultSet) -> String {
         &rows,
     ));
     out.push_str(&steal_note(set, &workloads));
+    out.push_str(&platform_table(set, &workloads));
+    out
+}
+
+/// Pauses longer than this are over the bound incremental collectors are usually held to.
+const LONG_PAUSE_NS: u64 = 1_000_000;
+
+/// A table setting marksweep-incr's runs with an automatic pause over 1 ms beside what the
+/// plain loop of [`crate::platform_stalls`] saw just before each of the three collectors'
+/// runs of the workload: how often the platform itself stalled for over 1 ms, and for how
+/// long at most. A pause over 1 ms on a workload whose samples show such stalls may be the
+/// host's; one where they show none is the collector's. Nothing for sets older than the
+/// sample columns.
+fn platform_table(set: &ResultSet, workloads: &[&str]) -> String {
+    let mut rows = Vec::new();
+    for &w in workloads {
+        let sampled: Vec<&RunRow> = [BASE, INCREMENTAL, GENERATIONAL]
+            .iter()
+            .flat_map(|c| runs(set, w, c))
+            .filter(|r| r.platform_sampled_ns.is_some())
+            .collect();
+        if sampled.is_empty() {
+            continue;
+        }
+        let incr = runs(set, w, INCREMENTAL);
+        let long = incr
+            .iter()
+            .filter(|r| r.auto_pause_max_ns > Some(LONG_PAUSE_NS))
+            .count();
+        let seconds: f64 = sampled
+            .iter()
+            .map(|r| r.platform_sampled_ns.unwrap_or(0) as f64 / 1e9)
+            .sum();
+        let stalls: u64 = sampled
+            .iter()
+            .map(|r| r.platform_stalls_over_1ms.unwrap_or(0))
+            .sum();
+        let stalled_samples = sampled
+            .iter()
+            .filter(|r| r.platform_stalls_over_1ms > Some(0))
+            .count();
+        let longest = sampled.iter().filter_map(|r| r.platform_max_stall_ns).max();
+        rows.push(vec![
+            w.to_string(),
+            format!("{long} of {}", incr.len()),
+            format!("{stalled_samples} of {}", sampled.len()),
+            if seconds > 0.0 {
+                significant(stalls as f64 / seconds)
+            } else {
+                "-".to_string()
+            },
+            show(longest.map(|ns| ns as f64), duration_ns),
+        ]);
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "\nThe platform's own stalls. Before every run the harness times a plain loop for a \
+         moment (random read-modify-writes over 32 MiB in steps of about 50 µs; it allocates \
+         and collects nothing): a step more than 1 ms slower than the sample's median is a \
+         stall of the machine, which lengthens any pause it lands in. Samples are those \
+         taken before the three collectors' runs of each workload.\n\n",
+    );
+    out.push_str(&markdown_table(
+        &[
+            "workload",
+            "incr runs with a pause over 1 ms outside gc.collect()",
+            "samples with a stall over 1 ms",
+            "stalls over 1 ms per second sampled",
+            "longest stall sampled",
+        ],
+        &rows,
+    ));
     out
 }
 
@@ -251,6 +325,41 @@ mod tests {
         };
         assert!(
             section(&set).contains("(steal, from /proc/stat, seen in 10 ms ticks; their pauses include the host's): gc-traversal 1 of 4.\n"),
+            "{}",
+            section(&set)
+        );
+    }
+
+    #[test]
+    fn the_platform_table_sets_long_incremental_pauses_beside_the_plain_loops_stalls() {
+        let sampled = |collector: &str, auto_max: u64, stall: Option<(u64, u64)>| RunRow {
+            platform_sampled_ns: stall.map(|_| 100_000_000),
+            platform_max_stall_ns: stall.map(|s| s.0),
+            platform_stalls_over_1ms: stall.map(|s| s.1),
+            ..row(collector, 1, auto_max, Some(auto_max), 1)
+        };
+        let old = ResultSet {
+            runs: vec![
+                sampled(BASE, 1, None),
+                sampled(INCREMENTAL, 2_000_000, None),
+                sampled(GENERATIONAL, 1, None),
+            ],
+            ..ResultSet::default()
+        };
+        assert!(!section(&old).contains("platform"), "{}", section(&old));
+        let set = ResultSet {
+            runs: vec![
+                sampled(BASE, 5_000_000, Some((2_500_000, 2))),
+                sampled(INCREMENTAL, 1_000_000, Some((300_000, 0))),
+                sampled(INCREMENTAL, 1_000_001, Some((1_000_001, 1))),
+                sampled(GENERATIONAL, 1, Some((0, 0))),
+            ],
+            ..ResultSet::default()
+        };
+        // 1 of 2 incremental runs over 1 ms (exactly 1 ms is not over); 2 of 4 samples
+        // stalled, 3 stalls in 0.4 s; the longest 2.5 ms.
+        assert!(
+            section(&set).contains("| gc-traversal | 1 of 2 | 2 of 4 | 7.5 | 2.5 ms |"),
             "{}",
             section(&set)
         );

@@ -13,9 +13,17 @@ use crate::console::errln;
 use crate::heap_search::min_heap;
 use crate::metrics::assign_lbo;
 use crate::plan::Plan;
+use crate::platform_stalls::PlainLoop;
 use crate::results::{CurveRow, HeapSampleRow, PauseRow, RunCurves, RunRow};
 use crate::signals::Interrupts;
 use crate::test_hooks::abort_at;
+
+/// How long the plain loop of [`crate::platform_stalls`] runs before each run: long enough
+/// to catch a busy host's stalls (several a second at worst on the VMs this was measured on),
+/// a few percent of a default run's time.
+pub const PLATFORM_SAMPLE: Duration = Duration::from_millis(100);
+/// The same for `--quick` runs, which are themselves a few milliseconds.
+pub const PLATFORM_SAMPLE_SMALL: Duration = Duration::from_millis(5);
 
 /// One cell of the matrix.
 #[derive(Clone, Debug)]
@@ -258,12 +266,22 @@ pub fn run_plan(plan: &Plan, interrupts: &Interrupts) -> Result<RunData, Interru
         ..RunData::default()
     };
     let mut charted = BTreeSet::new();
+    let mut plain_loop = PlainLoop::new();
+    let platform_sample = if plan.small {
+        PLATFORM_SAMPLE_SMALL
+    } else {
+        PLATFORM_SAMPLE
+    };
     for (position, &id) in selected.iter().enumerate() {
         let cell = &cells[id];
         bar.set_message(format!(
             "{} {}",
             cell.request.collector, cell.request.workload
         ));
+        // The platform's stalls just before the run, from this (otherwise idle) process, so
+        // the reports can set each workload's pauses beside what the machine did meanwhile.
+        let platform = (cell.unrunnable.is_none() && !cell.request.peer)
+            .then(|| plain_loop.sample(platform_sample));
         let outcome = match &cell.unrunnable {
             Some(reason) => cell.request.failed(reason.clone()),
             None => run_child(&cell.request, timeout, interrupts),
@@ -293,6 +311,11 @@ pub fn run_plan(plan: &Plan, interrupts: &Interrupts) -> Result<RunData, Interru
             }
         }
         row.sweep = cell.sweep.clone().unwrap_or_default();
+        if let Some(sample) = platform {
+            row.platform_sampled_ns = Some(sample.sampled_ns);
+            row.platform_max_stall_ns = Some(sample.max_stall_ns);
+            row.platform_stalls_over_1ms = Some(sample.stalls_over_1ms);
+        }
         if bar.is_hidden() {
             // No terminal (CI, redirected): one plain line per run instead of a bar.
             errln(&format!(

@@ -101,6 +101,17 @@ fn unknown_parameter_and_bad_value() {
 }
 
 #[test]
+fn stalls_samples_the_platform_for_as_long_as_asked() {
+    assert_usage_error(&["stalls", "--seconds", "0"], &["--seconds", "above 0"]);
+    assert_usage_error(&["stalls", "--seconds", "soon"], &["soon"]);
+    let out = gclab(&["stalls", "--seconds", "0.2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let last = text.lines().last().unwrap_or_default();
+    assert!(last.contains("over 1 ms in 0.2 s of plain work"), "{text}");
+}
+
+#[test]
 fn bad_flags_and_directories() {
     assert_usage_error(&["run", "--frobnicate"], &["--frobnicate"]);
     assert_usage_error(&["dance"], &["dance"]);
@@ -179,6 +190,14 @@ fn quick_run_writes_everything_and_plot_reproduces_it() {
         "one row per cell, one repeat"
     );
     assert!(rows.iter().all(|r| r.objects_allocated.is_some()));
+    // Every run carries the platform sample taken just before it, of at least its length.
+    assert!(
+        rows.iter().all(|r| r.platform_sampled_ns
+            >= Some(bench_harness::runner::PLATFORM_SAMPLE_SMALL.as_nanos() as u64)
+            && r.platform_max_stall_ns.is_some()
+            && r.platform_stalls_over_1ms.is_some()),
+        "a run without its platform sample"
+    );
     let json: serde_json::Value = serde_json::from_str(&read(&dir.join("runs.json"))).unwrap();
     assert_eq!(json["runs"].as_array().unwrap().len(), rows.len());
     assert!(json["provenance"]["rustc"]

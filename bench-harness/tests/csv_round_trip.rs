@@ -58,6 +58,9 @@ fn rows_pauses_and_samples_round_trip() {
         in_use_bytes: Some(1 << 20),
         reserved_ratio: Some(3.0),
         host_steal_ns: Some(20_000_000),
+        platform_sampled_ns: Some(100_012_345),
+        platform_max_stall_ns: Some(1_234_567),
+        platform_stalls_over_1ms: Some(2),
     };
     let failed = RunRow {
         run_id: 1,

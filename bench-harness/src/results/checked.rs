@@ -31,7 +31,7 @@ fn runs_header() -> String {
 /// Columns added to `runs.csv` after result sets were first committed. A set written before
 /// them lacks them and reads with them empty, so an older committed set (results/peers, say)
 /// still plots and compares; every other column must be there.
-const ADDED_COLUMNS: [&str; 11] = [
+const ADDED_COLUMNS: [&str; 14] = [
     "collector_params",
     "baseline_objects",
     "sweep",
@@ -43,6 +43,9 @@ const ADDED_COLUMNS: [&str; 11] = [
     "reserved_ratio",
     "auto_pause_max_ns",
     "host_steal_ns",
+    "platform_sampled_ns",
+    "platform_max_stall_ns",
+    "platform_stalls_over_1ms",
 ];
 
 /// Checks `runs.csv`'s text: a header of gclab's columns (all of them, or all but some added

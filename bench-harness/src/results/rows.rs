@@ -114,6 +114,18 @@ pub struct RunRow {
     /// and where /proc/stat is missing.
     #[serde(default)]
     pub host_steal_ns: Option<u64>,
+    /// Wall time of the plain loop the harness ran just before this run
+    /// ([`crate::platform_stalls`]), ns: the sample the next two columns come from. Empty for
+    /// peers, for `run-one` and for sets older than the column.
+    #[serde(default)]
+    pub platform_sampled_ns: Option<u64>,
+    /// The longest stall the plain loop saw in that sample, ns: how long the platform held
+    /// up work that allocates and collects nothing, just before this run.
+    #[serde(default)]
+    pub platform_max_stall_ns: Option<u64>,
+    /// Stalls over 1 ms in that sample.
+    #[serde(default)]
+    pub platform_stalls_over_1ms: Option<u64>,
 }
 
 impl RunRow {

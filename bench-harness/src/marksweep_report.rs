@@ -87,6 +87,14 @@ pub fn section(set: &ResultSet) -> String {
     out
 }
 
+/// The default runs of `workload` by the three collectors, marksweep's first.
+fn runs_of_all_three<'a>(set: &'a ResultSet, workload: &str) -> Vec<&'a RunRow> {
+    [BASE, INCREMENTAL, GENERATIONAL]
+        .iter()
+        .flat_map(|c| runs(set, workload, c))
+        .collect()
+}
+
 /// Pauses longer than this are over the bound incremental collectors are usually held to.
 const LONG_PAUSE_NS: u64 = 1_000_000;
 
@@ -99,9 +107,8 @@ const LONG_PAUSE_NS: u64 = 1_000_000;
 fn platform_table(set: &ResultSet, workloads: &[&str]) -> String {
     let mut rows = Vec::new();
     for &w in workloads {
-        let sampled: Vec<&RunRow> = [BASE, INCREMENTAL, GENERATIONAL]
-            .iter()
-            .flat_map(|c| runs(set, w, c))
+        let sampled: Vec<&RunRow> = runs_of_all_three(set, w)
+            .into_iter()
             .filter(|r| r.platform_sampled_ns.is_some())
             .collect();
         if sampled.is_empty() {
@@ -167,10 +174,7 @@ fn platform_table(set: &ResultSet, workloads: &[&str]) -> String {
 fn steal_note(set: &ResultSet, workloads: &[&str]) -> String {
     let mut cells = Vec::new();
     for &w in workloads {
-        let rows: Vec<&RunRow> = [BASE, INCREMENTAL, GENERATIONAL]
-            .iter()
-            .flat_map(|c| runs(set, w, c))
-            .collect();
+        let rows = runs_of_all_three(set, w);
         let stolen = rows.iter().filter(|r| r.host_steal_ns > Some(0)).count();
         if stolen > 0 {
             cells.push(format!("{w} {stolen} of {}", rows.len()));
